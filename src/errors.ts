@@ -1,0 +1,151 @@
+/**
+ * The error classes of asyncio, with Python's names.
+ *
+ * Where Python raises a built-in error, the module raises JavaScript's
+ * nearest one: `ValueError` becomes `RangeError`, `TypeError` stays
+ * `TypeError`, and `RuntimeError` becomes `Error` with Python's message.
+ *
+ * @module
+ */
+
+/**
+ * Raised inside a task (and by `result()` of a cancelled future) when the
+ * task or future is cancelled. Python's `asyncio.CancelledError`.
+ *
+ * @example Catch the cancellation of a task
+ * ```ts
+ * import { CancelledError, createTask, run, sleep } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const task = createTask(() => sleep(10));
+ *   await sleep(0);
+ *   task.cancel();
+ *   try {
+ *     await task;
+ *   } catch (e) {
+ *     console.log(e instanceof CancelledError); // true
+ *   }
+ * });
+ * ```
+ */
+export class CancelledError extends Error {
+  /** Creates the error; `message` is the one given to `cancel(msg)`. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "CancelledError";
+  }
+}
+
+/**
+ * Raised when an operation exceeds its deadline: `waitFor`, `timeout`,
+ * `asCompleted` with a timeout. Python's `TimeoutError`.
+ *
+ * @example Give up on a slow operation
+ * ```ts
+ * import { run, sleep, TimeoutError, waitFor } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   try {
+ *     await waitFor(sleep(10), 0.01);
+ *   } catch (e) {
+ *     console.log(e instanceof TimeoutError); // true
+ *   }
+ * });
+ * ```
+ */
+export class TimeoutError extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * Raised when a future is used in a state that does not allow it: reading
+ * the result of a pending future, setting the result of a done one.
+ *
+ * @example Setting a result twice
+ * ```ts
+ * import { InvalidStateError, newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<string>();
+ * fut.setResult("xxx");
+ * try {
+ *   fut.setResult("yyy");
+ * } catch (e) {
+ *   console.log(e instanceof InvalidStateError); // true
+ * }
+ * loop.close();
+ * ```
+ */
+export class InvalidStateError extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "InvalidStateError";
+  }
+}
+
+/**
+ * Raised by `Runner.run()` when the main task was cancelled by Ctrl-C
+ * (SIGINT). `run()` exits the process with status 130 instead, as Python
+ * does for an uncaught `KeyboardInterrupt`.
+ *
+ * @example Handle Ctrl-C yourself with a Runner
+ * ```ts
+ * import { KeyboardInterrupt, Runner, sleep } from "@aio/asyncio";
+ *
+ * await using runner = new Runner();
+ * try {
+ *   await runner.run(() => sleep(0.01));
+ * } catch (e) {
+ *   if (!(e instanceof KeyboardInterrupt)) throw e;
+ *   console.log("interrupted");
+ * }
+ * ```
+ */
+export class KeyboardInterrupt extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "KeyboardInterrupt";
+  }
+}
+
+/**
+ * The error a `TaskGroup` raises when children failed: an `AggregateError`
+ * whose `errors` (also `exceptions`, as in Python) holds every child's
+ * error. The message is Python's: `unhandled errors in a TaskGroup (2
+ * sub-exceptions)`.
+ *
+ * @example Inspect every failure of a task group
+ * ```ts
+ * import { ExceptionGroup, run, TaskGroup } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   try {
+ *     await using tg = new TaskGroup();
+ *     tg.createTask(async () => { throw new RangeError("a"); });
+ *     tg.createTask(async () => { throw new TypeError("b"); });
+ *   } catch (e) {
+ *     if (!(e instanceof ExceptionGroup)) throw e;
+ *     console.log(e.errors.length); // 2
+ *   }
+ * });
+ * ```
+ */
+export class ExceptionGroup extends AggregateError {
+  /** Creates the group; `message` is followed by the count, as in Python. */
+  constructor(message: string, errors: unknown[]) {
+    const n = errors.length;
+    super(errors, `${message} (${n} sub-exception${n === 1 ? "" : "s"})`);
+    this.name = "ExceptionGroup";
+  }
+
+  /** Python's name for `errors`. */
+  get exceptions(): unknown[] {
+    return this.errors;
+  }
+}

@@ -1,0 +1,893 @@
+/**
+ * The event loop: Python's algorithm (a FIFO ready queue, a heap of timers,
+ * one iteration at a time) on top of the host's event loop.
+ *
+ * @module
+ */
+import {
+  clearImmediate as clearHostImmediate,
+  setImmediate as hostImmediate,
+} from "node:timers";
+import { Deque } from "./_deque.ts";
+import { Heap } from "./_heap.ts";
+import { taskContext } from "./_context.ts";
+import { pyRepr } from "./_repr.ts";
+import {
+  _setRunningClockSource,
+  type Clock,
+  defaultClock,
+  VirtualClock,
+} from "./clock.ts";
+import { Future } from "./futures.ts";
+import { Task, type TaskOptions } from "./tasks.ts";
+import { InvalidStateError } from "./errors.ts";
+
+// deno-lint-ignore no-explicit-any
+type Callback = (...args: any[]) => unknown;
+
+/**
+ * A callback scheduled by `callSoon`; `cancel()` keeps it from running.
+ *
+ * @example Cancel a scheduled callback
+ * ```ts
+ * import { run, getRunningLoop, sleep } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const handle = getRunningLoop().callSoon(() => console.log("never"));
+ *   handle.cancel();
+ *   console.log(handle.cancelled()); // true
+ *   await sleep(0);
+ * });
+ * ```
+ */
+export class Handle {
+  /** @internal */ _callback: Callback | null;
+  /** @internal */ _args: unknown[];
+  /** @internal */ _cancelled = false;
+  /** @internal */ readonly _loop: EventLoop;
+
+  /** @internal Use `loop.callSoon()`. */
+  constructor(callback: Callback, args: unknown[], loop: EventLoop) {
+    this._callback = callback;
+    this._args = args;
+    this._loop = loop;
+  }
+
+  /** Keeps the callback from running, if it has not run yet. */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      this._callback = null;
+      this._args = [];
+    }
+  }
+
+  /** Whether `cancel()` was called. */
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** Python's repr: `<Handle callback(args)>`. */
+  toString(): string {
+    const name = this.constructor.name;
+    if (this._cancelled) return `<${name} cancelled>`;
+    const fn = this._callback?.name || "<anonymous>";
+    return `<${name} ${fn}(${this._args.map(pyRepr).join(", ")})>`;
+  }
+
+  /** @internal */
+  _run(): void {
+    const args = this._args;
+    const cb = this._callback!;
+    switch (args.length) {
+      case 0:
+        cb();
+        break;
+      case 1:
+        cb(args[0]);
+        break;
+      default:
+        cb(...args);
+    }
+  }
+}
+
+let timerSeq = 0;
+
+/**
+ * A callback scheduled by `callLater` or `callAt`.
+ *
+ * @example Read when a timer is due
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop({ virtualTime: true });
+ * const timer = loop.callAt(5, () => {});
+ * console.log(timer.when()); // 5
+ * timer.cancel();
+ * loop.close();
+ * ```
+ */
+export class TimerHandle extends Handle {
+  /** @internal */ readonly _when: number;
+  /** @internal */ readonly _seq: number = timerSeq++;
+  /** @internal */ _scheduled = true;
+
+  /** @internal Use `loop.callLater()` or `loop.callAt()`. */
+  constructor(
+    when: number,
+    callback: Callback,
+    args: unknown[],
+    loop: EventLoop,
+  ) {
+    super(callback, args, loop);
+    this._when = when;
+  }
+
+  /** The loop time at which the callback is due. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled && this._scheduled) this._loop._timerCancelled();
+    super.cancel();
+  }
+}
+
+/** What the loop's exception handler receives. */
+export interface ExceptionContext {
+  /** What went wrong. */
+  message: string;
+  /** The error, if there is one. */
+  exception?: unknown;
+  /** The future or task concerned. */
+  future?: Future<unknown>;
+  /** The task concerned. */
+  task?: Task<unknown>;
+  /** The callback handle concerned. */
+  handle?: Handle;
+  /** Anything else. */
+  [key: string]: unknown;
+}
+
+/** A function the loop calls with errors nobody else can receive. */
+export type ExceptionHandler = (
+  loop: EventLoop,
+  context: ExceptionContext,
+) => void;
+
+/** What `runInExecutor` and `run()` need of an executor. */
+export interface Executor {
+  /** Stops the executor; `wait` waits for running jobs. */
+  shutdown(options?: { wait?: boolean }): void | Promise<void>;
+}
+
+/** Options for {@link newEventLoop}. */
+export interface EventLoopOptions {
+  /** Run on a virtual clock (see the `clock` module). */
+  virtualTime?: boolean;
+  /** Run on this clock (overrides `virtualTime`). */
+  clock?: Clock;
+  /** Debug mode: warn about slow callbacks and tasks left pending. */
+  debug?: boolean;
+}
+
+// After this much busy time the loop yields to the host so that host I/O
+// and timers are not starved (Python polls I/O on every iteration).
+const HOST_YIELD_INTERVAL_MS = 4;
+// How many microtask rounds a woken task may take to reach its next await
+// of a library future before the loop assumes it waits on a foreign promise.
+const PROBE_ROUNDS = 32;
+const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
+
+let runningLoop: EventLoop | null = null;
+let currentLoop: EventLoop | null = null;
+
+_setRunningClockSource(() => runningLoop?.clock);
+
+function timerLess(a: TimerHandle, b: TimerHandle): boolean {
+  return a._when < b._when || (a._when === b._when && a._seq < b._seq);
+}
+
+function checkDelay(name: string, value: unknown): number {
+  if (typeof value !== "number") {
+    throw new TypeError(
+      `${name} must be a number of seconds, got ${typeof value}`,
+    );
+  }
+  if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
+  return value;
+}
+
+function checkCallback(method: string, callback: unknown): void {
+  if (typeof callback !== "function") {
+    throw new TypeError(
+      `${method}() takes a function as its callback, got ${typeof callback}`,
+    );
+  }
+}
+
+/**
+ * An asyncio event loop. Get one with {@link getRunningLoop} inside
+ * asynchronous code, or {@link newEventLoop} / {@link getEventLoop}
+ * outside; most programs never touch it and call `run(main)`.
+ *
+ * Handles run in the root async context (`currentTask()` is null inside
+ * callbacks); when a handle resumes a task, the task runs to its next
+ * suspension before the loop runs the next handle, as in CPython.
+ *
+ * @example Schedule callbacks in order
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop({ virtualTime: true });
+ * loop.callLater(0.2, () => console.log("call_later 0.2s"));
+ * loop.callLater(0.1, () => console.log("call_later 0.1s"));
+ * loop.callSoon(() => console.log("call_soon"));
+ * loop.callLater(0.3, () => loop.stop());
+ * await loop.runForever();
+ * loop.close();
+ * ```
+ */
+export class EventLoop {
+  /** Callbacks slower than this many seconds are reported in debug mode. */
+  slowCallbackDuration = 0.1;
+
+  /** @internal */ readonly _ready: Deque<Handle> = new Deque();
+  /** @internal */ readonly _scheduled: Heap<TimerHandle> = new Heap(timerLess);
+  /** @internal */ readonly _tasks: Set<Task<unknown>> = new Set();
+  /** @internal */ readonly _unretrieved: Set<Future<unknown>> = new Set();
+  /** @internal */ _waitingTask: Task<unknown> | null = null;
+  /** @internal */ _inFlight = 0;
+
+  readonly #clock: Clock;
+  #timerCancelledCount = 0;
+  #running = false;
+  #closed = false;
+  #stopping = false;
+  #debug: boolean;
+  #exceptionHandler: ExceptionHandler | null = null;
+  #defaultExecutor: Executor | null = null;
+
+  #inIteration = false;
+  #ntodo = 0;
+  #kickPending = false;
+  #hostTimer: ReturnType<typeof setTimeout> | undefined;
+  #hostImmediate: ReturnType<typeof hostImmediate> | undefined;
+  #lastHostYield = 0;
+  #waitGen = 0;
+  #probeGen = -1;
+  #probeCount = 0;
+  #probeQueued = false;
+  #handleStart = 0;
+  #stopResolve: (() => void) | null = null;
+
+  /** Creates a loop; prefer {@link newEventLoop}. */
+  constructor(options: EventLoopOptions = {}) {
+    this.#clock = options.clock ??
+      (options.virtualTime ? new VirtualClock() : defaultClock());
+    this.#debug = options.debug ?? false;
+  }
+
+  /** The clock this loop runs on. */
+  get clock(): Clock {
+    return this.#clock;
+  }
+
+  /** The loop's time in seconds, on its monotonic (or virtual) clock. */
+  time(): number {
+    return this.#clock.now();
+  }
+
+  /** Whether the loop is running. */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** Whether the loop was closed. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Turns debug mode on or off. */
+  setDebug(enabled: boolean): void {
+    this.#debug = enabled;
+  }
+
+  /** Whether debug mode is on. */
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  /**
+   * Schedules `callback(...args)` for the next loop iteration, after the
+   * callbacks already scheduled.
+   */
+  callSoon<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handle {
+    this.#checkClosed();
+    checkCallback("callSoon", callback);
+    const handle = new Handle(callback as Callback, args, this);
+    this._ready.push(handle);
+    if (!this.#inIteration) this.#kick();
+    return handle;
+  }
+
+  /**
+   * Like `callSoon`; safe to call from code the loop does not control
+   * (host callbacks, foreign promises). Also wakes an idle loop.
+   */
+  callSoonThreadsafe<A extends unknown[]>(
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): Handle {
+    return this.callSoon(callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` to run after `delay` seconds. */
+  callLater<A extends unknown[]>(
+    delay: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    checkDelay("callLater() delay", delay);
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` to run at loop time `when`. */
+  callAt<A extends unknown[]>(
+    when: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    checkDelay("callAt() when", when);
+    this.#checkClosed();
+    checkCallback("callAt", callback);
+    const timer = new TimerHandle(when, callback as Callback, args, this);
+    this._scheduled.push(timer);
+    if (!this.#inIteration) this.#kick();
+    return timer;
+  }
+
+  /** Creates a future attached to this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Wraps a coroutine function in a task and schedules its first step.
+   * Pass the function, not its promise: `createTask(() => work(1))`.
+   */
+  createTask<T>(
+    coroutine: () => PromiseLike<T>,
+    options: Omit<TaskOptions, "loop"> = {},
+  ): Task<T> {
+    this.#checkClosed();
+    return new Task(coroutine, { ...options, loop: this });
+  }
+
+  /**
+   * Runs the loop until `future` is done and returns its result (or
+   * throws its error). Takes a future, a task, or a coroutine function,
+   * which it wraps in a task.
+   */
+  async runUntilComplete<T>(
+    future: Future<T> | (() => PromiseLike<T>),
+  ): Promise<T> {
+    this.#checkClosed();
+    this.#checkNotRunning();
+    const fut = ensureFutureOn(future, this, "runUntilComplete");
+    const stop = () => this.stop();
+    fut.addDoneCallback(stop);
+    try {
+      await this.runForever();
+    } finally {
+      fut.removeDoneCallback(stop);
+    }
+    if (!fut.done()) {
+      throw new Error("Event loop stopped before Future completed.");
+    }
+    return fut.result();
+  }
+
+  /** Runs the loop until `stop()` is called. */
+  runForever(): Promise<void> {
+    this.#checkClosed();
+    this.#checkNotRunning();
+    this.#running = true;
+    runningLoop = this;
+    this.#lastHostYield = performance.now();
+    return new Promise<void>((resolve) => {
+      this.#stopResolve = resolve;
+      this.#kick();
+    });
+  }
+
+  /**
+   * Stops the loop after the current iteration: every callback that was
+   * ready when it began still runs.
+   */
+  stop(): void {
+    this.#stopping = true;
+    if (this.#running && !this.#inIteration) this.#kick();
+  }
+
+  /**
+   * Closes the loop: drops pending callbacks, reports task exceptions that
+   * were never retrieved, and shuts the default executor down without
+   * waiting. A closed loop cannot run again.
+   */
+  close(): void {
+    if (this.#running) throw new Error("Cannot close a running event loop");
+    if (this.#closed) return;
+    if (this.#debug) {
+      for (const task of this._tasks) {
+        this.callExceptionHandler({
+          message: "Task was destroyed but it is pending!",
+          task,
+        });
+      }
+    }
+    for (const fut of this._unretrieved) {
+      fut._reportUnretrieved();
+    }
+    this._unretrieved.clear();
+    this.#closed = true;
+    this._ready.clear();
+    this._scheduled.clear();
+    this.#timerCancelledCount = 0;
+    this.#clearHostWakeups();
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    if (executor) void executor.shutdown({ wait: false });
+    if (currentLoop === this) currentLoop = null;
+  }
+
+  /** Sets the executor `runInExecutor(null, ...)` uses. */
+  setDefaultExecutor(executor: Executor | null): void {
+    this.#defaultExecutor = executor;
+  }
+
+  /** @internal The default executor, if one was set or created. */
+  get _defaultExecutor(): Executor | null {
+    return this.#defaultExecutor;
+  }
+
+  /** Shuts the default executor down and waits for its jobs. */
+  async shutdownDefaultExecutor(): Promise<void> {
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    if (executor) await executor.shutdown({ wait: true });
+  }
+
+  /** Sets the handler for errors nobody else can receive (null: default). */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(
+        `A callable object or null is expected, got ${String(handler)}`,
+      );
+    }
+    this.#exceptionHandler = handler;
+  }
+
+  /** The handler set with `setExceptionHandler`, or null. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this.#exceptionHandler;
+  }
+
+  /** Logs `context` the default way: its message and error on stderr. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const parts = [context.message || "Unhandled exception in event loop"];
+    for (const key of ["future", "task", "handle"] as const) {
+      if (context[key] !== undefined) parts.push(`${key}: ${context[key]}`);
+    }
+    const exc = context.exception;
+    if (exc !== undefined) {
+      parts.push(
+        exc instanceof Error ? (exc.stack ?? String(exc)) : String(exc),
+      );
+    }
+    console.error(parts.join("\n"));
+  }
+
+  /** Passes `context` to the exception handler. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#exceptionHandler;
+    if (handler === null) {
+      this.defaultExceptionHandler(context);
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (e) {
+      this.defaultExceptionHandler({
+        message: "Unhandled error in exception handler",
+        exception: e,
+        context,
+      });
+    }
+  }
+
+  /** @internal A timer was cancelled; compact the heap when most are. */
+  _timerCancelled(): void {
+    this.#timerCancelledCount++;
+  }
+
+  /** @internal Schedules an internal callback (no checks, no handle API). */
+  _callSoonInternal(callback: Callback, args: unknown[]): void {
+    if (this.#closed) throw new Error("Event loop is closed");
+    this._ready.push(new Handle(callback, args, this));
+    if (!this.#inIteration) this.#kick();
+  }
+
+  /** @internal A handle resumed `task`: wait for its step to end. */
+  _resumeTask(task: Task<unknown>): void {
+    this._waitingTask = task;
+    this.#waitGen++;
+  }
+
+  /**
+   * @internal `task` reached a suspension point (an await of a library
+   * future, or its end); the iteration goes on in the root context.
+   */
+  _taskSuspended(task: Task<unknown>): void {
+    if (this._waitingTask !== task) return;
+    this._waitingTask = null;
+    this.#afterStep();
+    taskContext.exit(this.#continueIteration);
+  }
+
+  /** @internal I/O or an executor job started: virtual time must wait. */
+  _ioStarted(): void {
+    this._inFlight++;
+  }
+
+  /** @internal I/O or an executor job finished. */
+  _ioFinished(): void {
+    this._inFlight--;
+    if (this._inFlight === 0 && this.#running && !this.#inIteration) {
+      this.#kick();
+    }
+  }
+
+  /** Python's repr. */
+  toString(): string {
+    return `<EventLoop running=${this.#running ? "True" : "False"} closed=${
+      this.#closed ? "True" : "False"
+    } debug=${this.#debug ? "True" : "False"}>`;
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new Error("Event loop is closed");
+  }
+
+  #checkNotRunning(): void {
+    if (this.#running) throw new Error("This event loop is already running");
+    if (runningLoop !== null) {
+      throw new Error(
+        "Cannot run the event loop while another loop is running",
+      );
+    }
+  }
+
+  // Makes sure an iteration runs soon. Called when something is scheduled
+  // while the loop is between iterations.
+  #kick(): void {
+    if (!this.#running || this.#kickPending) return;
+    this.#kickPending = true;
+    this.#clearHostWakeups();
+    queueMicrotask(this.#iterate);
+  }
+
+  #clearHostWakeups(): void {
+    if (this.#hostTimer !== undefined) {
+      clearTimeout(this.#hostTimer);
+      this.#hostTimer = undefined;
+    }
+    if (this.#hostImmediate !== undefined) {
+      clearHostImmediate(this.#hostImmediate);
+      this.#hostImmediate = undefined;
+    }
+  }
+
+  // Entry point from the host (microtask, immediate or timer): run one
+  // iteration in the root async context, whatever context woke us.
+  #iterate = (): void => {
+    this.#kickPending = false;
+    this.#hostTimer = undefined;
+    this.#hostImmediate = undefined;
+    if (!this.#running || this.#inIteration) return;
+    taskContext.exit(this.#startIteration);
+  };
+
+  #startIteration = (): void => {
+    this.#inIteration = true;
+    const heap = this._scheduled;
+    if (
+      this.#timerCancelledCount > 100 &&
+      this.#timerCancelledCount * 2 > heap.length
+    ) {
+      heap.filter((t) => {
+        if (t._cancelled) t._scheduled = false;
+        return !t._cancelled;
+      });
+      this.#timerCancelledCount = 0;
+    }
+    const end = this.#clock.now();
+    const ready = this._ready;
+    for (;;) {
+      const timer = heap.peek();
+      if (timer === undefined) break;
+      if (timer._cancelled) {
+        heap.pop();
+        timer._scheduled = false;
+        this.#timerCancelledCount--;
+        continue;
+      }
+      if (timer._when > end) break;
+      heap.pop();
+      timer._scheduled = false;
+      ready.push(timer);
+    }
+    this.#ntodo = ready.length;
+    this.#continueIteration();
+  };
+
+  #continueIteration = (): void => {
+    const ready = this._ready;
+    while (this.#ntodo > 0) {
+      this.#ntodo--;
+      const handle = ready.shift()!;
+      if (handle._cancelled) continue;
+      if (this.#debug) this.#handleStart = performance.now();
+      try {
+        handle._run();
+      } catch (exception) {
+        this.callExceptionHandler({
+          message: `Exception in callback ${handle}`,
+          exception,
+          handle,
+        });
+      }
+      if (this._waitingTask !== null) {
+        this.#armProbe();
+        return;
+      }
+      this.#afterStep(handle);
+    }
+    this.#inIteration = false;
+    if (this.#stopping) {
+      this.#finishRun();
+      return;
+    }
+    this.#scheduleNext();
+  };
+
+  #afterStep(handle?: Handle): void {
+    if (!this.#debug) return;
+    const dt = (performance.now() - this.#handleStart) / 1000;
+    if (dt >= this.slowCallbackDuration) {
+      console.warn(
+        `Executing ${handle ?? "a task step"} took ${dt.toFixed(3)} seconds`,
+      );
+    }
+  }
+
+  // The woken task has not reported a suspension yet. Each probe lets one
+  // more round of microtasks run; if none brings the task to a library
+  // await, it is waiting on a foreign promise and the iteration goes on.
+  #armProbe(): void {
+    if (this.#probeQueued) return;
+    this.#probeQueued = true;
+    queueMicrotask(this.#probe);
+  }
+
+  #probe = (): void => {
+    this.#probeQueued = false;
+    const task = this._waitingTask;
+    if (task === null) return;
+    if (this.#probeGen !== this.#waitGen) {
+      this.#probeGen = this.#waitGen;
+      this.#probeCount = 0;
+    }
+    if (this.#probeCount++ < PROBE_ROUNDS) {
+      this.#probeQueued = true;
+      queueMicrotask(this.#probe);
+      return;
+    }
+    this._taskSuspended(task);
+  };
+
+  #scheduleNext(): void {
+    if (this._ready.length > 0) {
+      const now = performance.now();
+      if (now - this.#lastHostYield >= HOST_YIELD_INTERVAL_MS) {
+        // Let host I/O and timers in before going on.
+        this.#lastHostYield = now;
+        this.#kickPending = true;
+        this.#hostImmediate = hostImmediate(this.#iterate);
+      } else {
+        this.#kickPending = true;
+        queueMicrotask(this.#iterate);
+      }
+      return;
+    }
+    this.#lastHostYield = performance.now();
+    const next = this._scheduled.peek();
+    if (next === undefined) return; // idle: callSoon/callLater will kick
+    if (this.#clock.virtual) {
+      if (this._inFlight > 0) return; // the I/O's completion will kick
+      // One host turn first, so that foreign work that is already done
+      // lands before time jumps.
+      this.#hostImmediate = hostImmediate(this.#jumpToNextTimer);
+      return;
+    }
+    const delayMs = Math.ceil((next._when - this.#clock.now()) * 1000);
+    this.#hostTimer = setTimeout(
+      this.#iterate,
+      Math.min(Math.max(delayMs, 0), MAX_HOST_DELAY_MS),
+    );
+  }
+
+  #jumpToNextTimer = (): void => {
+    this.#hostImmediate = undefined;
+    if (!this.#running || this.#inIteration || this.#kickPending) return;
+    if (this._ready.length === 0 && this._inFlight === 0) {
+      let next = this._scheduled.peek();
+      while (next !== undefined && next._cancelled) {
+        this._scheduled.pop();
+        next._scheduled = false;
+        this.#timerCancelledCount--;
+        next = this._scheduled.peek();
+      }
+      if (next === undefined) return;
+      // Timers that never fire leave the loop idle.
+      if (!Number.isFinite(next._when)) return;
+      this.#clock.advance(next._when - this.#clock.now());
+    }
+    this.#iterate();
+  };
+
+  #finishRun(): void {
+    this.#stopping = false;
+    this.#running = false;
+    this.#clearHostWakeups();
+    if (runningLoop === this) runningLoop = null;
+    const resolve = this.#stopResolve;
+    this.#stopResolve = null;
+    resolve?.();
+  }
+}
+
+/**
+ * Returns a future for `value` on `loop`: the future itself, or a task
+ * running a coroutine function. Rejects started promises with the fix.
+ */
+export function ensureFutureOn<T>(
+  value: Future<T> | (() => PromiseLike<T>),
+  loop: EventLoop,
+  caller: string,
+): Future<T> {
+  if (value instanceof Future) {
+    if (value.getLoop() !== loop) {
+      throw new Error(
+        `${caller}(): the future belongs to a different loop than the one given`,
+      );
+    }
+    return value;
+  }
+  if (typeof value === "function") return loop.createTask(value);
+  throw startedPromiseError(caller, value);
+}
+
+/** @internal The error for a started promise where a coroutine function belongs. */
+export function startedPromiseError(caller: string, value: unknown): TypeError {
+  if (
+    value !== null && typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  ) {
+    return new TypeError(
+      `${caller}() takes a coroutine function, not a promise that is already ` +
+        `running: write ${caller}(() => work()) instead of ${caller}(work())`,
+    );
+  }
+  return new TypeError(
+    `${caller}() takes a coroutine function (a function returning a promise), ` +
+      `got ${value === null ? "null" : typeof value}`,
+  );
+}
+
+/**
+ * Returns the running event loop. Throws `Error("no running event loop")`
+ * outside of one, as Python raises RuntimeError.
+ *
+ * @example
+ * ```ts
+ * import { getRunningLoop, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   loop.callSoon(() => console.log("hello from a callback"));
+ * });
+ * ```
+ */
+export function getRunningLoop(): EventLoop {
+  if (runningLoop === null) throw new Error("no running event loop");
+  return runningLoop;
+}
+
+/** @internal The running loop or null. */
+export function _getRunningLoop(): EventLoop | null {
+  return runningLoop;
+}
+
+/**
+ * Returns the running loop, or this thread's current loop, creating and
+ * setting one if there is none (Python 3.11's `get_event_loop()`).
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop } from "@aio/asyncio";
+ *
+ * const loop = getEventLoop();
+ * console.log(await loop.runUntilComplete(async () => "result")); // result
+ * loop.close();
+ * ```
+ */
+export function getEventLoop(): EventLoop {
+  if (runningLoop !== null) return runningLoop;
+  if (currentLoop === null) currentLoop = new EventLoop();
+  return currentLoop;
+}
+
+/**
+ * Sets this thread's current loop (what {@link getEventLoop} returns when
+ * no loop is running); null clears it.
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop, newEventLoop, setEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * setEventLoop(loop);
+ * console.log(getEventLoop() === loop); // true
+ * setEventLoop(null);
+ * loop.close();
+ * ```
+ */
+export function setEventLoop(loop: EventLoop | null): void {
+  if (loop !== null && !(loop instanceof EventLoop)) {
+    throw new TypeError(
+      `setEventLoop() takes an EventLoop or null, got ${String(loop)}`,
+    );
+  }
+  currentLoop = loop;
+}
+
+/**
+ * Creates a new event loop.
+ *
+ * @example A loop on the virtual clock
+ * ```ts
+ * import { newEventLoop, sleep } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop({ virtualTime: true });
+ * await loop.runUntilComplete(() => sleep(3600));
+ * console.log(loop.time()); // 3600
+ * loop.close();
+ * ```
+ */
+export function newEventLoop(options: EventLoopOptions = {}): EventLoop {
+  return new EventLoop(options);
+}
+
+/** @internal Used by futures to complain about a closed loop. */
+export function _closedLoopError(): InvalidStateError {
+  return new InvalidStateError(
+    "this future belongs to an event loop that is closed, so it can never " +
+      "complete; create futures on the running loop (getRunningLoop().createFuture())",
+  );
+}

@@ -1,0 +1,454 @@
+/**
+ * Futures: the result of an operation that has not finished yet.
+ *
+ * A Future is a thenable, not a Promise: `await fut` works, and when a task
+ * awaits it the task knows what it waits on, so cancelling the task
+ * cancels the future.
+ *
+ * @module
+ */
+import { taskContext } from "./_context.ts";
+import { pyRepr } from "./_repr.ts";
+import { CancelledError, InvalidStateError } from "./errors.ts";
+import {
+  _closedLoopError,
+  _getRunningLoop,
+  type EventLoop,
+  getEventLoop,
+} from "./events.ts";
+import type { Task } from "./tasks.ts";
+
+const PENDING = 0;
+const FINISHED = 1;
+const CANCELLED = 2;
+const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
+
+/** A callback run when a future is done; it receives the future. */
+export type DoneCallback<T> = (future: Future<T>) => unknown;
+
+/** Options for the {@link Future} constructor. */
+export interface FutureOptions {
+  /** The loop the future belongs to (default: `getEventLoop()`). */
+  loop?: EventLoop;
+}
+
+/**
+ * The eventual result of an operation, Python's `asyncio.Future`.
+ *
+ * Done-callbacks are scheduled with `callSoon` when the future completes,
+ * never called inline, so waiters resume in the order they awaited it.
+ *
+ * @example Set a future's result from a callback
+ * ```ts
+ * import { getRunningLoop, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   const fut = loop.createFuture<string>();
+ *   loop.callLater(0.01, () => fut.setResult("the result"));
+ *   console.log(await fut); // the result
+ * });
+ * ```
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _state: 0 | 1 | 2 = PENDING;
+  /** @internal */ _result: T | undefined = undefined;
+  /** @internal */ _exception: unknown = undefined;
+  /** @internal */ _hasException = false;
+  /** @internal */ _cancelMessage: string | undefined = undefined;
+  /** @internal */ _callbacks: DoneCallback<T>[] | null = null;
+  /** @internal */ _loop: EventLoop;
+
+  /** Creates a pending future on `options.loop` or `getEventLoop()`. */
+  constructor(options: FutureOptions = {}) {
+    this._loop = options.loop ?? getEventLoop();
+  }
+
+  /** The loop this future belongs to. */
+  getLoop(): EventLoop {
+    return this._loop;
+  }
+
+  /** Whether the future is done: it has a result, an error, or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The result. Throws the future's error if it has one, `CancelledError`
+   * if it was cancelled, and `InvalidStateError` if it is not done.
+   */
+  result(): T {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) {
+      throw new InvalidStateError("Result is not set.");
+    }
+    if (this._hasException) {
+      this._markRetrieved();
+      throw this._exception;
+    }
+    return this._result as T;
+  }
+
+  /**
+   * The error the future failed with, or undefined if it succeeded.
+   * Throws `CancelledError` if it was cancelled and `InvalidStateError`
+   * if it is not done.
+   */
+  exception(): unknown {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) {
+      throw new InvalidStateError("Exception is not set.");
+    }
+    this._markRetrieved();
+    return this._exception;
+  }
+
+  /** Marks the future done with `result` and schedules its callbacks. */
+  setResult(result: T): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
+    }
+    this._result = result;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /** Marks the future failed with `exception` and schedules its callbacks. */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
+    }
+    this._exception = exception;
+    this._hasException = true;
+    this._state = FINISHED;
+    this._loop._unretrieved.add(this as Future<unknown>);
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Cancels the future and schedules its callbacks. Returns false if it
+   * was already done.
+   */
+  cancel(msg?: string): boolean {
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /**
+   * Adds a callback run (through `callSoon`) with this future when it is
+   * done; if it is done already, the callback is scheduled at once.
+   */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `addDoneCallback() takes a function, got ${typeof callback}`,
+      );
+    }
+    if (this._state !== PENDING) {
+      this._loop._callSoonInternal(callback, [this]);
+    } else if (this._callbacks === null) {
+      this._callbacks = [callback];
+    } else {
+      this._callbacks.push(callback);
+    }
+  }
+
+  /** Removes every registration of `callback`; returns how many. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return 0;
+    const kept = callbacks.filter((cb) => cb !== callback);
+    this._callbacks = kept.length > 0 ? kept : null;
+    return callbacks.length - kept.length;
+  }
+
+  /**
+   * Makes the future awaitable. Inside a task, `await fut` suspends the
+   * task on this future: cancelling the task cancels the future.
+   */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
+    const waiter = new Waiter(this, onFulfilled, onRejected, resolve, reject);
+    const task = taskContext.getStore();
+    if (this._state !== PENDING) {
+      // Awaiting a done future does not suspend the task (as in Python).
+      queueMicrotask(() => waiter.settle());
+      return promise;
+    }
+    if (this._loop.isClosed()) {
+      waiter.fail(_closedLoopError());
+      return promise;
+    }
+    if (task === undefined || task._loop !== this._loop) {
+      this.addDoneCallback(waiter.wakePlain);
+      return promise;
+    }
+    if (task === (this as unknown)) {
+      waiter.fail(new Error(`Task cannot await on itself: ${task}`));
+      return promise;
+    }
+    waiter.task = task;
+    task._futWaiter = this as Future<unknown>;
+    this.addDoneCallback(waiter.wakeTask);
+    if (task._mustCancel && this.cancel(task._cancelMessage)) {
+      task._mustCancel = false;
+    }
+    this._loop._taskSuspended(task);
+    return promise;
+  }
+
+  /** Python's repr: `<Future finished result='xxx'>`. */
+  toString(): string {
+    return `<${this.constructor.name} ${this._reprInfo().join(" ")}>`;
+  }
+
+  /** @internal */
+  _reprInfo(): string[] {
+    const info: string[] = [STATE_NAMES[this._state].toLowerCase()];
+    if (this._state === FINISHED) {
+      if (this._hasException) {
+        info.push(`exception=${pyRepr(this._exception)}`);
+      } else {
+        info.push(`result=${pyRepr(this._result)}`);
+      }
+    }
+    return info;
+  }
+
+  /** @internal `setException` that subclasses (Task) cannot override. */
+  _setExceptionRaw(exception: unknown): void {
+    Future.prototype.setException.call(this, exception);
+  }
+
+  /** @internal */
+  _makeCancelledError(): CancelledError {
+    return new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal The exception was seen by someone: do not report it. */
+  _markRetrieved(): void {
+    if (this._hasException) {
+      this._loop._unretrieved.delete(this as Future<unknown>);
+    }
+  }
+
+  /** @internal Called by the loop at close for exceptions nobody saw. */
+  _reportUnretrieved(): void {
+    const isTask = this.constructor.name !== "Future" && "getName" in this;
+    this._loop.callExceptionHandler({
+      message: `${isTask ? "Task" : "Future"} exception was never retrieved`,
+      exception: this._exception,
+      future: this as Future<unknown>,
+    });
+  }
+
+  /** @internal */
+  _scheduleCallbacks(): void {
+    const callbacks = this._callbacks;
+    if (callbacks === null) return;
+    this._callbacks = null;
+    const loop = this._loop;
+    for (let i = 0; i < callbacks.length; i++) {
+      loop._callSoonInternal(callbacks[i], [this]);
+    }
+  }
+}
+
+// One `then` call: delivers the future's outcome to the callbacks given to
+// `then` and to the promise `then` returned.
+class Waiter<T, R1, R2> {
+  task: Task<unknown> | null = null;
+  constructor(
+    readonly future: Future<T> | null,
+    readonly onFulfilled:
+      | ((value: T) => R1 | PromiseLike<R1>)
+      | null
+      | undefined,
+    readonly onRejected:
+      | ((reason: unknown) => R2 | PromiseLike<R2>)
+      | null
+      | undefined,
+    readonly resolve: (value: R1 | R2 | PromiseLike<R1 | R2>) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+
+  succeed(value: T): void {
+    const onFulfilled = this.onFulfilled;
+    if (typeof onFulfilled !== "function") {
+      this.resolve(value as unknown as R1);
+      return;
+    }
+    try {
+      this.resolve(onFulfilled(value));
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  fail(error: unknown): void {
+    const onRejected = this.onRejected;
+    if (typeof onRejected !== "function") {
+      this.reject(error);
+      return;
+    }
+    try {
+      this.resolve(onRejected(error));
+    } catch (e) {
+      this.reject(e);
+    }
+  }
+
+  settle(): void {
+    const fut = this.future!;
+    if (fut._state === CANCELLED) this.fail(fut._makeCancelledError());
+    else if (fut._hasException) {
+      fut._markRetrieved();
+      this.fail(fut._exception);
+    } else this.succeed(fut._result as T);
+  }
+
+  wakePlain = (): void => {
+    this.settle();
+  };
+
+  // Resumes the awaiting task; the loop then waits for the task's step to
+  // end before running its next handle.
+  wakeTask = (): void => {
+    const task = this.task!;
+    const fut = this.future!;
+    if (task._futWaiter === (fut as Future<unknown>)) task._futWaiter = null;
+    if (task.done()) return;
+    if (task._mustCancel) {
+      task._mustCancel = false;
+      this.fail(task._throwCancel(task._makeCancelledError()));
+    } else if (fut._state === CANCELLED) {
+      this.fail(task._throwCancel(fut._makeCancelledError()));
+    } else {
+      this.settle();
+    }
+    task._loop._resumeTask(task);
+  };
+
+  // The end of `sleep(0)`: one loop iteration later.
+  wakeAfterYield = (value: T): void => {
+    const task = this.task;
+    if (task === null) {
+      this.succeed(value);
+      return;
+    }
+    if (task.done()) return;
+    if (task._mustCancel) {
+      task._mustCancel = false;
+      this.fail(task._throwCancel(task._makeCancelledError()));
+    } else {
+      this.succeed(value);
+    }
+    task._loop._resumeTask(task);
+  };
+}
+
+/**
+ * @internal `await sleep(0)`: suspends the awaiting task for exactly one
+ * loop iteration, like Python's bare `yield`, with no future or timer.
+ */
+export function _yieldThen<T, R1, R2>(
+  loop: EventLoop,
+  value: T,
+  onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+  onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+): Promise<R1 | R2> {
+  const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
+  const waiter = new Waiter(null, onFulfilled, onRejected, resolve, reject);
+  const task = taskContext.getStore();
+  if (task !== undefined && task._loop === loop) {
+    waiter.task = task;
+    loop._callSoonInternal(waiter.wakeAfterYield, [value]);
+    loop._taskSuspended(task);
+  } else {
+    loop._callSoonInternal(waiter.wakeAfterYield, [value]);
+  }
+  return promise;
+}
+
+/**
+ * Whether `value` is a Future (or Task) of this module.
+ *
+ * @example
+ * ```ts
+ * import { isFuture, newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * console.log(isFuture(loop.createFuture()), isFuture(Promise.resolve())); // true false
+ * loop.close();
+ * ```
+ */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return value instanceof Future;
+}
+
+/**
+ * Wraps a promise (or any thenable) in a Future of the loop, Python's
+ * `wrap_future`. Cancelling the future aborts `options.abort` if given.
+ * While the promise is pending, a virtual clock does not jump ahead.
+ *
+ * @example Await a host promise as a future
+ * ```ts
+ * import { run, wrapFuture } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const fut = wrapFuture(new Promise((r) => setTimeout(() => r(42), 1)));
+ *   console.log(await fut); // 42
+ * });
+ * ```
+ */
+export function wrapFuture<T>(
+  promise: PromiseLike<T> | Future<T>,
+  options: { loop?: EventLoop; abort?: AbortController } = {},
+): Future<T> {
+  if (promise instanceof Future) return promise;
+  if (
+    promise === null || typeof promise !== "object" ||
+    typeof promise.then !== "function"
+  ) {
+    throw new TypeError(
+      `wrapFuture() takes a promise or thenable, got ${String(promise)}`,
+    );
+  }
+  const loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+  const fut = new Future<T>({ loop });
+  loop._ioStarted();
+  let settled = false;
+  const finish = (apply: () => void) => {
+    if (settled) return;
+    settled = true;
+    if (!loop.isClosed()) {
+      loop.callSoonThreadsafe(() => {
+        if (!fut.done()) apply();
+      });
+      loop._ioFinished();
+    }
+  };
+  promise.then(
+    (value) => finish(() => fut.setResult(value)),
+    (error) => finish(() => fut.setException(error)),
+  );
+  if (options.abort) {
+    const abort = options.abort;
+    fut.addDoneCallback((f) => {
+      if (f.cancelled()) abort.abort(f._makeCancelledError());
+    });
+  }
+  return fut;
+}

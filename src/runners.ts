@@ -1,0 +1,194 @@
+/**
+ * `run()` and `Runner`: the entry points of an asyncio program.
+ *
+ * @module
+ */
+import { CancelledError, KeyboardInterrupt } from "./errors.ts";
+import {
+  _getRunningLoop,
+  type EventLoop,
+  type EventLoopOptions,
+  newEventLoop,
+  setEventLoop,
+} from "./events.ts";
+import { startedPromiseError } from "./events.ts";
+import { type CoroutineFunction, gather, type Task } from "./tasks.ts";
+
+/** Options for {@link run} and {@link Runner}. */
+export interface RunOptions extends EventLoopOptions {
+  /** Makes the loop (default: `newEventLoop(options)`). */
+  loopFactory?: () => EventLoop;
+}
+
+/**
+ * Runs coroutine functions on one loop that it creates lazily and closes
+ * at the end, Python's `asyncio.Runner`. Ctrl-C (SIGINT) cancels the task
+ * running; `run()` then raises {@link KeyboardInterrupt}.
+ *
+ * @example Two runs on one loop
+ * ```ts
+ * import { Runner, sleep } from "@aio/asyncio";
+ *
+ * await using runner = new Runner();
+ * await runner.run(() => sleep(0.01));
+ * console.log(await runner.run(async () => "second")); // second
+ * ```
+ */
+export class Runner implements AsyncDisposable {
+  #options: RunOptions;
+  #loop: EventLoop | null = null;
+  #closed = false;
+  #interrupts = 0;
+
+  /** Creates a runner; the loop is made on first use. */
+  constructor(options: RunOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The runner's loop (created if needed). */
+  getLoop(): EventLoop {
+    return this.#lazyInit();
+  }
+
+  /** Runs `main` as a task to completion and returns its result. */
+  async run<T>(main: CoroutineFunction<T>): Promise<T> {
+    if (typeof main !== "function") throw startedPromiseError("run", main);
+    if (_getRunningLoop() !== null) {
+      throw new Error(
+        "Runner.run() cannot be called from a running event loop: await the coroutine instead",
+      );
+    }
+    const loop = this.#lazyInit();
+    const task = loop.createTask(main);
+    const removeSigint = this.#installSigint(task as Task<unknown>);
+    try {
+      return await loop.runUntilComplete(task);
+    } catch (e) {
+      if (
+        e instanceof CancelledError && this.#interrupts > 0 &&
+        task.uncancel() === 0
+      ) {
+        throw new KeyboardInterrupt();
+      }
+      throw e;
+    } finally {
+      removeSigint();
+    }
+  }
+
+  /**
+   * Cancels the tasks left over and waits for them, shuts the default
+   * executor down, and closes the loop.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const loop = this.#loop;
+    if (loop === null) return;
+    try {
+      await cancelAllTasks(loop);
+      // Two steps run as tasks, as in Python (they take task numbers too).
+      await loop.runUntilComplete(async function shutdownAsyncgens() {});
+      await loop.runUntilComplete(function shutdownDefaultExecutor() {
+        return loop.shutdownDefaultExecutor();
+      });
+    } finally {
+      setEventLoop(null);
+      loop.close();
+    }
+  }
+
+  /** Same as `close()`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #lazyInit(): EventLoop {
+    if (this.#closed) throw new Error("Runner is closed");
+    if (this.#loop === null) {
+      const { loopFactory, ...loopOptions } = this.#options;
+      this.#loop = loopFactory ? loopFactory() : newEventLoop(loopOptions);
+      setEventLoop(this.#loop);
+    }
+    return this.#loop;
+  }
+
+  #installSigint(task: Task<unknown>): () => void {
+    const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+    if (!deno?.addSignalListener) return () => {};
+    const onSigint = () => {
+      this.#interrupts++;
+      if (this.#interrupts === 1 && !task.done()) {
+        task.cancel();
+        return;
+      }
+      deno.exit(130);
+    };
+    try {
+      deno.addSignalListener("SIGINT", onSigint);
+    } catch {
+      return () => {};
+    }
+    return () => deno.removeSignalListener("SIGINT", onSigint);
+  }
+}
+
+async function cancelAllTasks(loop: EventLoop): Promise<void> {
+  const toCancel = [...loop._tasks];
+  if (toCancel.length === 0) return;
+  for (const task of toCancel) task.cancel();
+  await loop.runUntilComplete(gather(...toCancel, { returnExceptions: true }));
+  for (const task of toCancel) {
+    if (task.cancelled()) continue;
+    if (task._hasException) {
+      loop.callExceptionHandler({
+        message: "unhandled exception during asyncio.run() shutdown",
+        exception: task.exception(),
+        task,
+      });
+    }
+  }
+}
+
+/**
+ * Runs `main` (a coroutine function) on a new event loop and returns its
+ * result, Python's `asyncio.run`: at the end, tasks left over are
+ * cancelled and awaited, the default executor is shut down, and the loop
+ * is closed. Ctrl-C cancels `main` (its `finally` blocks run) and then
+ * exits the process with status 130.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep } from "@aio/asyncio";
+ *
+ * async function main() {
+ *   await sleep(0.01);
+ *   return "result";
+ * }
+ *
+ * console.log(await run(main)); // result
+ * ```
+ */
+export async function run<T>(
+  main: CoroutineFunction<T>,
+  options: RunOptions = {},
+): Promise<T> {
+  if (_getRunningLoop() !== null) {
+    throw new Error(
+      "run() cannot be called from a running event loop: await the coroutine (or createTask it) instead",
+    );
+  }
+  if (typeof main !== "function") throw startedPromiseError("run", main);
+  const runner = new Runner(options);
+  try {
+    return await runner.run(main);
+  } catch (e) {
+    if (e instanceof KeyboardInterrupt) {
+      await runner.close();
+      (globalThis as { Deno?: typeof Deno }).Deno?.exit(130);
+    }
+    throw e;
+  } finally {
+    await runner.close();
+  }
+}
