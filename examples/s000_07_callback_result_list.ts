@@ -12,7 +12,7 @@ function callbackFun(future: Future<number>) {
   resultList.push(future.result());
 }
 
-const taskList = [];
+const taskList: Future<number>[] = [];
 
 for (let i = 1; i < 5; i++) {
   const cor = () => fun(i);

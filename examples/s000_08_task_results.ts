@@ -1,4 +1,4 @@
-import { ensureFuture, getEventLoop, wait } from "../mod.ts";
+import { ensureFuture, type Future, getEventLoop, wait } from "../mod.ts";
 import { print } from "./_print.ts";
 
 // deno-lint-ignore require-await
@@ -6,7 +6,7 @@ async function fun(v: number) {
   return v + 1;
 }
 
-const taskList = [];
+const taskList: Future<number>[] = [];
 
 for (let i = 1; i < 5; i++) {
   const cor = () => fun(i);

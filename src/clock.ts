@@ -175,10 +175,13 @@ let sleepCell: Int32Array | undefined;
  * ```
  */
 export function blockingSleep(seconds: number): void {
-  if (typeof seconds !== "number" || Number.isNaN(seconds)) {
+  if (typeof seconds !== "number") {
     throw new TypeError(
       `blockingSleep() takes a number of seconds, got ${String(seconds)}`,
     );
+  }
+  if (Number.isNaN(seconds)) {
+    throw new RangeError("sleep length must not be NaN");
   }
   if (seconds < 0) {
     throw new RangeError(

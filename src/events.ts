@@ -58,7 +58,8 @@ export class Handle {
     if (!this._cancelled) {
       this._cancelled = true;
       this._callback = null;
-      this._args = [];
+      this._args = NO_ARGS;
+      this._arg = undefined;
     }
   }
 
@@ -75,13 +76,18 @@ export class Handle {
     return `<${name} ${fn}(${this._args.map(pyRepr).join(", ")})>`;
   }
 
+  /** @internal The single argument of an internal handle (no array). */
+  _arg: unknown = undefined;
+  /** @internal An internal handle, recycled after it runs. */
+  _pooled = false;
+
   /** @internal */
   _run(): void {
     const args = this._args;
     const cb = this._callback!;
     switch (args.length) {
       case 0:
-        cb();
+        cb(this._arg);
         break;
       case 1:
         cb(args[0]);
@@ -93,6 +99,7 @@ export class Handle {
 }
 
 let timerSeq = 0;
+const NO_ARGS: unknown[] = [];
 
 /**
  * A callback scheduled by `callLater` or `callAt`.
@@ -129,6 +136,7 @@ export class TimerHandle extends Handle {
     return this._when;
   }
 
+  /** Keeps the callback from running, if it has not run yet. */
   override cancel(): void {
     if (!this._cancelled && this._scheduled) this._loop._timerCancelled();
     super.cancel();
@@ -236,7 +244,10 @@ export class EventLoop {
 
   /** @internal */ readonly _ready: Deque<Handle> = new Deque();
   /** @internal */ readonly _scheduled: Heap<TimerHandle> = new Heap(timerLess);
-  /** @internal */ readonly _tasks: Set<Task<unknown>> = new Set();
+  // Pending tasks, held strongly (an array with swap-remove is cheaper than
+  // a Set at hundreds of thousands of tasks).
+  /** @internal */ readonly _tasks: Task<unknown>[] = [];
+  #handlePool: Handle[] = [];
   /** @internal */ readonly _unretrieved: Set<Future<unknown>> = new Set();
   /** @internal */ _waitingTask: Task<unknown> | null = null;
   /** @internal */ _inFlight = 0;
@@ -366,7 +377,7 @@ export class EventLoop {
     options: Omit<TaskOptions, "loop"> = {},
   ): Task<T> {
     this.#checkClosed();
-    return new Task(coroutine, { ...options, loop: this });
+    return new Task(coroutine, options, this);
   }
 
   /**
@@ -424,7 +435,7 @@ export class EventLoop {
     if (this.#running) throw new Error("Cannot close a running event loop");
     if (this.#closed) return;
     if (this.#debug) {
-      for (const task of this._tasks) {
+      for (const task of this._tasks.slice()) {
         this.callExceptionHandler({
           message: "Task was destroyed but it is pending!",
           task,
@@ -516,11 +527,38 @@ export class EventLoop {
     this.#timerCancelledCount++;
   }
 
-  /** @internal Schedules an internal callback (no checks, no handle API). */
-  _callSoonInternal(callback: Callback, args: unknown[]): void {
+  /**
+   * @internal Schedules `callback(arg)`. The handle is not returned, so it
+   * is recycled after it runs.
+   */
+  _callSoonInternal(callback: Callback, arg: unknown): void {
     if (this.#closed) throw new Error("Event loop is closed");
-    this._ready.push(new Handle(callback, args, this));
+    const handle = this.#handlePool.pop() ??
+      new Handle(callback, NO_ARGS, this);
+    handle._callback = callback;
+    handle._arg = arg;
+    handle._pooled = true;
+    this._ready.push(handle);
     if (!this.#inIteration) this.#kick();
+  }
+
+  /** @internal */
+  _addTask(task: Task<unknown>): void {
+    task._index = this._tasks.length;
+    this._tasks.push(task);
+  }
+
+  /** @internal */
+  _removeTask(task: Task<unknown>): void {
+    const i = task._index;
+    if (i < 0) return;
+    const tasks = this._tasks;
+    const last = tasks.pop()!;
+    if (last !== task) {
+      tasks[i] = last;
+      last._index = i;
+    }
+    task._index = -1;
   }
 
   /** @internal A handle resumed `task`: wait for its step to end. */
@@ -539,6 +577,19 @@ export class EventLoop {
     this.#afterStep();
     taskContext.exit(this.#continueIteration);
   }
+
+  /**
+   * @internal The waiting task is about to suspend on a native promise:
+   * report it from a microtask, once its synchronous code has ended.
+   */
+  _reportSuspensionSoon(): void {
+    queueMicrotask(this.#reportWaiting);
+  }
+
+  #reportWaiting = (): void => {
+    const task = this._waitingTask;
+    if (task !== null) this._taskSuspended(task);
+  };
 
   /** @internal I/O or an executor job started: virtual time must wait. */
   _ioStarted(): void {
@@ -642,7 +693,7 @@ export class EventLoop {
       this.#ntodo--;
       const handle = ready.shift()!;
       if (handle._cancelled) continue;
-      if (this.#debug) this.#handleStart = performance.now();
+      if (this.#debug) this.#handleStart = this.#clock.now();
       try {
         handle._run();
       } catch (exception) {
@@ -652,6 +703,7 @@ export class EventLoop {
           handle,
         });
       }
+      if (handle._pooled) this.#recycle(handle);
       if (this._waitingTask !== null) {
         this.#armProbe();
         return;
@@ -666,9 +718,15 @@ export class EventLoop {
     this.#scheduleNext();
   };
 
+  #recycle(handle: Handle): void {
+    handle._callback = null;
+    handle._arg = undefined;
+    if (this.#handlePool.length < 4096) this.#handlePool.push(handle);
+  }
+
   #afterStep(handle?: Handle): void {
     if (!this.#debug) return;
-    const dt = (performance.now() - this.#handleStart) / 1000;
+    const dt = this.#clock.now() - this.#handleStart;
     if (dt >= this.slowCallbackDuration) {
       console.warn(
         `Executing ${handle ?? "a task step"} took ${dt.toFixed(3)} seconds`,

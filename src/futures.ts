@@ -56,12 +56,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _exception: unknown = undefined;
   /** @internal */ _hasException = false;
   /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal */ _callbacks: DoneCallback<T>[] | null = null;
+  // deno-lint-ignore no-explicit-any
+  /** @internal */ _callback: DoneCallback<any> | Waiter<any> | null = null;
+  // deno-lint-ignore no-explicit-any
+  /** @internal */ _callbacks: (DoneCallback<any> | Waiter<any>)[] | null =
+    null;
   /** @internal */ _loop: EventLoop;
 
   /** Creates a pending future on `options.loop` or `getEventLoop()`. */
-  constructor(options: FutureOptions = {}) {
-    this._loop = options.loop ?? getEventLoop();
+  constructor(options?: FutureOptions | EventLoop) {
+    this._loop = options === undefined
+      ? getEventLoop()
+      : isLoop(options)
+      ? options
+      : options.loop ?? getEventLoop();
   }
 
   /** The loop this future belongs to. */
@@ -147,26 +155,43 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * Adds a callback run (through `callSoon`) with this future when it is
    * done; if it is done already, the callback is scheduled at once.
    */
-  addDoneCallback(callback: DoneCallback<T>): void {
+  addDoneCallback(callback: (future: this) => unknown): void {
     if (typeof callback !== "function") {
       throw new TypeError(
         `addDoneCallback() takes a function, got ${typeof callback}`,
       );
     }
     if (this._state !== PENDING) {
-      this._loop._callSoonInternal(callback, [this]);
+      this._loop._callSoonInternal(callback, this);
+    } else {
+      this._addCallback(callback as DoneCallback<T>);
+    }
+  }
+
+  /** @internal */
+  // deno-lint-ignore no-explicit-any
+  _addCallback(callback: DoneCallback<any> | Waiter<any>): void {
+    // Most futures get one callback: keep it without an array.
+    if (this._callback === null && this._callbacks === null) {
+      this._callback = callback;
     } else if (this._callbacks === null) {
-      this._callbacks = [callback];
+      this._callbacks = [this._callback!, callback];
+      this._callback = null;
     } else {
       this._callbacks.push(callback);
     }
   }
 
   /** Removes every registration of `callback`; returns how many. */
-  removeDoneCallback(callback: DoneCallback<T>): number {
+  removeDoneCallback(callback: (future: this) => unknown): number {
+    if (this._callback !== null) {
+      if (this._callback !== callback) return 0;
+      this._callback = null;
+      return 1;
+    }
     const callbacks = this._callbacks;
     if (callbacks === null) return 0;
-    const kept = callbacks.filter((cb) => cb !== callback);
+    const kept = callbacks.filter((cb) => cb !== (callback as unknown));
     this._callbacks = kept.length > 0 ? kept : null;
     return callbacks.length - kept.length;
   }
@@ -178,35 +203,34 @@ export class Future<T = unknown> implements PromiseLike<T> {
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
-    const waiter = new Waiter(this, onFulfilled, onRejected, resolve, reject);
-    const task = taskContext.getStore();
+  ): PromiseLike<R1 | R2> {
+    const waiter = new Waiter<T>(this, onFulfilled, onRejected);
     if (this._state !== PENDING) {
       // Awaiting a done future does not suspend the task (as in Python).
       queueMicrotask(() => waiter.settle());
-      return promise;
+      return waiter as PromiseLike<R1 | R2>;
     }
     if (this._loop.isClosed()) {
       waiter.fail(_closedLoopError());
-      return promise;
+      return waiter as PromiseLike<R1 | R2>;
     }
+    const task = taskContext.getStore();
     if (task === undefined || task._loop !== this._loop) {
-      this.addDoneCallback(waiter.wakePlain);
-      return promise;
+      this._addCallback(waiter);
+      return waiter as PromiseLike<R1 | R2>;
     }
     if (task === (this as unknown)) {
       waiter.fail(new Error(`Task cannot await on itself: ${task}`));
-      return promise;
+      return waiter as PromiseLike<R1 | R2>;
     }
     waiter.task = task;
     task._futWaiter = this as Future<unknown>;
-    this.addDoneCallback(waiter.wakeTask);
+    this._addCallback(waiter);
     if (task._mustCancel && this.cancel(task._cancelMessage)) {
       task._mustCancel = false;
     }
     this._loop._taskSuspended(task);
-    return promise;
+    return waiter as PromiseLike<R1 | R2>;
   }
 
   /** Python's repr: `<Future finished result='xxx'>`. */
@@ -256,38 +280,66 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _scheduleCallbacks(): void {
+    const loop = this._loop;
+    const single = this._callback;
+    if (single !== null) {
+      this._callback = null;
+      scheduleCallback(loop, single, this);
+      return;
+    }
     const callbacks = this._callbacks;
     if (callbacks === null) return;
     this._callbacks = null;
-    const loop = this._loop;
     for (let i = 0; i < callbacks.length; i++) {
-      loop._callSoonInternal(callbacks[i], [this]);
+      scheduleCallback(loop, callbacks[i], this);
     }
   }
 }
 
-// One `then` call: delivers the future's outcome to the callbacks given to
-// `then` and to the promise `then` returned.
-class Waiter<T, R1, R2> {
+// One `then` call. It delivers the future's outcome to the callbacks given
+// to `then`, and it is itself what `then` returns: a PromiseLike whose
+// promise is only made if someone chains on it (an `await` never does).
+class Waiter<T> implements PromiseLike<unknown> {
   task: Task<unknown> | null = null;
+  // deno-lint-ignore no-explicit-any
+  chained: PromiseWithResolvers<any> | null = null;
+  outcome: 0 | 1 | 2 = 0; // pending, resolved with value, rejected
+  value: unknown = undefined;
+
   constructor(
     readonly future: Future<T> | null,
-    readonly onFulfilled:
-      | ((value: T) => R1 | PromiseLike<R1>)
-      | null
-      | undefined,
-    readonly onRejected:
-      | ((reason: unknown) => R2 | PromiseLike<R2>)
-      | null
-      | undefined,
-    readonly resolve: (value: R1 | R2 | PromiseLike<R1 | R2>) => void,
-    readonly reject: (reason: unknown) => void,
+    readonly onFulfilled: ((value: T) => unknown) | null | undefined,
+    readonly onRejected: ((reason: unknown) => unknown) | null | undefined,
   ) {}
+
+  then<R1, R2>(
+    onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.chained === null) {
+      this.chained = Promise.withResolvers();
+      if (this.outcome === 1) this.chained.resolve(this.value);
+      else if (this.outcome === 2) this.chained.reject(this.value);
+    }
+    return this.chained.promise.then(onFulfilled, onRejected);
+  }
+
+  resolve(value: unknown): void {
+    this.outcome = 1;
+    this.value = value;
+    this.chained?.resolve(value);
+  }
+
+  reject(reason: unknown): void {
+    this.outcome = 2;
+    this.value = reason;
+    this.chained?.reject(reason);
+  }
 
   succeed(value: T): void {
     const onFulfilled = this.onFulfilled;
     if (typeof onFulfilled !== "function") {
-      this.resolve(value as unknown as R1);
+      this.resolve(value);
       return;
     }
     try {
@@ -318,67 +370,87 @@ class Waiter<T, R1, R2> {
       this.fail(fut._exception);
     } else this.succeed(fut._result as T);
   }
-
-  wakePlain = (): void => {
-    this.settle();
-  };
-
-  // Resumes the awaiting task; the loop then waits for the task's step to
-  // end before running its next handle.
-  wakeTask = (): void => {
-    const task = this.task!;
-    const fut = this.future!;
-    if (task._futWaiter === (fut as Future<unknown>)) task._futWaiter = null;
-    if (task.done()) return;
-    if (task._mustCancel) {
-      task._mustCancel = false;
-      this.fail(task._throwCancel(task._makeCancelledError()));
-    } else if (fut._state === CANCELLED) {
-      this.fail(task._throwCancel(fut._makeCancelledError()));
-    } else {
-      this.settle();
-    }
-    task._loop._resumeTask(task);
-  };
-
-  // The end of `sleep(0)`: one loop iteration later.
-  wakeAfterYield = (value: T): void => {
-    const task = this.task;
-    if (task === null) {
-      this.succeed(value);
-      return;
-    }
-    if (task.done()) return;
-    if (task._mustCancel) {
-      task._mustCancel = false;
-      this.fail(task._throwCancel(task._makeCancelledError()));
-    } else {
-      this.succeed(value);
-    }
-    task._loop._resumeTask(task);
-  };
 }
 
-/**
- * @internal `await sleep(0)`: suspends the awaiting task for exactly one
- * loop iteration, like Python's bare `yield`, with no future or timer.
- */
-export function _yieldThen<T, R1, R2>(
+function isLoop(x: FutureOptions | EventLoop): x is EventLoop {
+  return typeof (x as EventLoop).callSoon === "function";
+}
+
+function scheduleCallback<T>(
   loop: EventLoop,
-  value: T,
-  onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-  onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-): Promise<R1 | R2> {
-  const { promise, resolve, reject } = Promise.withResolvers<R1 | R2>();
-  const waiter = new Waiter(null, onFulfilled, onRejected, resolve, reject);
-  const task = taskContext.getStore();
-  if (task !== undefined && task._loop === loop) {
-    waiter.task = task;
-    loop._callSoonInternal(waiter.wakeAfterYield, [value]);
-    loop._taskSuspended(task);
+  cb: DoneCallback<T> | Waiter<T>,
+  fut: Future<T>,
+): void {
+  if (typeof cb === "function") loop._callSoonInternal(cb, fut);
+  else loop._callSoonInternal(cb.task === null ? wakePlain : wakeTask, cb);
+}
+
+function wakePlain(waiter: Waiter<unknown>): void {
+  waiter.settle();
+}
+
+// Resumes the awaiting task; the loop then waits for the task's step to end
+// before it runs its next handle.
+function wakeTask(waiter: Waiter<unknown>): void {
+  const task = waiter.task!;
+  const fut = waiter.future!;
+  if (task._futWaiter === fut) task._futWaiter = null;
+  if (task.done()) return;
+  if (task._mustCancel) {
+    task._mustCancel = false;
+    waiter.fail(task._throwCancel(task._makeCancelledError()));
+  } else if (fut._state === CANCELLED) {
+    waiter.fail(task._throwCancel(fut._makeCancelledError()));
   } else {
-    loop._callSoonInternal(waiter.wakeAfterYield, [value]);
+    waiter.settle();
   }
+  task._loop._resumeTask(task);
+}
+
+// The pending `sleep(0)` of a task: one loop iteration, like Python's bare
+// `yield`. A native promise costs less to await than a thenable.
+class YieldWaiter {
+  constructor(
+    readonly task: Task<unknown> | null,
+    readonly value: unknown,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
+}
+
+function wakeYield(w: YieldWaiter): void {
+  const task = w.task;
+  if (task === null) {
+    w.resolve(w.value);
+    return;
+  }
+  if (task.done()) return;
+  if (task._mustCancel) {
+    task._mustCancel = false;
+    w.reject(task._throwCancel(task._makeCancelledError()));
+  } else {
+    w.resolve(w.value);
+  }
+  task._loop._resumeTask(task);
+}
+
+/** @internal `sleep(0)`: a promise settled one loop iteration later. */
+export function _yield<T>(loop: EventLoop, value: T): Promise<T> {
+  const task = taskContext.getStore() ?? null;
+  const sameLoop = task !== null && task._loop === loop;
+  const promise = new Promise<T>((resolve, reject) => {
+    loop._callSoonInternal(
+      wakeYield,
+      new YieldWaiter(
+        sameLoop ? task : null,
+        value,
+        resolve as (v: unknown) => void,
+        reject,
+      ),
+    );
+  });
+  // The task suspends on the promise as soon as its synchronous code ends.
+  if (sameLoop && loop._waitingTask === task) loop._reportSuspensionSoon();
   return promise;
 }
 

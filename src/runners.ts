@@ -134,7 +134,7 @@ export class Runner implements AsyncDisposable {
 }
 
 async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const toCancel = [...loop._tasks];
+  const toCancel = loop._tasks.slice();
   if (toCancel.length === 0) return;
   for (const task of toCancel) task.cancel();
   await loop.runUntilComplete(gather(...toCancel, { returnExceptions: true }));

@@ -8,7 +8,10 @@ import { CancelledError, ExceptionGroup } from "./errors.ts";
 import { type EventLoop, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
 import { currentTaskOf } from "./_current.ts";
+import { replaceError } from "./_replace_error.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./tasks.ts";
+
+const NOTHING = Symbol("nothing to raise");
 
 /**
  * A scope that owns tasks: leaving it waits for all of them; the first
@@ -45,6 +48,7 @@ export class TaskGroup implements AsyncDisposable {
   #loop: EventLoop;
   #parentTask: Task<unknown>;
   #parentCancelling: number;
+  #lastCancelErrorAtEnter: CancelledError | null;
   #exiting = false;
   #aborting = false;
   #finished = false;
@@ -64,6 +68,7 @@ export class TaskGroup implements AsyncDisposable {
     }
     this.#parentTask = task;
     this.#parentCancelling = task.cancelling();
+    this.#lastCancelErrorAtEnter = task._lastCancelError;
   }
 
   /** Starts a task owned by the group. */
@@ -90,19 +95,27 @@ export class TaskGroup implements AsyncDisposable {
   /** Leaves the scope: waits for every task (see the class notes). */
   async [Symbol.asyncDispose](): Promise<void> {
     const parent = this.#parentTask;
-    const cancelled = parent.cancelling() > this.#parentCancelling &&
-      parent._lastCancelError !== null;
-    await this._exit(
-      cancelled ? parent._lastCancelError : undefined,
-      cancelled,
-    );
+    // The scope's code is leaving with the CancelledError of a cancellation
+    // requested while it ran (by us, after a child failed, or by others).
+    const leaving = parent.cancelling() > this.#parentCancelling &&
+        parent._lastCancelError !== this.#lastCancelErrorAtEnter
+      ? parent._lastCancelError
+      : null;
+    const toRaise = await this._exit(leaving ?? undefined, leaving !== null);
+    if (toRaise === NOTHING || toRaise === leaving) return;
+    if (leaving !== null && toRaise instanceof Error) {
+      replaceError(leaving, toRaise);
+      return;
+    }
+    throw toRaise;
   }
 
   /**
-   * @internal Python's `__aexit__`, for callers that know which error is
-   * leaving the scope (`hasError`).
+   * @internal Python's `__aexit__`, for a caller that knows which error is
+   * leaving the scope (`hasError`): returns what to raise instead, or
+   * NOTHING to let it (or the normal exit) proceed.
    */
-  async _exit(error: unknown, hasError: boolean): Promise<void> {
+  async _exit(error: unknown, hasError: boolean): Promise<unknown> {
     if (this.#finished) {
       throw new Error("TaskGroup is finished: it can be left only once");
     }
@@ -131,7 +144,7 @@ export class TaskGroup implements AsyncDisposable {
     }
     this.#finished = true;
     if (propagateCancellation !== null && this.#errors.length === 0) {
-      throw propagateCancellation;
+      return propagateCancellation;
     }
     if (hasError && !(error instanceof CancelledError)) {
       this.#errors.push(error);
@@ -139,8 +152,9 @@ export class TaskGroup implements AsyncDisposable {
     if (this.#errors.length > 0) {
       const errors = this.#errors;
       this.#errors = [];
-      throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);
+      return new ExceptionGroup("unhandled errors in a TaskGroup", errors);
     }
+    return NOTHING;
   }
 
   /** Python's repr. */

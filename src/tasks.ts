@@ -15,7 +15,7 @@ import {
   startedPromiseError,
   type TimerHandle,
 } from "./events.ts";
-import { _yieldThen, Future } from "./futures.ts";
+import { _yield, Future } from "./futures.ts";
 import { Timeout } from "./timeouts.ts";
 
 /** A coroutine function: what starts a task. */
@@ -44,6 +44,7 @@ export interface TaskOptions {
 }
 
 let taskCounter = 0;
+const NO_OPTIONS: TaskOptions = {};
 
 /**
  * A coroutine function running on the event loop, Python's `asyncio.Task`.
@@ -75,23 +76,28 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */ _mustCancel = false;
   /** @internal */ _numCancelsRequested = 0;
   /** @internal */ _lastCancelError: CancelledError | null = null;
+  /** @internal Position in the loop's task list (-1 when done). */
+  _index = -1;
   #coro: CoroutineFunction<T>;
   #name: string | number;
   #abort: AbortController | null = null;
   #started = false;
 
   /** Creates and schedules a task; prefer {@link createTask}. */
-  constructor(coroutine: CoroutineFunction<T>, options: TaskOptions = {}) {
+  constructor(
+    coroutine: CoroutineFunction<T>,
+    options: TaskOptions = NO_OPTIONS,
+    loop?: EventLoop,
+  ) {
     if (typeof coroutine !== "function") {
       throw startedPromiseError("createTask", coroutine);
     }
-    super({ loop: options.loop ?? getRunningLoop() });
+    super(loop ?? options.loop ?? getRunningLoop());
     this.#coro = coroutine;
     this.#name = options.name ?? ++taskCounter;
-    const loop = this._loop;
-    loop._tasks.add(this as Task<unknown>);
-    if (options.eagerStart) this.#step();
-    else loop._callSoonInternal(this.#step, []);
+    this._loop._addTask(this as Task<unknown>);
+    if (options.eagerStart) this._step();
+    else this._loop._callSoonInternal(stepTask, this);
   }
 
   /** The task's name: `Task-1` unless one was given. */
@@ -105,9 +111,17 @@ export class Task<T = unknown> extends Future<T> {
     this.#name = String(name);
   }
 
-  /** The coroutine function the task runs. */
+  /**
+   * The coroutine function the task runs. An anonymous arrow function such
+   * as `() => work(1)` is given the name of the function it calls (`work`),
+   * as Python names a coroutine after its function.
+   */
   getCoro(): CoroutineFunction<T> {
-    return this.#coro;
+    const coro = this.#coro;
+    if (coro.name === "") {
+      Object.defineProperty(coro, "name", { value: coroName(coro) });
+    }
+    return coro;
   }
 
   /** How many cancellation requests are pending (not uncancelled). */
@@ -174,68 +188,52 @@ export class Task<T = unknown> extends Future<T> {
     return error;
   }
 
-  #step = (): void => {
-    if (this.#started || this.done()) return;
+  /** @internal The first (and only explicit) step: start the coroutine. */
+  _step(): void {
+    if (this.#started || this.done()) {
+      this._loop._taskSuspended(this as Task<unknown>);
+      return;
+    }
     this.#started = true;
     if (this._mustCancel) {
       // Cancelled before its first step: the body never runs (Python throws
       // CancelledError into the coroutine before its first line).
       this._mustCancel = false;
       this.#finishCancelled(this._makeCancelledError());
+      this._loop._taskSuspended(this as Task<unknown>);
       return;
     }
-    let promise: PromiseLike<T>;
-    try {
-      promise = taskContext.run(
-        this as Task<unknown>,
-        this.#coro,
-      ) as PromiseLike<T>;
-    } catch (error) {
-      this.#onRejected(error);
-      return;
-    }
-    if (
-      promise === null || typeof promise !== "object" ||
-      typeof promise.then !== "function"
-    ) {
-      this.#onRejected(
-        new TypeError(
-          `a coroutine function must return a promise, ${
-            coroName(this.#coro)
-          }() returned ${pyRepr(promise)}; declare it async`,
-        ),
-      );
-      return;
-    }
-    promise.then(this.#onFulfilled, this.#onRejected);
-  };
+    taskContext.run(this as Task<unknown>, startCoroutine, this.#coro);
+  }
 
-  #onFulfilled = (value: T): void => {
+  /** @internal */
+  _onFulfilled(value: T): void {
     this._futWaiter = null;
     if (this._mustCancel) {
       // Cancelled while finishing without another await: Python cancels it.
       this._mustCancel = false;
       this.#finishCancelled(this._makeCancelledError());
     } else {
-      this._loop._tasks.delete(this as Task<unknown>);
+      this._loop._removeTask(this as Task<unknown>);
       super.setResult(value);
     }
     this._loop._taskSuspended(this as Task<unknown>);
-  };
+  }
 
-  #onRejected = (error: unknown): void => {
+  /** @internal */
+  _onRejected(error: unknown): void {
     this._futWaiter = null;
     if (error instanceof CancelledError) {
       this.#finishCancelled(error);
     } else {
-      this._loop._tasks.delete(this as Task<unknown>);
+      this._loop._removeTask(this as Task<unknown>);
       super.setException(error);
     }
     this._loop._taskSuspended(this as Task<unknown>);
-  };
+  }
 
   #finishCancelled(error: CancelledError): void {
-    this._loop._tasks.delete(this as Task<unknown>);
+    this._loop._removeTask(this as Task<unknown>);
     this._cancelMessage = error.message || undefined;
     super.cancel(this._cancelMessage);
   }
@@ -249,6 +247,53 @@ export class Task<T = unknown> extends Future<T> {
   override setException(_exception: unknown): never {
     throw new Error("Task does not support setException() operation");
   }
+}
+
+// Starts a task's coroutine inside the task's async context. The handlers
+// run in that context too, so they find their task without a closure.
+function startCoroutine(coro: CoroutineFunction<unknown>): void {
+  let promise;
+  try {
+    promise = coro();
+  } catch (error) {
+    taskFailed(error);
+    return;
+  }
+  if (
+    promise === null || typeof promise !== "object" ||
+    typeof promise.then !== "function"
+  ) {
+    taskFailed(
+      new TypeError(
+        `a coroutine function must return a promise, ${
+          coroName(coro)
+        }() returned ${pyRepr(promise)}; declare it async`,
+      ),
+    );
+    return;
+  }
+  // A native promise's handlers run in the context `then` was called in
+  // (this task's); a library awaitable is adopted by one first, so that
+  // the task is what awaits it.
+  (promise instanceof Promise ? promise : Promise.resolve(promise)).then(
+    taskSucceeded,
+    taskFailed,
+  );
+}
+
+function taskSucceeded(value: unknown): void {
+  taskContext.getStore()!._onFulfilled(value);
+}
+
+function taskFailed(error: unknown): void {
+  taskContext.getStore()!._onRejected(error);
+}
+
+// The handle that starts a task: like every step, it runs until the task
+// first suspends before the loop runs its next handle.
+function stepTask(task: Task<unknown>): void {
+  task._loop._resumeTask(task);
+  task._step();
 }
 
 /**
@@ -276,7 +321,7 @@ export function createTask<T>(
   if (typeof coroutine !== "function") {
     throw startedPromiseError("createTask", coroutine);
   }
-  return new Task(coroutine, { ...options, loop: getRunningLoop() });
+  return new Task(coroutine, options, getRunningLoop());
 }
 
 /**
@@ -330,6 +375,15 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  * });
  * ```
  */
+export function ensureFuture<F extends Future<unknown>>(
+  value: F,
+  options?: { loop?: EventLoop },
+): F;
+/** `ensureFuture` of a coroutine function or thenable: a new task. */
+export function ensureFuture<T>(
+  value: CoroutineFunction<T> | PromiseLike<T>,
+  options?: { loop?: EventLoop },
+): Task<T>;
 export function ensureFuture<T>(
   value: Future<T> | CoroutineFunction<T> | PromiseLike<T>,
   options: { loop?: EventLoop } = {},
@@ -372,18 +426,6 @@ function toFuture<T>(
   );
 }
 
-// sleep(0): yields to the loop for exactly one iteration.
-class Yield<T> implements PromiseLike<T> {
-  constructor(readonly loop: EventLoop, readonly value: T) {}
-
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return _yieldThen(this.loop, this.value, onFulfilled, onRejected);
-  }
-}
-
 /**
  * Suspends the calling task for `delay` seconds, then resolves to
  * `result`. `sleep(0)` yields to the loop for exactly one iteration.
@@ -398,15 +440,19 @@ class Yield<T> implements PromiseLike<T> {
  * ```
  */
 export function sleep(delay: number): PromiseLike<void>;
+/** `sleep` that resolves to `result`. */
 export function sleep<T>(delay: number, result: T): PromiseLike<T>;
 export function sleep<T>(delay: number, result?: T): PromiseLike<T> {
-  if (typeof delay !== "number" || Number.isNaN(delay)) {
+  if (typeof delay !== "number") {
     throw new TypeError(
       `sleep() takes a number of seconds, got ${pyRepr(delay)}`,
     );
   }
+  if (Number.isNaN(delay)) {
+    throw new RangeError("sleep() length must not be NaN");
+  }
   const loop = getRunningLoop();
-  if (delay <= 0) return new Yield(loop, result as T);
+  if (delay <= 0) return _yield(loop, result as T);
   return new SleepFuture(loop, delay, result as T);
 }
 
@@ -433,10 +479,12 @@ export interface GatherOptions {
   returnExceptions?: boolean;
 }
 
-type GatherResults<A extends readonly unknown[]> = {
+/** The results of `gather(...awaitables)`, in order. */
+export type GatherResults<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: AwaitedOf<A[K]>;
 };
-type GatherResultsOrErrors<A extends readonly unknown[]> = {
+/** The results of `gather(...awaitables, { returnExceptions: true })`. */
+export type GatherResultsOrErrors<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: AwaitedOf<A[K]> | Error;
 };
 
@@ -510,9 +558,11 @@ export class GatheringFuture<T> extends Future<T> {
 export function gather<A extends readonly AwaitableLike<unknown>[]>(
   ...args: [...A, GatherOptions & { returnExceptions: true }]
 ): GatheringFuture<GatherResultsOrErrors<A>>;
+/** `gather` with an options object whose `returnExceptions` is not known to be true. */
 export function gather<A extends readonly AwaitableLike<unknown>[]>(
   ...args: [...A, GatherOptions]
 ): GatheringFuture<GatherResults<A>>;
+/** `gather` without options: the first error is raised. */
 export function gather<A extends readonly AwaitableLike<unknown>[]>(
   ...args: A
 ): GatheringFuture<GatherResults<A>>;
@@ -531,11 +581,16 @@ export function gather(
   const loop = _getRunningLoop() ?? getEventLoop();
   const seen = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
+  let duplicates = 0;
   for (const arg of args) {
-    let fut = seen.get(arg);
+    // The same future (or promise) given twice is awaited once, as in
+    // Python; a coroutine function given twice runs twice.
+    let fut = typeof arg === "function" ? undefined : seen.get(arg);
     if (fut === undefined) {
       fut = toFuture(arg as AwaitableLike<unknown>, undefined, "gather");
-      seen.set(arg, fut);
+      if (typeof arg !== "function") seen.set(arg, fut);
+    } else {
+      duplicates++;
     }
     children.push(fut);
   }
@@ -547,7 +602,7 @@ export function gather(
     outer.setResult([]);
     return outer;
   }
-  const unique = new Set(children);
+  const uniqueCount = children.length - duplicates;
   let finished = 0;
   const onChildDone = (fut: Future<unknown>): void => {
     finished++;
@@ -566,7 +621,7 @@ export function gather(
         return;
       }
     }
-    if (finished === unique.size) {
+    if (finished === uniqueCount) {
       const results = new Array(children.length);
       for (let i = 0; i < children.length; i++) {
         const child = children[i];
@@ -586,7 +641,9 @@ export function gather(
       }
     }
   };
-  for (const fut of unique) fut.addDoneCallback(onChildDone);
+  for (const fut of duplicates === 0 ? children : new Set(children)) {
+    fut.addDoneCallback(onChildDone);
+  }
   return outer;
 }
 
@@ -641,6 +698,15 @@ function checkTimeout(name: string, timeout: unknown): number | null {
  * });
  * ```
  */
+export function wait<F extends Future<unknown>>(
+  fs: Iterable<F>,
+  options?: WaitOptions,
+): Promise<[Set<F>, Set<F>]>;
+/** `wait` on awaitables that are not all futures (coroutine functions are wrapped in tasks). */
+export function wait<T>(
+  fs: Iterable<Future<T> | AwaitableLike<T>>,
+  options?: WaitOptions,
+): Promise<[Set<Future<T>>, Set<Future<T>>]>;
 export async function wait<T>(
   fs: Iterable<Future<T> | AwaitableLike<T>>,
   options: WaitOptions = {},

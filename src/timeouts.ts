@@ -7,6 +7,7 @@
 import { CancelledError, TimeoutError } from "./errors.ts";
 import { type EventLoop, getRunningLoop, type Handle } from "./events.ts";
 import { currentTaskOf } from "./_current.ts";
+import { replaceError } from "./_replace_error.ts";
 import type { Task } from "./tasks.ts";
 
 type State = "entered" | "expiring" | "expired" | "exited";
@@ -93,7 +94,12 @@ export class Timeout implements AsyncDisposable {
       ? this.#task._lastCancelError
       : null;
     const timedOut = this._exit(error, error !== null, true);
-    if (timedOut && error !== null) toTimeoutError(error);
+    if (timedOut && error !== null) {
+      replaceError(
+        error,
+        new TimeoutError("", { cause: new CancelledError(error.message) }),
+      );
+    }
     return Promise.resolve();
   }
 
@@ -133,14 +139,6 @@ export class Timeout implements AsyncDisposable {
     this.#task.cancel();
     this.#state = "expiring";
   };
-}
-
-function toTimeoutError(error: CancelledError): void {
-  const cause = new CancelledError(error.message);
-  Object.setPrototypeOf(error, TimeoutError.prototype);
-  error.name = "TimeoutError";
-  error.message = "";
-  (error as Error).cause = cause;
 }
 
 /**

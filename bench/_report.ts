@@ -1,0 +1,330 @@
+/**
+ * Prints the table of `bench/compare`: our per-item costs from
+ * `run.ts --json` beside CPython asyncio's and uvloop's from
+ * `asyncio_bench.py`, their ratios, and PASS/MISS against the goals.
+ *
+ * ```sh
+ * deno run --allow-read bench/_report.ts --deno deno.json \
+ *   --cpython cpython.json [--uvloop uvloop.json | --no-uvloop "why"] [--markdown]
+ * ```
+ *
+ * @module
+ */
+import type { RunReport, Stats } from "./run.ts";
+
+/** The part of `asyncio_bench.py`'s JSON that the report reads. */
+interface PyReport {
+  runtime: { name: string; python: string; uvloop?: string };
+  date: string;
+  rounds: number;
+  warmup: number;
+  workloads: Record<string, { n: number; metric: string; result: Stats }>;
+}
+
+interface Args {
+  deno: string;
+  cpython?: string;
+  uvloop?: string;
+  noUvloop?: string;
+  noCpython?: string;
+  markdown: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Partial<Args> = { markdown: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--deno") args.deno = v();
+    else if (a === "--cpython") args.cpython = v();
+    else if (a === "--uvloop") args.uvloop = v();
+    else if (a === "--no-uvloop") args.noUvloop = v();
+    else if (a === "--no-cpython") args.noCpython = v();
+    else if (a === "--markdown") args.markdown = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (args.deno === undefined) throw new Error("--deno FILE is required");
+  return args as Args;
+}
+
+async function readJson<T>(path: string | undefined): Promise<T | undefined> {
+  if (path === undefined) return undefined;
+  return JSON.parse(await Deno.readTextFile(path)) as T;
+}
+
+interface Goal {
+  text: string;
+  /** true PASS, false MISS, undefined: cannot tell (input missing). */
+  ok: boolean | undefined;
+}
+
+interface Row {
+  key: string;
+  n: number;
+  metric: string;
+  ours: Stats;
+  bare: Stats;
+  cpython?: Stats;
+  uvloop?: Stats;
+  goals: Goal[];
+}
+
+const LABELS: Record<string, string> = {
+  gather: "gather + sleep(0)",
+  call_soon: "callSoon",
+  call_later: "callLater (CPU)",
+};
+
+function fmtUs(us: number | undefined): string {
+  if (us === undefined || !Number.isFinite(us)) return "n/a";
+  return us >= 100 ? us.toFixed(1) : us >= 10 ? us.toFixed(2) : us.toFixed(3);
+}
+
+function fmtRatio(r: number | undefined): string {
+  return r === undefined || !Number.isFinite(r) ? "n/a" : `${r.toFixed(2)}x`;
+}
+
+function verdict(ok: boolean | undefined): string {
+  return ok === undefined ? "n/a" : ok ? "PASS" : "MISS";
+}
+
+function speedup(
+  other: Stats | undefined,
+  ours: Stats,
+): number | undefined {
+  return other === undefined ? undefined : other.median_us / ours.median_us;
+}
+
+function buildRows(
+  deno: RunReport,
+  cpy: PyReport | undefined,
+  uv: PyReport | undefined,
+): Row[] {
+  const rows: Row[] = [];
+  for (const [key, w] of Object.entries(deno.workloads)) {
+    const cpython = cpy?.workloads[key]?.result;
+    const uvloop = uv?.workloads[key]?.result;
+    const row: Row = {
+      key,
+      n: w.n,
+      metric: w.metric,
+      ours: w.ours,
+      bare: w.baseline,
+      cpython,
+      uvloop,
+      goals: [],
+    };
+    const vsCpy = speedup(cpython, w.ours);
+    if (key === "gather") {
+      const r = w.ours.median_us / w.baseline.median_us;
+      row.goals.push({ text: "ours <= 3x bare promises", ok: r <= 3 });
+    }
+    if (key === "gather" || key === "call_soon") {
+      row.goals.push({
+        text: ">= 5x faster than CPython",
+        ok: vsCpy === undefined ? undefined : vsCpy >= 5,
+      });
+    }
+    if (key === "call_later") {
+      const o = w.ours;
+      row.goals.push({
+        text: "all fire, deadline order, none early",
+        ok: o.fired_min === w.n && o.out_of_order_total === 0 &&
+          o.early_total === 0,
+      });
+    }
+    rows.push(row);
+  }
+  return rows;
+}
+
+function table(header: string[], body: string[][], markdown: boolean): string {
+  if (markdown) {
+    const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
+    return [
+      line(header),
+      line(
+        header.map((
+          h,
+        ) => (/^(workload|runtime|goal|result)$/.test(h) ? "---" : "---:")),
+      ),
+      ...body.map(line),
+    ].join("\n");
+  }
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...body.map((r) => r[i].length))
+  );
+  const left = (h: string) =>
+    h === header[0] || h === "goal" || h === "result" || h === "runtime";
+  const line = (cells: string[]) =>
+    cells.map((c, i) =>
+      left(header[i]) ? c.padEnd(widths[i]) : c.padStart(widths[i])
+    ).join("  ").trimEnd();
+  return [
+    line(header),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...body.map(line),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(Deno.args);
+  const deno = (await readJson<RunReport>(args.deno))!;
+  const cpy = await readJson<PyReport>(args.cpython);
+  const uv = await readJson<PyReport>(args.uvloop);
+  const rows = buildRows(deno, cpy, uv);
+  const md = args.markdown;
+
+  const cpyName = cpy ? `CPython ${cpy.runtime.python}` : "CPython";
+  const uvName = uv ? `uvloop ${uv.runtime.uvloop}` : "uvloop";
+  const lines: string[] = [];
+  lines.push(
+    `asyncio for Deno vs bare promises vs CPython asyncio vs uvloop, ` +
+      `${deno.date.slice(0, 10)}`,
+  );
+  lines.push(
+    `deno ${deno.runtime.deno} (V8 ${deno.runtime.v8}); ` +
+      (cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run") + "; " +
+      (uv
+        ? `uvloop ${uv.runtime.uvloop} on /usr/bin/python3 ${uv.runtime.python}`
+        : `uvloop: ${args.noUvloop ?? "not run"}`),
+  );
+  lines.push(
+    `per-item cost in microseconds, median of ${deno.rounds} rounds after ` +
+      `${deno.warmup} warm-up rounds (callLater: process CPU time; others: ` +
+      "wall clock); CPython/ours and uvloop/ours are how many times faster " +
+      "ours is",
+  );
+  if (args.noCpython) lines.push(`CPython: ${args.noCpython}`);
+  lines.push("");
+
+  const header = [
+    "workload",
+    "n",
+    "ours",
+    "bare",
+    cpyName,
+    uvName,
+    "ours/bare",
+    "CPython/ours",
+    "uvloop/ours",
+    "goal",
+    "result",
+  ];
+  const body: string[][] = [];
+  for (const r of rows) {
+    r.goals.forEach((g, i) => {
+      const first = i === 0;
+      body.push([
+        first ? LABELS[r.key] ?? r.key : "",
+        first ? String(r.n) : "",
+        first ? fmtUs(r.ours.median_us) : "",
+        first ? fmtUs(r.bare.median_us) : "",
+        first ? fmtUs(r.cpython?.median_us) : "",
+        first ? fmtUs(r.uvloop?.median_us) : "",
+        first ? fmtRatio(r.ours.median_us / r.bare.median_us) : "",
+        first ? fmtRatio(speedup(r.cpython, r.ours)) : "",
+        first ? fmtRatio(speedup(r.uvloop, r.ours)) : "",
+        g.text,
+        verdict(g.ok),
+      ]);
+    });
+  }
+  lines.push(table(header, body, md));
+  lines.push("");
+  lines.push(
+    "bare: gather = Promise.all of async fns that await null; " +
+      "callSoon = queueMicrotask; callLater = setTimeout (host timers)",
+  );
+  lines.push("");
+
+  lines.push("Minimum per-item cost over the rounds (microseconds)");
+  lines.push("");
+  lines.push(table(
+    ["workload", "ours", "bare", "CPython", "uvloop"],
+    rows.map((r) => [
+      LABELS[r.key] ?? r.key,
+      fmtUs(r.ours.min_us),
+      fmtUs(r.bare.min_us),
+      fmtUs(r.cpython?.min_us),
+      fmtUs(r.uvloop?.min_us),
+    ]),
+    md,
+  ));
+
+  const timers = rows.find((r) => r.key === "call_later");
+  if (timers !== undefined) {
+    lines.push("");
+    lines.push(
+      `callLater details (${timers.n} timers, 0-100 ms, medians per timer; ` +
+        "counts summed over all rounds)",
+    );
+    lines.push("");
+    const detail = (name: string, s: Stats | undefined): string[] =>
+      s === undefined
+        ? [name, "n/a", "n/a", "n/a", "n/a", "n/a", "n/a", "n/a"]
+        : [
+          name,
+          fmtUs(s.cpu_median_us),
+          fmtUs(s.wall_median_us),
+          fmtUs(s.schedule_median_us),
+          `${s.fired_min}/${timers.n}`,
+          s.out_of_order_total === -1
+            ? "unchecked"
+            : String(s.out_of_order_total),
+          s.early_total === -1 ? "unchecked" : String(s.early_total),
+          s.max_late_ms === undefined ? "n/a" : s.max_late_ms.toFixed(1),
+        ];
+    lines.push(table(
+      [
+        "runtime",
+        "CPU us",
+        "wall us",
+        "schedule us",
+        "fired (min)",
+        "out of order",
+        "early",
+        "max late ms",
+      ],
+      [
+        detail("ours", timers.ours),
+        detail("setTimeout", timers.bare),
+        detail("CPython", timers.cpython),
+        detail("uvloop (a)", timers.uvloop),
+      ],
+      md,
+    ));
+    if (md) lines.push("");
+    lines.push(
+      "(a) uvloop rounds delays to whole milliseconds (its loop.time() and " +
+        "when() are millisecond-granular) and turns a delay that rounds to " +
+        "0 into a call_soon handle; those ran after timers that were " +
+        "already due (in our runs, the whole of its out-of-order count) " +
+        "(informational).",
+    );
+  }
+
+  const goals = rows.flatMap((r) => r.goals.map((g) => ({ ...g, key: r.key })));
+  const missed = goals.filter((g) => g.ok === false);
+  lines.push("");
+  lines.push(
+    `goals: ${goals.filter((g) => g.ok === true).length} PASS, ` +
+      `${missed.length} MISS, ${
+        goals.filter((g) => g.ok === undefined).length
+      } n/a` +
+      (missed.length > 0
+        ? ` (missed: ${
+          missed.map((g) => `${LABELS[g.key] ?? g.key}: ${g.text}`).join("; ")
+        })`
+        : ""),
+  );
+  if (!uv) {
+    lines.push(`uvloop: ${args.noUvloop ?? "not run"}`);
+  }
+  console.log(lines.join("\n"));
+}
+
+if (import.meta.main) await main();

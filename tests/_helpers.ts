@@ -1,0 +1,60 @@
+// Shared helpers for the test suite.
+import {
+  type EventLoop,
+  type EventLoopOptions,
+  type ExceptionContext,
+  newEventLoop,
+} from "../mod.ts";
+
+/**
+ * Runs `fn` with a fresh loop (on the virtual clock unless told otherwise)
+ * and closes the loop afterwards, whatever happens.
+ */
+export async function withLoop<T>(
+  fn: (loop: EventLoop) => Promise<T> | T,
+  options: EventLoopOptions = { virtualTime: true },
+): Promise<T> {
+  const loop = newEventLoop(options);
+  try {
+    return await fn(loop);
+  } finally {
+    if (!loop.isClosed()) loop.close();
+  }
+}
+
+/** Records every context passed to the loop's exception handler. */
+export function recordExceptions(loop: EventLoop): ExceptionContext[] {
+  const seen: ExceptionContext[] = [];
+  loop.setExceptionHandler((_loop, context) => {
+    seen.push(context);
+  });
+  return seen;
+}
+
+type ConsoleMethod = "log" | "warn" | "error";
+
+/**
+ * Replaces `console[method]` while `fn` runs and returns what was printed
+ * through it (one string per call, arguments joined by spaces).
+ */
+export async function captureConsole<T>(
+  method: ConsoleMethod,
+  fn: () => Promise<T> | T,
+): Promise<{ value: T; lines: string[] }> {
+  const original = console[method];
+  const lines: string[] = [];
+  console[method] = (...args: unknown[]) => {
+    lines.push(args.map(String).join(" "));
+  };
+  try {
+    const value = await fn();
+    return { value, lines };
+  } finally {
+    console[method] = original;
+  }
+}
+
+/** A promise that is already running, for the bad-input tests. */
+export function startedPromise(): Promise<number> {
+  return Promise.resolve(1);
+}
