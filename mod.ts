@@ -25,12 +25,69 @@
  *
  * @module
  */
-export * from "./src/errors.ts";
-export * from "./src/clock.ts";
-export * from "./src/events.ts";
-export * from "./src/futures.ts";
-export * from "./src/tasks.ts";
-export * from "./src/timeouts.ts";
-export * from "./src/taskgroups.ts";
-export * from "./src/runners.ts";
-export * from "./src/contextlib.ts";
+export {
+  CancelledError,
+  ExceptionGroup,
+  InvalidStateError,
+  KeyboardInterrupt,
+  TimeoutError,
+} from "./src/errors.ts";
+export {
+  blockingSleep,
+  type Clock,
+  defaultClock,
+  perfCounter,
+  RealClock,
+  VirtualClock,
+} from "./src/clock.ts";
+export {
+  EventLoop,
+  type EventLoopOptions,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type Executor,
+  getEventLoop,
+  getRunningLoop,
+  Handle,
+  newEventLoop,
+  setEventLoop,
+  TimerHandle,
+} from "./src/events.ts";
+export {
+  type DoneCallback,
+  Future,
+  type FutureOptions,
+  isFuture,
+  wrapFuture,
+} from "./src/futures.ts";
+export {
+  ALL_COMPLETED,
+  allTasks,
+  AsCompleted,
+  asCompleted,
+  type AwaitableLike,
+  type AwaitedOf,
+  type CoroutineFunction,
+  createTask,
+  currentTask,
+  ensureFuture,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  gather,
+  GatheringFuture,
+  type GatherOptions,
+  type GatherResults,
+  type GatherResultsOrErrors,
+  type ReturnWhen,
+  shield,
+  sleep,
+  Task,
+  type TaskOptions,
+  wait,
+  waitFor,
+  type WaitOptions,
+} from "./src/tasks.ts";
+export { Timeout, timeout, timeoutAt } from "./src/timeouts.ts";
+export { TaskGroup } from "./src/taskgroups.ts";
+export { run, Runner, type RunOptions } from "./src/runners.ts";
+export { type AsyncContext, asyncContextManager } from "./src/contextlib.ts";

@@ -5,7 +5,23 @@
  * @module
  */
 
-/** The value an async context manager yields, disposable with `await using`. */
+/**
+ * The value an async context manager yields, disposable with `await using`.
+ *
+ * @example Hold a resource for a scope
+ * ```ts
+ * import { type AsyncContext, asyncContextManager } from "@aio/asyncio";
+ *
+ * const resource = asyncContextManager(async function* () {
+ *   yield "resource";
+ *   console.log("released");
+ * });
+ * {
+ *   await using cm: AsyncContext<string> = await resource();
+ *   console.log(cm.value); // resource
+ * } // prints "released"
+ * ```
+ */
 export interface AsyncContext<T> extends AsyncDisposable {
   /** What the generator yielded. */
   readonly value: T;

@@ -143,7 +143,19 @@ export class TimerHandle extends Handle {
   }
 }
 
-/** What the loop's exception handler receives. */
+/**
+ * What the loop's exception handler receives.
+ *
+ * @example Report an error to the loop
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * loop.setExceptionHandler((_loop, context) => console.log(context.message));
+ * loop.callExceptionHandler({ message: "something broke", exception: new Error("x") });
+ * loop.close();
+ * ```
+ */
 export interface ExceptionContext {
   /** What went wrong. */
   message: string;
@@ -159,19 +171,59 @@ export interface ExceptionContext {
   [key: string]: unknown;
 }
 
-/** A function the loop calls with errors nobody else can receive. */
+/**
+ * A function the loop calls with errors nobody else can receive.
+ *
+ * @example Count errors instead of logging them
+ * ```ts
+ * import { type ExceptionHandler, run, getRunningLoop, sleep } from "@aio/asyncio";
+ *
+ * let errors = 0;
+ * const handler: ExceptionHandler = () => { errors++; };
+ * await run(async () => {
+ *   const loop = getRunningLoop();
+ *   loop.setExceptionHandler(handler);
+ *   loop.callSoon(() => { throw new Error("boom"); });
+ *   await sleep(0);
+ * });
+ * console.log(errors); // 1
+ * ```
+ */
 export type ExceptionHandler = (
   loop: EventLoop,
   context: ExceptionContext,
 ) => void;
 
-/** What `runInExecutor` and `run()` need of an executor. */
+/**
+ * What `runInExecutor` and `run()` need of an executor.
+ *
+ * @example A do-nothing executor as the default
+ * ```ts
+ * import { type Executor, run, getRunningLoop } from "@aio/asyncio";
+ *
+ * const executor: Executor = { shutdown: () => console.log("shut down") };
+ * await run(async () => {
+ *   getRunningLoop().setDefaultExecutor(executor);
+ * }); // run() shuts it down: prints "shut down"
+ * ```
+ */
 export interface Executor {
   /** Stops the executor; `wait` waits for running jobs. */
   shutdown(options?: { wait?: boolean }): void | Promise<void>;
 }
 
-/** Options for {@link newEventLoop}. */
+/**
+ * Options for {@link newEventLoop}.
+ *
+ * @example A loop in debug mode on the virtual clock
+ * ```ts
+ * import { newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop({ virtualTime: true, debug: true });
+ * console.log(loop.getDebug(), loop.clock.virtual); // true true
+ * loop.close();
+ * ```
+ */
 export interface EventLoopOptions {
   /** Run on a virtual clock (see the `clock` module). */
   virtualTime?: boolean;

@@ -23,10 +23,37 @@ const FINISHED = 1;
 const CANCELLED = 2;
 const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
 
-/** A callback run when a future is done; it receives the future. */
+/**
+ * A callback run when a future is done; it receives the future.
+ *
+ * @example A callback typed for a future of strings
+ * ```ts
+ * import { type DoneCallback, newEventLoop } from "@aio/asyncio";
+ *
+ * const report: DoneCallback<string> = (f) => console.log(f.result());
+ * const loop = newEventLoop();
+ * const fut = loop.createFuture<string>();
+ * fut.addDoneCallback(report);
+ * fut.setResult("done");
+ * await loop.runUntilComplete(fut); // prints "done"
+ * loop.close();
+ * ```
+ */
 export type DoneCallback<T> = (future: Future<T>) => unknown;
 
-/** Options for the {@link Future} constructor. */
+/**
+ * Options for the {@link Future} constructor.
+ *
+ * @example A future on a given loop
+ * ```ts
+ * import { Future, newEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * const fut = new Future<number>({ loop });
+ * console.log(fut.getLoop() === loop); // true
+ * loop.close();
+ * ```
+ */
 export interface FutureOptions {
   /** The loop the future belongs to (default: `getEventLoop()`). */
   loop?: EventLoop;

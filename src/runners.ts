@@ -14,7 +14,20 @@ import {
 import { startedPromiseError } from "./events.ts";
 import { type CoroutineFunction, gather, type Task } from "./tasks.ts";
 
-/** Options for {@link run} and {@link Runner}. */
+/**
+ * Options for {@link run} and {@link Runner}.
+ *
+ * @example Run on the virtual clock
+ * ```ts
+ * import { getRunningLoop, run, sleep } from "@aio/asyncio";
+ *
+ * const t = await run(async () => {
+ *   await sleep(3600);
+ *   return getRunningLoop().time();
+ * }, { virtualTime: true });
+ * console.log(t); // 3600
+ * ```
+ */
 export interface RunOptions extends EventLoopOptions {
   /** Makes the loop (default: `newEventLoop(options)`). */
   loopFactory?: () => EventLoop;

@@ -18,7 +18,7 @@ const NOTHING = Symbol("nothing to raise");
  * failure cancels the others (and the scope's own task), and every error
  * is raised together as an {@link ExceptionGroup}.
  *
- * ```ts
+ * ```ts ignore
  * await using tg = new TaskGroup();
  * tg.createTask(() => work(1));
  * ```

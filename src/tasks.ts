@@ -18,19 +18,63 @@ import {
 import { _yield, Future } from "./futures.ts";
 import { Timeout } from "./timeouts.ts";
 
-/** A coroutine function: what starts a task. */
+/**
+ * A coroutine function: what starts a task.
+ *
+ * @example What starts a task
+ * ```ts
+ * import { type CoroutineFunction, run } from "@aio/asyncio";
+ *
+ * const main: CoroutineFunction<string> = async () => "result";
+ * console.log(await run(main)); // result
+ * ```
+ */
 export type CoroutineFunction<T> = () => PromiseLike<T>;
 
 /**
  * Anything the waiting functions accept: a Future or Task, a promise or
  * thenable, or a coroutine function (wrapped in a task).
+ *
+ * @example Accept anything gather accepts
+ * ```ts
+ * import { type AwaitableLike, gather, run, sleep } from "@aio/asyncio";
+ *
+ * async function both(a: AwaitableLike<number>, b: AwaitableLike<number>) {
+ *   const [x, y] = await gather(a, b);
+ *   return x + y;
+ * }
+ * console.log(await run(() => both(() => sleep(0, 1), Promise.resolve(2)))); // 3
+ * ```
  */
 export type AwaitableLike<T> = PromiseLike<T> | CoroutineFunction<T>;
 
-/** The value an {@link AwaitableLike} produces. */
+/**
+ * The value an {@link AwaitableLike} produces.
+ *
+ * @example The value of a coroutine function
+ * ```ts
+ * import type { AwaitedOf } from "@aio/asyncio";
+ *
+ * type Value = AwaitedOf<() => Promise<number>>; // number
+ * const v: Value = 1;
+ * console.log(v);
+ * ```
+ */
 export type AwaitedOf<A> = A extends () => infer R ? Awaited<R> : Awaited<A>;
 
-/** Options for creating a task. */
+/**
+ * Options for creating a task.
+ *
+ * @example A named task
+ * ```ts
+ * import { createTask, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const task = createTask(async () => 1, { name: "worker-1" });
+ *   console.log(task.getName(), await task); // worker-1 1
+ * });
+ * ```
+ */
 export interface TaskOptions {
   /** The task's name (default `Task-N`). */
   name?: string;
@@ -473,17 +517,55 @@ class SleepFuture<T> extends Future<T> {
   }
 }
 
-/** Options for {@link gather}. */
+/**
+ * Options for {@link gather}.
+ *
+ * @example Collect errors with the results
+ * ```ts
+ * import { gather, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const results = await gather(
+ *     async () => 1,
+ *     async () => { throw new RangeError("bad"); },
+ *     { returnExceptions: true },
+ *   );
+ *   console.log(results[0], results[1] instanceof RangeError); // 1 true
+ * });
+ * ```
+ */
 export interface GatherOptions {
   /** Put errors in the results instead of raising the first one. */
   returnExceptions?: boolean;
 }
 
-/** The results of `gather(...awaitables)`, in order. */
+/**
+ * The results of `gather(...awaitables)`, in order.
+ *
+ * @example The tuple gather resolves to
+ * ```ts
+ * import type { GatherResults } from "@aio/asyncio";
+ *
+ * type R = GatherResults<[() => Promise<number>, Promise<string>]>; // [number, string]
+ * const r: R = [1, "a"];
+ * console.log(r);
+ * ```
+ */
 export type GatherResults<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: AwaitedOf<A[K]>;
 };
-/** The results of `gather(...awaitables, { returnExceptions: true })`. */
+/**
+ * The results of `gather(...awaitables, { returnExceptions: true })`.
+ *
+ * @example The tuple gather resolves to with returnExceptions
+ * ```ts
+ * import type { GatherResultsOrErrors } from "@aio/asyncio";
+ *
+ * type R = GatherResultsOrErrors<[() => Promise<number>]>; // [number | Error]
+ * const r: R = [new Error("failed")];
+ * console.log(r[0] instanceof Error); // true
+ * ```
+ */
 export type GatherResultsOrErrors<A extends readonly unknown[]> = {
   -readonly [K in keyof A]: AwaitedOf<A[K]> | Error;
 };
@@ -647,20 +729,93 @@ export function gather(
   return outer;
 }
 
-/** Return when any future finishes or is cancelled. */
+/**
+ * Return when any future finishes or is cancelled.
+ *
+ * @example Return as soon as one finishes
+ * ```ts
+ * import { FIRST_COMPLETED, run, sleep, wait } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const [done, pending] = await wait([() => sleep(0.01), () => sleep(0.05)], {
+ *     returnWhen: FIRST_COMPLETED,
+ *   });
+ *   console.log(done.size, pending.size); // 1 1
+ *   await wait(pending);
+ * });
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
-/** Return when any future fails (or all finish). */
+/**
+ * Return when any future fails (or all finish).
+ *
+ * @example Return at the first failure
+ * ```ts
+ * import { FIRST_EXCEPTION, run, sleep, wait } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const [done, pending] = await wait([
+ *     async () => { throw new Error("fails"); },
+ *     () => sleep(0.05),
+ *   ], { returnWhen: FIRST_EXCEPTION });
+ *   console.log(done.size, pending.size); // 1 1
+ *   for (const f of done) console.log((f.exception() as Error).message); // fails
+ *   await wait(pending);
+ * });
+ * ```
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** Return when all futures finish. */
+/**
+ * Return when all futures finish.
+ *
+ * @example Wait for everything (the default)
+ * ```ts
+ * import { ALL_COMPLETED, run, sleep, wait } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const [done] = await wait([() => sleep(0.01), () => sleep(0.02)], {
+ *     returnWhen: ALL_COMPLETED,
+ *   });
+ *   console.log(done.size); // 2
+ * });
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
-/** When {@link wait} returns. */
+/**
+ * When {@link wait} returns.
+ *
+ * @example A variable choice of when to return
+ * ```ts
+ * import { FIRST_COMPLETED, type ReturnWhen, run, sleep, wait } from "@aio/asyncio";
+ *
+ * const when: ReturnWhen = FIRST_COMPLETED;
+ * await run(async () => {
+ *   const [done, pending] = await wait([() => sleep(0.01)], { returnWhen: when });
+ *   console.log(done.size, pending.size); // 1 0
+ * });
+ * ```
+ */
 export type ReturnWhen =
   | typeof FIRST_COMPLETED
   | typeof FIRST_EXCEPTION
   | typeof ALL_COMPLETED;
 
-/** Options for {@link wait}. */
+/**
+ * Options for {@link wait}.
+ *
+ * @example Wait at most a moment
+ * ```ts
+ * import { run, sleep, wait } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const slow = [() => sleep(0.05)];
+ *   const [done, pending] = await wait(slow, { timeout: 0.01 });
+ *   console.log(done.size, pending.size); // 0 1
+ *   await wait(pending);
+ * });
+ * ```
+ */
 export interface WaitOptions {
   /** Seconds to wait at most (null: no limit). */
   timeout?: number | null;
