@@ -100,6 +100,7 @@ export class Handle {
 
 let timerSeq = 0;
 const NO_ARGS: unknown[] = [];
+const NO_TASK = undefined as unknown as Task<unknown>;
 
 /**
  * A callback scheduled by `callLater` or `callAt`.
@@ -316,6 +317,8 @@ export class EventLoop {
   #inIteration = false;
   #ntodo = 0;
   #kickPending = false;
+  #idleWake: (() => void) | null = null;
+  #resumeIteration: (() => void) | null = null;
   #hostTimer: ReturnType<typeof setTimeout> | undefined;
   #hostImmediate: ReturnType<typeof hostImmediate> | undefined;
   #lastHostYield = 0;
@@ -465,9 +468,16 @@ export class EventLoop {
     this.#lastHostYield = performance.now();
     return new Promise<void>((resolve) => {
       this.#stopResolve = resolve;
-      this.#kick();
+      // Everything the loop schedules on the host from here on is scheduled
+      // from this context, where no task is current.
+      taskContext.run(NO_TASK, this.#start);
     });
   }
+
+  #start = (): void => {
+    this.#kickPending = true;
+    queueMicrotask(this.#iterate);
+  };
 
   /**
    * Stops the loop after the current iteration: every callback that was
@@ -627,7 +637,9 @@ export class EventLoop {
     if (this._waitingTask !== task) return;
     this._waitingTask = null;
     this.#afterStep();
-    taskContext.exit(this.#continueIteration);
+    const resume = this.#resumeIteration!;
+    this.#resumeIteration = null;
+    resume();
   }
 
   /**
@@ -677,12 +689,32 @@ export class EventLoop {
   }
 
   // Makes sure an iteration runs soon. Called when something is scheduled
-  // while the loop is between iterations.
+  // while the loop is between iterations, from any context: the iteration
+  // runs through a trigger armed in the loop's own (task-less) context.
   #kick(): void {
-    if (!this.#running || this.#kickPending) return;
+    if (!this.#running || this.#kickPending || this.#inIteration) return;
+    const wake = this.#idleWake;
+    if (wake === null) return; // an iteration is already on its way
+    this.#idleWake = null;
     this.#kickPending = true;
     this.#clearHostWakeups();
-    queueMicrotask(this.#iterate);
+    wake();
+  }
+
+  // Host callbacks and promise reactions run in the async context they were
+  // scheduled from. The loop's own code runs in a context without a task;
+  // these triggers, armed from it, bring a later call back into it.
+  #armIdleWake(): void {
+    if (this.#idleWake !== null) return;
+    const { promise, resolve } = Promise.withResolvers<void>();
+    promise.then(this.#iterate);
+    this.#idleWake = resolve;
+  }
+
+  #armResume(): void {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    promise.then(this.#continueIteration);
+    this.#resumeIteration = resolve;
   }
 
   #clearHostWakeups(): void {
@@ -700,13 +732,9 @@ export class EventLoop {
   // iteration in the root async context, whatever context woke us.
   #iterate = (): void => {
     this.#kickPending = false;
-    this.#hostTimer = undefined;
-    this.#hostImmediate = undefined;
+    this.#clearHostWakeups();
     if (!this.#running || this.#inIteration) return;
-    taskContext.exit(this.#startIteration);
-  };
-
-  #startIteration = (): void => {
+    this.#idleWake = null;
     this.#inIteration = true;
     const heap = this._scheduled;
     if (
@@ -757,6 +785,7 @@ export class EventLoop {
       }
       if (handle._pooled) this.#recycle(handle);
       if (this._waitingTask !== null) {
+        this.#armResume();
         this.#armProbe();
         return;
       }
@@ -826,8 +855,9 @@ export class EventLoop {
       return;
     }
     this.#lastHostYield = performance.now();
+    this.#armIdleWake(); // for callSoon and friends, from any context
     const next = this._scheduled.peek();
-    if (next === undefined) return; // idle: callSoon/callLater will kick
+    if (next === undefined) return;
     if (this.#clock.virtual) {
       if (this._inFlight > 0) return; // the I/O's completion will kick
       // One host turn first, so that foreign work that is already done
@@ -864,6 +894,7 @@ export class EventLoop {
   #finishRun(): void {
     this.#stopping = false;
     this.#running = false;
+    this.#idleWake = null;
     this.#clearHostWakeups();
     if (runningLoop === this) runningLoop = null;
     const resolve = this.#stopResolve;

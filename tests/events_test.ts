@@ -630,3 +630,44 @@ Deno.test("a real-clock loop with a pending timer wakes for it without busy wait
     assert.ok(loop.time() - start >= 0.019);
   }, {});
 });
+
+Deno.test("an async function started by a callback is not taken for the task that ran before it", async () => {
+  // A callback runs right after task A's step in the same iteration; a
+  // helper coroutine it starts awaits fut3. Cancelling A must cancel what A
+  // awaits (fut2), not the helper's future.
+  const loop = newEventLoop({ virtualTime: true });
+  const fut1 = loop.createFuture<number>();
+  const fut2 = loop.createFuture<number>();
+  const fut3 = loop.createFuture<number>();
+  const seen: string[] = [];
+  const a = loop.createTask(async function taskA() {
+    await fut1;
+    try {
+      await fut2;
+    } catch (e) {
+      seen.push(`A got ${(e as Error).name}`);
+    }
+  });
+  loop.callSoon(() =>
+    loop.callSoon(() => {
+      fut1.setResult(1);
+      loop.callSoon(() => {
+        seen.push(`callback sees task ${currentTask()}`);
+        (async () => {
+          await fut3;
+          seen.push("helper resumed");
+        })();
+      });
+    })
+  );
+  loop.callLater(1, () => a.cancel());
+  loop.callLater(2, () => fut3.setResult(3));
+  await loop.runUntilComplete(() => sleep(3));
+  loop.close();
+  assert.deepEqual(seen, [
+    "callback sees task null",
+    "A got CancelledError",
+    "helper resumed",
+  ]);
+  assert.equal(fut3.cancelled(), false);
+});
