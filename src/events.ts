@@ -631,29 +631,22 @@ export class EventLoop {
 
   /**
    * @internal `task` reached a suspension point (an await of a library
-   * future, or its end); the iteration goes on in the root context.
+   * future, or its end). The iteration goes on from a microtask, in the
+   * loop's own context, so a report made just before the task's `await`
+   * suspends it is in time.
    */
   _taskSuspended(task: Task<unknown>): void {
     if (this._waitingTask !== task) return;
     this._waitingTask = null;
-    this.#afterStep();
-    const resume = this.#resumeIteration!;
-    this.#resumeIteration = null;
-    resume();
+    const resume = this.#resumeIteration;
+    // Null when the report comes from inside the handle that resumed the
+    // task (a first step is synchronous): the iteration simply goes on.
+    if (resume !== null) {
+      this.#resumeIteration = null;
+      this.#afterStep();
+      resume();
+    }
   }
-
-  /**
-   * @internal The waiting task is about to suspend on a native promise:
-   * report it from a microtask, once its synchronous code has ended.
-   */
-  _reportSuspensionSoon(): void {
-    queueMicrotask(this.#reportWaiting);
-  }
-
-  #reportWaiting = (): void => {
-    const task = this._waitingTask;
-    if (task !== null) this._taskSuspended(task);
-  };
 
   /** @internal I/O or an executor job started: virtual time must wait. */
   _ioStarted(): void {

@@ -476,8 +476,9 @@ export function _yield<T>(loop: EventLoop, value: T): Promise<T> {
       ),
     );
   });
-  // The task suspends on the promise as soon as its synchronous code ends.
-  if (sameLoop && loop._waitingTask === task) loop._reportSuspensionSoon();
+  // The task suspends on the promise as soon as its synchronous code ends,
+  // before the loop resumes (the loop goes on from a later microtask).
+  if (sameLoop) loop._taskSuspended(task);
   return promise;
 }
 
