@@ -10,7 +10,6 @@ import {
 } from "node:timers";
 import { Deque } from "./_deque.ts";
 import { Heap } from "./_heap.ts";
-import { taskContext } from "./_context.ts";
 import { pyRepr } from "./_repr.ts";
 import {
   _setRunningClockSource,
@@ -18,7 +17,7 @@ import {
   defaultClock,
   VirtualClock,
 } from "./clock.ts";
-import { Future } from "./futures.ts";
+import { _contextFree, Future } from "./futures.ts";
 import { Task, type TaskOptions } from "./tasks.ts";
 import { InvalidStateError } from "./errors.ts";
 
@@ -80,6 +79,11 @@ export class Handle {
   _arg: unknown = undefined;
   /** @internal An internal handle, recycled after it runs. */
   _pooled = false;
+  /**
+   * @internal The callback runs no user code, so it may run in whatever
+   * async context the loop is in (see `EventLoop.#continueIteration`).
+   */
+  _contextFree = false;
 
   /** @internal */
   _run(): void {
@@ -100,7 +104,6 @@ export class Handle {
 
 let timerSeq = 0;
 const NO_ARGS: unknown[] = [];
-const NO_TASK = undefined as unknown as Task<unknown>;
 
 /**
  * A callback scheduled by `callLater` or `callAt`.
@@ -318,7 +321,11 @@ export class EventLoop {
   #ntodo = 0;
   #kickPending = false;
   #idleWake: (() => void) | null = null;
-  #resumeIteration: (() => void) | null = null;
+  // Whether loop code now runs in the loop's own (task-less) async context,
+  // and the trigger that brings it back there when it does not.
+  #inRoot = true;
+  #rootResume: (() => void) | null = null;
+  #inHandle = false;
   #hostTimer: ReturnType<typeof setTimeout> | undefined;
   #hostImmediate: ReturnType<typeof hostImmediate> | undefined;
   #lastHostYield = 0;
@@ -446,7 +453,7 @@ export class EventLoop {
     this.#checkClosed();
     this.#checkNotRunning();
     const fut = ensureFutureOn(future, this, "runUntilComplete");
-    const stop = () => this.stop();
+    const stop = _contextFree(() => this.stop());
     fut.addDoneCallback(stop);
     try {
       await this.runForever();
@@ -468,9 +475,7 @@ export class EventLoop {
     this.#lastHostYield = performance.now();
     return new Promise<void>((resolve) => {
       this.#stopResolve = resolve;
-      // Everything the loop schedules on the host from here on is scheduled
-      // from this context, where no task is current.
-      taskContext.run(NO_TASK, this.#start);
+      this.#start();
     });
   }
 
@@ -593,13 +598,18 @@ export class EventLoop {
    * @internal Schedules `callback(arg)`. The handle is not returned, so it
    * is recycled after it runs.
    */
-  _callSoonInternal(callback: Callback, arg: unknown): void {
+  _callSoonInternal(
+    callback: Callback,
+    arg: unknown,
+    contextFree = false,
+  ): void {
     if (this.#closed) throw new Error("Event loop is closed");
     const handle = this.#handlePool.pop() ??
       new Handle(callback, NO_ARGS, this);
     handle._callback = callback;
     handle._arg = arg;
     handle._pooled = true;
+    handle._contextFree = contextFree;
     this._ready.push(handle);
     if (!this.#inIteration) this.#kick();
   }
@@ -638,14 +648,14 @@ export class EventLoop {
   _taskSuspended(task: Task<unknown>): void {
     if (this._waitingTask !== task) return;
     this._waitingTask = null;
-    const resume = this.#resumeIteration;
-    // Null when the report comes from inside the handle that resumed the
-    // task (a first step is synchronous): the iteration simply goes on.
-    if (resume !== null) {
-      this.#resumeIteration = null;
-      this.#afterStep();
-      resume();
-    }
+    // From inside the handle that resumed the task (a first step runs
+    // synchronously), the iteration simply goes on after that handle.
+    if (this.#inHandle) return;
+    this.#afterStep();
+    // Here we are in the task's async context: handles that do not care
+    // run at once; the others wait for the root trigger.
+    this.#inRoot = false;
+    this.#continueIteration();
   }
 
   /** @internal I/O or an executor job started: virtual time must wait. */
@@ -704,10 +714,21 @@ export class EventLoop {
     this.#idleWake = resolve;
   }
 
-  #armResume(): void {
+  #armRootResume(): void {
     const { promise, resolve } = Promise.withResolvers<void>();
-    promise.then(this.#continueIteration);
-    this.#resumeIteration = resolve;
+    promise.then(this.#resumeInRoot);
+    this.#rootResume = resolve;
+  }
+
+  #resumeInRoot = (): void => {
+    this.#inRoot = true;
+    this.#continueIteration();
+  };
+
+  #bounceToRoot(): void {
+    const resume = this.#rootResume!;
+    this.#rootResume = null;
+    resume();
   }
 
   #clearHostWakeups(): void {
@@ -729,6 +750,7 @@ export class EventLoop {
     if (!this.#running || this.#inIteration) return;
     this.#idleWake = null;
     this.#inIteration = true;
+    this.#inRoot = true;
     const heap = this._scheduled;
     if (
       this.#timerCancelledCount > 100 &&
@@ -763,10 +785,16 @@ export class EventLoop {
   #continueIteration = (): void => {
     const ready = this._ready;
     while (this.#ntodo > 0) {
+      const handle = ready.peek()!;
+      if (!this.#inRoot && !handle._contextFree && !handle._cancelled) {
+        this.#bounceToRoot();
+        return;
+      }
+      ready.shift();
       this.#ntodo--;
-      const handle = ready.shift()!;
       if (handle._cancelled) continue;
       if (this.#debug) this.#handleStart = this.#clock.now();
+      this.#inHandle = true;
       try {
         handle._run();
       } catch (exception) {
@@ -776,13 +804,20 @@ export class EventLoop {
           handle,
         });
       }
+      this.#inHandle = false;
       if (handle._pooled) this.#recycle(handle);
       if (this._waitingTask !== null) {
-        this.#armResume();
+        // Only a trigger armed from the root context can bring loop code
+        // back there; arm one before leaving it.
+        if (this.#inRoot && this.#rootResume === null) this.#armRootResume();
         this.#armProbe();
         return;
       }
       this.#afterStep(handle);
+    }
+    if (!this.#inRoot) {
+      this.#bounceToRoot();
+      return;
     }
     this.#inIteration = false;
     if (this.#stopping) {
@@ -793,6 +828,7 @@ export class EventLoop {
   };
 
   #recycle(handle: Handle): void {
+    handle._contextFree = false;
     handle._callback = null;
     handle._arg = undefined;
     if (this.#handlePool.length < 4096) this.#handlePool.push(handle);
@@ -888,6 +924,7 @@ export class EventLoop {
     this.#stopping = false;
     this.#running = false;
     this.#idleWake = null;
+    this.#rootResume = null;
     this.#clearHostWakeups();
     if (runningLoop === this) runningLoop = null;
     const resolve = this.#stopResolve;

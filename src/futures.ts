@@ -399,6 +399,19 @@ class Waiter<T> implements PromiseLike<unknown> {
   }
 }
 
+const CONTEXT_FREE = Symbol("context-free callback");
+
+/**
+ * @internal Marks a library done-callback that runs no user code, so the
+ * loop may run it in any async context (it saves a hop to the loop's own).
+ */
+export function _contextFree<F extends (...args: never[]) => unknown>(
+  callback: F,
+): F {
+  (callback as { [CONTEXT_FREE]?: boolean })[CONTEXT_FREE] = true;
+  return callback;
+}
+
 function isLoop(x: FutureOptions | EventLoop): x is EventLoop {
   return typeof (x as EventLoop).callSoon === "function";
 }
@@ -408,8 +421,15 @@ function scheduleCallback<T>(
   cb: DoneCallback<T> | Waiter<T>,
   fut: Future<T>,
 ): void {
-  if (typeof cb === "function") loop._callSoonInternal(cb, fut);
-  else loop._callSoonInternal(cb.task === null ? wakePlain : wakeTask, cb);
+  if (typeof cb === "function") {
+    loop._callSoonInternal(
+      cb,
+      fut,
+      (cb as { [CONTEXT_FREE]?: boolean })[CONTEXT_FREE] === true,
+    );
+  } else {
+    loop._callSoonInternal(cb.task === null ? wakePlain : wakeTask, cb);
+  }
 }
 
 function wakePlain(waiter: Waiter<unknown>): void {
@@ -474,6 +494,7 @@ export function _yield<T>(loop: EventLoop, value: T): Promise<T> {
         resolve as (v: unknown) => void,
         reject,
       ),
+      true,
     );
   });
   // The task suspends on the promise as soon as its synchronous code ends,

@@ -15,7 +15,7 @@ import {
   startedPromiseError,
   type TimerHandle,
 } from "./events.ts";
-import { _yield, Future } from "./futures.ts";
+import { _contextFree, _yield, Future } from "./futures.ts";
 import { Timeout } from "./timeouts.ts";
 
 /**
@@ -141,7 +141,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#name = options.name ?? ++taskCounter;
     this._loop._addTask(this as Task<unknown>);
     if (options.eagerStart) this._step();
-    else this._loop._callSoonInternal(stepTask, this);
+    else this._loop._callSoonInternal(stepTask, this, true);
   }
 
   /** The task's name: `Task-1` unless one was given. */
@@ -382,7 +382,9 @@ export function createTask<T>(
  * ```
  */
 export function currentTask(): Task<unknown> | null {
-  return taskContext.getStore() ?? null;
+  const task = taskContext.getStore();
+  // Python keeps a current task per loop: only the running loop's counts.
+  return task !== undefined && task._loop === _getRunningLoop() ? task : null;
 }
 
 /**
@@ -686,7 +688,7 @@ export function gather(
   }
   const uniqueCount = children.length - duplicates;
   let finished = 0;
-  const onChildDone = (fut: Future<unknown>): void => {
+  const onChildDone = _contextFree((fut: Future<unknown>): void => {
     finished++;
     if (outer.done()) {
       if (!fut.cancelled()) fut._markRetrieved();
@@ -722,7 +724,7 @@ export function gather(
         outer.setResult(results);
       }
     }
-  };
+  });
   for (const fut of duplicates === 0 ? children : new Set(children)) {
     fut.addDoneCallback(onChildDone);
   }
@@ -895,7 +897,7 @@ export async function wait<T>(
     });
   }
   let counter = futures.size;
-  const onCompletion = (f: Future<T>): void => {
+  const onCompletion = _contextFree((f: Future<T>): void => {
     counter--;
     if (
       counter <= 0 || returnWhen === FIRST_COMPLETED ||
@@ -904,7 +906,7 @@ export async function wait<T>(
       timer?.cancel();
       if (!waiter.done()) waiter.setResult(undefined);
     }
-  };
+  });
   for (const f of futures) f.addDoneCallback(onCompletion);
   try {
     await waiter;
@@ -1023,13 +1025,13 @@ export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
     }
   }
 
-  #onCompletion = (f: Future<T>): void => {
+  #onCompletion = _contextFree((f: Future<T>): void => {
     if (!this.#todo.delete(f)) return;
     const waiter = this.#waiters.shift();
     if (waiter) waiter.setResult({ done: f });
     else this.#done.push(f);
     if (this.#todo.size === 0) this.#timer?.cancel();
-  };
+  });
 
   #onTimeout = (): void => {
     for (const f of this.#todo) f.removeDoneCallback(this.#onCompletion);
