@@ -240,9 +240,6 @@ export interface EventLoopOptions {
 // After this much busy time the loop yields to the host so that host I/O
 // and timers are not starved (Python polls I/O on every iteration).
 const HOST_YIELD_INTERVAL_MS = 4;
-// How many microtask rounds a woken task may take to reach its next await
-// of a library future before the loop assumes it waits on a foreign promise.
-const PROBE_ROUNDS = 32;
 const MAX_HOST_DELAY_MS = 2 ** 31 - 1;
 
 let runningLoop: EventLoop | null = null;
@@ -329,10 +326,7 @@ export class EventLoop {
   #hostTimer: ReturnType<typeof setTimeout> | undefined;
   #hostImmediate: ReturnType<typeof hostImmediate> | undefined;
   #lastHostYield = 0;
-  #waitGen = 0;
-  #probeGen = -1;
-  #probeCount = 0;
-  #probeQueued = false;
+  #probe: ReturnType<typeof hostImmediate> | undefined;
   #handleStart = 0;
   #stopResolve: (() => void) | null = null;
 
@@ -636,7 +630,6 @@ export class EventLoop {
   /** @internal A handle resumed `task`: wait for its step to end. */
   _resumeTask(task: Task<unknown>): void {
     this._waitingTask = task;
-    this.#waitGen++;
   }
 
   /**
@@ -844,29 +837,17 @@ export class EventLoop {
     }
   }
 
-  // The woken task has not reported a suspension yet. Each probe lets one
-  // more round of microtasks run; if none brings the task to a library
-  // await, it is waiting on a foreign promise and the iteration goes on.
+  // The woken task has not reported a suspension yet. A host macrotask
+  // runs only once every microtask has: if the loop still waits then, the
+  // task waits on a foreign promise, and the iteration goes on without it.
   #armProbe(): void {
-    if (this.#probeQueued) return;
-    this.#probeQueued = true;
-    queueMicrotask(this.#probe);
+    if (this.#probe === undefined) this.#probe = hostImmediate(this.#onProbe);
   }
 
-  #probe = (): void => {
-    this.#probeQueued = false;
+  #onProbe = (): void => {
+    this.#probe = undefined;
     const task = this._waitingTask;
-    if (task === null) return;
-    if (this.#probeGen !== this.#waitGen) {
-      this.#probeGen = this.#waitGen;
-      this.#probeCount = 0;
-    }
-    if (this.#probeCount++ < PROBE_ROUNDS) {
-      this.#probeQueued = true;
-      queueMicrotask(this.#probe);
-      return;
-    }
-    this._taskSuspended(task);
+    if (task !== null) this._taskSuspended(task);
   };
 
   #scheduleNext(): void {
@@ -925,6 +906,10 @@ export class EventLoop {
     this.#running = false;
     this.#idleWake = null;
     this.#rootResume = null;
+    if (this.#probe !== undefined) {
+      clearHostImmediate(this.#probe);
+      this.#probe = undefined;
+    }
     this.#clearHostWakeups();
     if (runningLoop === this) runningLoop = null;
     const resolve = this.#stopResolve;

@@ -10,6 +10,7 @@ import {
   currentTask,
   ensureFuture,
   Future,
+  gather,
   getRunningLoop,
   newEventLoop,
   run,
@@ -689,4 +690,30 @@ Deno.test("a cancelled sleep(0) raises CancelledError", async () => {
 
 Deno.test("sleep outside a running loop throws 'no running event loop'", () => {
   assert.throws(() => sleep(1), /no running event loop/);
+});
+
+Deno.test("a task waiting on a foreign promise does not hold up the loop", async () => {
+  const order: string[] = [];
+  await run(async () => {
+    const foreign = createTask(async () => {
+      await sleep(0);
+      order.push("foreign: waiting on a host timer");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      order.push("foreign: resumed");
+    });
+    const busy = createTask(async () => {
+      for (let i = 0; i < 3; i++) {
+        await sleep(0);
+        order.push(`busy ${i}`);
+      }
+    });
+    await gather(foreign, busy);
+  });
+  assert.deepEqual(order, [
+    "foreign: waiting on a host timer",
+    "busy 0",
+    "busy 1",
+    "busy 2",
+    "foreign: resumed",
+  ]);
 });
