@@ -9,6 +9,7 @@ import {
   setImmediate as hostImmediate,
 } from "node:timers";
 import { Deque } from "./_deque.ts";
+import { taskContext } from "./_context.ts";
 import { Heap } from "./_heap.ts";
 import { pyRepr } from "./_repr.ts";
 import {
@@ -145,6 +146,60 @@ export class TimerHandle extends Handle {
     if (!this._cancelled && this._scheduled) this._loop._timerCancelled();
     super.cancel();
   }
+}
+
+// The pending `sleep(0)` of a task: one loop iteration, like Python's bare
+// `yield`. It is its own handle in the ready queue, and a native promise
+// costs less to await than a thenable.
+class YieldHandle extends Handle {
+  constructor(
+    loop: EventLoop,
+    readonly task: Task<unknown> | null,
+    readonly value: unknown,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {
+    super(wakeYield as Callback, NO_ARGS, loop);
+    this._arg = this;
+    this._contextFree = true;
+  }
+}
+
+function wakeYield(w: YieldHandle): void {
+  const task = w.task;
+  if (task === null) {
+    w.resolve(w.value);
+    return;
+  }
+  if (task.done()) return;
+  if (task._mustCancel) {
+    task._mustCancel = false;
+    w.reject(task._throwCancel(task._makeCancelledError()));
+  } else {
+    w.resolve(w.value);
+  }
+  task._loop._resumeTask(task);
+}
+
+/** @internal `sleep(0)`: a promise settled one loop iteration later. */
+export function _yield<T>(loop: EventLoop, value: T): Promise<T> {
+  const found = taskContext.getStore();
+  const task = found !== undefined && found._loop === loop ? found : null;
+  const promise = new Promise<T>((resolve, reject) => {
+    loop._scheduleHandle(
+      new YieldHandle(
+        loop,
+        task,
+        value,
+        resolve as (v: unknown) => void,
+        reject,
+      ),
+    );
+  });
+  // The task suspends on the promise as soon as its synchronous code ends,
+  // before the loop resumes (the loop goes on from a later microtask).
+  if (task !== null) loop._taskSuspended(task);
+  return promise;
 }
 
 /**
@@ -604,6 +659,13 @@ export class EventLoop {
     handle._arg = arg;
     handle._pooled = true;
     handle._contextFree = contextFree;
+    this._ready.push(handle);
+    if (!this.#inIteration) this.#kick();
+  }
+
+  /** @internal Schedules a handle the library made (not recycled). */
+  _scheduleHandle(handle: Handle): void {
+    if (this.#closed) throw new Error("Event loop is closed");
     this._ready.push(handle);
     if (!this.#inIteration) this.#kick();
   }

@@ -15,6 +15,7 @@ import {
   _getRunningLoop,
   type EventLoop,
   getEventLoop,
+  Handle,
 } from "./events.ts";
 import type { Task } from "./tasks.ts";
 
@@ -452,55 +453,6 @@ function wakeTask(waiter: Waiter<unknown>): void {
     waiter.settle();
   }
   task._loop._resumeTask(task);
-}
-
-// The pending `sleep(0)` of a task: one loop iteration, like Python's bare
-// `yield`. A native promise costs less to await than a thenable.
-class YieldWaiter {
-  constructor(
-    readonly task: Task<unknown> | null,
-    readonly value: unknown,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (reason: unknown) => void,
-  ) {}
-}
-
-function wakeYield(w: YieldWaiter): void {
-  const task = w.task;
-  if (task === null) {
-    w.resolve(w.value);
-    return;
-  }
-  if (task.done()) return;
-  if (task._mustCancel) {
-    task._mustCancel = false;
-    w.reject(task._throwCancel(task._makeCancelledError()));
-  } else {
-    w.resolve(w.value);
-  }
-  task._loop._resumeTask(task);
-}
-
-/** @internal `sleep(0)`: a promise settled one loop iteration later. */
-export function _yield<T>(loop: EventLoop, value: T): Promise<T> {
-  const task = taskContext.getStore() ?? null;
-  const sameLoop = task !== null && task._loop === loop;
-  const promise = new Promise<T>((resolve, reject) => {
-    loop._callSoonInternal(
-      wakeYield,
-      new YieldWaiter(
-        sameLoop ? task : null,
-        value,
-        resolve as (v: unknown) => void,
-        reject,
-      ),
-      true,
-    );
-  });
-  // The task suspends on the promise as soon as its synchronous code ends,
-  // before the loop resumes (the loop goes on from a later microtask).
-  if (sameLoop) loop._taskSuspended(task);
-  return promise;
 }
 
 /**

@@ -9,13 +9,14 @@ import { coroName, pyRepr } from "./_repr.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import {
   _getRunningLoop,
+  _yield,
   type EventLoop,
   getEventLoop,
   getRunningLoop,
   startedPromiseError,
   type TimerHandle,
 } from "./events.ts";
-import { _contextFree, _yield, Future } from "./futures.ts";
+import { _contextFree, Future } from "./futures.ts";
 import { Timeout } from "./timeouts.ts";
 
 /**
