@@ -28,3 +28,12 @@ export function pyStr(value: unknown): string {
 export function pyFloat(x: number): string {
   return Number.isInteger(x) ? x.toFixed(1) : String(x);
 }
+
+/**
+ * Python's `type(x)` as printed: `<class 'coroutine'>` for an async
+ * function (the TypeScript form of an unstarted coroutine).
+ */
+export function pyType(value: unknown): string {
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  return `<class '${tag === "AsyncFunction" ? "coroutine" : tag}'>`;
+}

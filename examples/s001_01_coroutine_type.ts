@@ -1,18 +1,11 @@
 import { sleep } from "../mod.ts";
-import { print } from "./_print.ts";
+import { print, pyType as type } from "./_print.ts";
 
 // 定义协程
 async function customCoroutine() {
   print("运行自定义协程");
   // 等待另一个协程
   await sleep(1);
-}
-
-// Python's type(): an unstarted coroutine is an async function in
-// TypeScript, reported under Python's name for it.
-function type(value: unknown): string {
-  const tag = Object.prototype.toString.call(value).slice(8, -1);
-  return `<class '${tag === "AsyncFunction" ? "coroutine" : tag}'>`;
 }
 
 // 创建协程
