@@ -243,8 +243,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return waiter as PromiseLike<R1 | R2>;
     }
     const task = taskContext.getStore();
-    if (task === undefined || task._loop !== this._loop) {
+    if (task === undefined || task.done()) {
       this._addCallback(waiter);
+      return waiter as PromiseLike<R1 | R2>;
+    }
+    if (task._loop !== this._loop) {
+      waiter.fail(
+        new Error(
+          `Task ${task} got Future ${this} attached to a different loop: ` +
+            `create futures with the running loop (getRunningLoop().createFuture())`,
+        ),
+      );
       return waiter as PromiseLike<R1 | R2>;
     }
     if (task === (this as unknown)) {

@@ -375,3 +375,15 @@ Deno.test("cancelling a wrapped future aborts its AbortController", async () => 
     clearTimeout(clear);
   });
 });
+
+Deno.test("a task awaiting a future of another loop gets a clear error", async () => {
+  const other = newEventLoop();
+  const foreign = other.createFuture<number>();
+  const loop = newEventLoop();
+  await assert.rejects(
+    loop.runUntilComplete(async () => await foreign),
+    /attached to a different loop/,
+  );
+  loop.close();
+  other.close();
+});
