@@ -19,7 +19,7 @@ import {
   VirtualClock,
 } from "./clock.ts";
 import { _contextFree, Future } from "./futures.ts";
-import { Task, type TaskOptions } from "./tasks.ts";
+import { Task, type TaskOptions, toFuture } from "./tasks.ts";
 import { InvalidStateError } from "./errors.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -501,7 +501,10 @@ export class EventLoop {
   ): Promise<T> {
     this.#checkClosed();
     this.#checkNotRunning();
-    const fut = ensureFutureOn(future, this, "runUntilComplete");
+    if (future instanceof Promise) {
+      throw startedPromiseError("runUntilComplete", future);
+    }
+    const fut = toFuture(future, this, "runUntilComplete");
     const stop = _contextFree(() => this.stop());
     fut.addDoneCallback(stop);
     try {
@@ -978,27 +981,6 @@ export class EventLoop {
     this.#stopResolve = null;
     resolve?.();
   }
-}
-
-/**
- * Returns a future for `value` on `loop`: the future itself, or a task
- * running a coroutine function. Rejects started promises with the fix.
- */
-export function ensureFutureOn<T>(
-  value: Future<T> | (() => PromiseLike<T>),
-  loop: EventLoop,
-  caller: string,
-): Future<T> {
-  if (value instanceof Future) {
-    if (value.getLoop() !== loop) {
-      throw new Error(
-        `${caller}(): the future belongs to a different loop than the one given`,
-      );
-    }
-    return value;
-  }
-  if (typeof value === "function") return loop.createTask(value);
-  throw startedPromiseError(caller, value);
 }
 
 /** @internal The error for a started promise where a coroutine function belongs. */

@@ -15,7 +15,6 @@ import {
   _getRunningLoop,
   type EventLoop,
   getEventLoop,
-  Handle,
 } from "./events.ts";
 import type { Task } from "./tasks.ts";
 
@@ -344,7 +343,7 @@ class Waiter<T> implements PromiseLike<unknown> {
   value: unknown = undefined;
 
   constructor(
-    readonly future: Future<T> | null,
+    readonly future: Future<T>,
     readonly onFulfilled: ((value: T) => unknown) | null | undefined,
     readonly onRejected: ((reason: unknown) => unknown) | null | undefined,
   ) {}
@@ -400,7 +399,7 @@ class Waiter<T> implements PromiseLike<unknown> {
   }
 
   settle(): void {
-    const fut = this.future!;
+    const fut = this.future;
     if (fut._state === CANCELLED) this.fail(fut._makeCancelledError());
     else if (fut._hasException) {
       fut._markRetrieved();
@@ -450,7 +449,7 @@ function wakePlain(waiter: Waiter<unknown>): void {
 // before it runs its next handle.
 function wakeTask(waiter: Waiter<unknown>): void {
   const task = waiter.task!;
-  const fut = waiter.future!;
+  const fut = waiter.future;
   if (task._futWaiter === fut) task._futWaiter = null;
   if (task.done()) return;
   if (task._mustCancel) {

@@ -441,8 +441,11 @@ export function ensureFuture<T>(
   return toFuture(value, options.loop, "ensureFuture");
 }
 
-// Like ensureFuture, but also accepts promises (the waiting functions do).
-function toFuture<T>(
+/**
+ * @internal Like ensureFuture, but also accepts promises (the waiting
+ * functions do); `caller` names the function in errors.
+ */
+export function toFuture<T>(
   value: AwaitableLike<T> | Future<T>,
   loop: EventLoop | undefined,
   caller: string,
