@@ -26,10 +26,14 @@
  * @module
  */
 export {
+  BrokenBarrierError,
   CancelledError,
   ExceptionGroup,
   InvalidStateError,
   KeyboardInterrupt,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
   TimeoutError,
 } from "./src/errors.ts";
 export {
@@ -89,5 +93,15 @@ export {
 } from "./src/tasks.ts";
 export { Timeout, timeout, timeoutAt } from "./src/timeouts.ts";
 export { TaskGroup } from "./src/taskgroups.ts";
+export {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  Releaser,
+  Semaphore,
+} from "./src/locks.ts";
+export { LifoQueue, PriorityQueue, Queue } from "./src/queues.ts";
 export { run, Runner, type RunOptions } from "./src/runners.ts";
 export { type AsyncContext, asyncContextManager } from "./src/contextlib.ts";

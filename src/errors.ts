@@ -149,3 +149,104 @@ export class ExceptionGroup extends AggregateError {
     return this.errors;
   }
 }
+
+/**
+ * Raised by `Barrier.wait()` when the barrier is broken (aborted or reset
+ * while tasks wait). Python's `asyncio.BrokenBarrierError`.
+ *
+ * @example
+ * ```ts
+ * import { Barrier, BrokenBarrierError, createTask, run, sleep } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const barrier = new Barrier(2);
+ *   const waiter = createTask(() => barrier.wait());
+ *   await sleep(0);
+ *   await barrier.abort();
+ *   try {
+ *     await waiter;
+ *   } catch (e) {
+ *     console.log(e instanceof BrokenBarrierError); // true
+ *   }
+ * });
+ * ```
+ */
+export class BrokenBarrierError extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "BrokenBarrierError";
+  }
+}
+
+/**
+ * Raised by `Queue.getNowait()` when the queue is empty.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueEmpty } from "@aio/asyncio";
+ *
+ * try {
+ *   new Queue().getNowait();
+ * } catch (e) {
+ *   console.log(e instanceof QueueEmpty); // true
+ * }
+ * ```
+ */
+export class QueueEmpty extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "QueueEmpty";
+  }
+}
+
+/**
+ * Raised by `Queue.putNowait()` when the queue is full.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueFull } from "@aio/asyncio";
+ *
+ * const q = new Queue<number>(1);
+ * q.putNowait(1);
+ * try {
+ *   q.putNowait(2);
+ * } catch (e) {
+ *   console.log(e instanceof QueueFull); // true
+ * }
+ * ```
+ */
+export class QueueFull extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "QueueFull";
+  }
+}
+
+/**
+ * Raised by `put` and `get` on a queue that was shut down (Python 3.13's
+ * `asyncio.QueueShutDown`); `get` drains the items left first, unless the
+ * shutdown was immediate.
+ *
+ * @example
+ * ```ts
+ * import { Queue, QueueShutDown } from "@aio/asyncio";
+ *
+ * const q = new Queue<number>();
+ * q.shutdown();
+ * try {
+ *   q.putNowait(1);
+ * } catch (e) {
+ *   console.log(e instanceof QueueShutDown); // true
+ * }
+ * ```
+ */
+export class QueueShutDown extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "QueueShutDown";
+  }
+}

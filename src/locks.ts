@@ -1,0 +1,592 @@
+/**
+ * Synchronization primitives with Python's semantics: `Lock`, `Event`,
+ * `Condition`, `Semaphore`, `BoundedSemaphore`, `Barrier`. All are FIFO-fair
+ * and safe under cancellation: a cancelled waiter never swallows a wakeup or
+ * a permit, and one woken and cancelled at once passes the wakeup on.
+ *
+ * Python's `async with lock:` is `using _held = await lock.acquire();`:
+ * `acquire()` resolves to a {@link Releaser}.
+ *
+ * @module
+ */
+import { BrokenBarrierError } from "./errors.ts";
+import { type EventLoop, getRunningLoop } from "./events.ts";
+import { WaiterQueue } from "./_waiters.ts";
+
+/**
+ * What `acquire()` resolves to: releases what was acquired, once, when
+ * called or when its `using` scope ends.
+ *
+ * @example Hold a lock for a block
+ * ```ts
+ * import { Lock, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const lock = new Lock();
+ *   {
+ *     using _held = await lock.acquire();
+ *     console.log(lock.locked()); // true
+ *   }
+ *   console.log(lock.locked()); // false
+ * });
+ * ```
+ */
+export class Releaser implements Disposable, AsyncDisposable {
+  #release: (() => void) | null;
+
+  /** @internal Made by `acquire()`. */
+  constructor(release: () => void) {
+    this.#release = release;
+  }
+
+  /** Releases what was acquired; a second call throws. */
+  release(): void {
+    const release = this.#release;
+    if (release === null) throw new Error("already released");
+    this.#release = null;
+    release();
+  }
+
+  /** Releases, unless `release()` was called already. */
+  [Symbol.dispose](): void {
+    if (this.#release !== null) this.release();
+  }
+
+  /** Same as `[Symbol.dispose]`, for `await using`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    this[Symbol.dispose]();
+    return Promise.resolve();
+  }
+}
+
+// Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
+// on.
+class LoopBound {
+  #loop: EventLoop | null = null;
+
+  /** @internal */
+  _getLoop(): EventLoop {
+    const loop = getRunningLoop();
+    if (this.#loop === null) this.#loop = loop;
+    if (loop !== this.#loop) {
+      throw new Error(`${this} is bound to a different event loop`);
+    }
+    return loop;
+  }
+}
+
+/**
+ * A mutual-exclusion lock, Python's `asyncio.Lock`.
+ *
+ * @example The seed's two coroutines waiting for one lock
+ * ```ts
+ * import { Lock, run, gather } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const lock = new Lock();
+ *   const worker = async (name: string) => {
+ *     using _held = await lock.acquire();
+ *     console.log(`${name} holds the lock`);
+ *   };
+ *   await gather(() => worker("coro1"), () => worker("coro2"));
+ * });
+ * ```
+ */
+export class Lock extends LoopBound {
+  #locked = false;
+  #waiters = new WaiterQueue<boolean>();
+
+  /** Whether the lock is held. */
+  locked(): boolean {
+    return this.#locked;
+  }
+
+  /**
+   * Waits until the lock is free and takes it (first come, first served);
+   * resolves to a {@link Releaser}.
+   */
+  async acquire(): Promise<Releaser> {
+    if (!this.#locked && this.#waiters.allCancelled()) {
+      this.#locked = true;
+      return new Releaser(() => this.release());
+    }
+    const fut = this.#waiters.park(this._getLoop());
+    try {
+      try {
+        await fut;
+      } finally {
+        this.#waiters.remove(fut);
+      }
+    } catch (e) {
+      // Woken and cancelled at once: the next waiter gets the lock instead.
+      if (!this.#locked) this.#waiters.wakeFirst(true);
+      throw e;
+    }
+    this.#locked = true;
+    return new Releaser(() => this.release());
+  }
+
+  /** Releases the lock; throws if it is not held. */
+  release(): void {
+    if (!this.#locked) throw new Error("Lock is not acquired.");
+    this.#locked = false;
+    this.#waiters.wakeFirst(true);
+  }
+
+  /** Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:2]>`. */
+  override toString(): string {
+    const waiters = this.#waiters.size;
+    return `<Lock [${this.#locked ? "locked" : "unlocked"}${
+      waiters ? `, waiters:${waiters}` : ""
+    }]>`;
+  }
+}
+
+/**
+ * A flag tasks can wait for, Python's `asyncio.Event`.
+ *
+ * @example
+ * ```ts
+ * import { Event, createTask, run, sleep } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const event = new Event();
+ *   const waiter = createTask(async () => {
+ *     await event.wait();
+ *     console.log("event is set:", event.isSet());
+ *   });
+ *   await sleep(0.01);
+ *   event.set();
+ *   await waiter;
+ * });
+ * ```
+ */
+export class Event extends LoopBound {
+  #value = false;
+  #waiters = new WaiterQueue<boolean>();
+
+  /** Whether the flag is set. */
+  isSet(): boolean {
+    return this.#value;
+  }
+
+  /** Sets the flag and wakes every waiter. */
+  set(): void {
+    if (this.#value) return;
+    this.#value = true;
+    this.#waiters.wake(Infinity, true);
+  }
+
+  /** Clears the flag. */
+  clear(): void {
+    this.#value = false;
+  }
+
+  /** Waits until the flag is set; resolves to true. */
+  async wait(): Promise<true> {
+    if (this.#value) return true;
+    const fut = this.#waiters.park(this._getLoop());
+    try {
+      await fut;
+      return true;
+    } finally {
+      this.#waiters.remove(fut);
+    }
+  }
+
+  /** Python's repr: `<Event [unset, waiters:1]>`. */
+  override toString(): string {
+    const waiters = this.#waiters.size;
+    return `<Event [${this.#value ? "set" : "unset"}${
+      waiters ? `, waiters:${waiters}` : ""
+    }]>`;
+  }
+}
+
+/**
+ * A condition variable, Python's `asyncio.Condition`: a lock plus a way to
+ * wait until another task notifies.
+ *
+ * @example Wait for a predicate
+ * ```ts
+ * import { Condition, createTask, run, sleep } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const cond = new Condition();
+ *   let ready = false;
+ *   const consumer = createTask(async () => {
+ *     using _held = await cond.acquire();
+ *     await cond.waitFor(() => ready);
+ *     console.log("ready");
+ *   });
+ *   await sleep(0.01);
+ *   {
+ *     using _held = await cond.acquire();
+ *     ready = true;
+ *     cond.notifyAll();
+ *   }
+ *   await consumer;
+ * });
+ * ```
+ */
+export class Condition extends LoopBound {
+  #lock: Lock;
+  #waiters = new WaiterQueue<boolean>();
+
+  /** A condition on `lock`, or on a new Lock. */
+  constructor(lock?: Lock) {
+    super();
+    if (lock !== undefined && !(lock instanceof Lock)) {
+      throw new TypeError("Condition() takes a Lock (or nothing)");
+    }
+    this.#lock = lock ?? new Lock();
+  }
+
+  /** Whether the underlying lock is held. */
+  locked(): boolean {
+    return this.#lock.locked();
+  }
+
+  /** Acquires the underlying lock; resolves to a {@link Releaser}. */
+  acquire(): Promise<Releaser> {
+    return this.#lock.acquire();
+  }
+
+  /** Releases the underlying lock. */
+  release(): void {
+    this.#lock.release();
+  }
+
+  /**
+   * Releases the lock, waits until notified, and takes the lock again
+   * (even when cancelled) before returning true. The lock must be held.
+   */
+  async wait(): Promise<true> {
+    if (!this.locked()) throw new Error("cannot wait on un-acquired lock");
+    this.release();
+    try {
+      const fut = this.#waiters.park(this._getLoop());
+      try {
+        try {
+          await fut;
+          return true;
+        } finally {
+          this.#waiters.remove(fut);
+        }
+      } finally {
+        // The lock is taken again whatever happened; a cancellation during
+        // that is raised afterwards.
+        let error: unknown = null;
+        for (;;) {
+          try {
+            await this.acquire();
+            break;
+          } catch (e) {
+            error = e;
+          }
+        }
+        if (error !== null) throw error;
+      }
+    } catch (e) {
+      // The error may have come after this task was notified: notify
+      // another, so that the notification is not lost (a spurious wakeup
+      // is allowed by the protocol).
+      this.#notify(1);
+      throw e;
+    }
+  }
+
+  /** Waits until `predicate()` is truthy; resolves to its value. */
+  async waitFor<R>(predicate: () => R): Promise<R> {
+    if (typeof predicate !== "function") {
+      throw new TypeError("waitFor() takes a predicate function");
+    }
+    let result = predicate();
+    while (!result) {
+      await this.wait();
+      result = predicate();
+    }
+    return result;
+  }
+
+  /** Wakes up to `n` waiters. The lock must be held. */
+  notify(n = 1): void {
+    if (!this.locked()) throw new Error("cannot notify on un-acquired lock");
+    this.#notify(n);
+  }
+
+  /** Wakes every waiter. The lock must be held. */
+  notifyAll(): void {
+    this.notify(this.#waiters.size);
+  }
+
+  #notify(n: number): void {
+    this.#waiters.wake(n, false);
+  }
+
+  /** Python's repr: `<Condition [locked, waiters:1]>`. */
+  override toString(): string {
+    const waiters = this.#waiters.size;
+    return `<Condition [${this.locked() ? "locked" : "unlocked"}${
+      waiters ? `, waiters:${waiters}` : ""
+    }]>`;
+  }
+}
+
+function checkCount(what: string, value: unknown, min: number): number {
+  if (typeof value !== "number") {
+    throw new TypeError(`${what} must be a number, got ${typeof value}`);
+  }
+  if (!Number.isInteger(value) || value < min) {
+    throw new RangeError(`${what} must be an integer >= ${min}, got ${value}`);
+  }
+  return value;
+}
+
+/**
+ * A counter of permits, Python's `asyncio.Semaphore`: `acquire()` takes one
+ * (waiting while there are none), `release()` gives one back.
+ *
+ * @example At most two at a time
+ * ```ts
+ * import { gather, run, Semaphore, sleep } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const sem = new Semaphore(2);
+ *   let inside = 0;
+ *   const job = async () => {
+ *     using _permit = await sem.acquire();
+ *     inside++;
+ *     console.log("inside:", inside); // never more than 2
+ *     await sleep(0.01);
+ *     inside--;
+ *   };
+ *   await gather(job, job, job);
+ * });
+ * ```
+ */
+export class Semaphore extends LoopBound {
+  /** @internal */ _value: number;
+  #waiters = new WaiterQueue<boolean>();
+
+  /** A semaphore with `value` permits (a non-negative integer). */
+  constructor(value = 1) {
+    super();
+    this._value = checkCount("Semaphore initial value", value, 0);
+  }
+
+  /** Whether `acquire()` would wait. */
+  locked(): boolean {
+    return this._value === 0 || this.#waiters.anyLive();
+  }
+
+  /**
+   * Takes a permit, waiting (first come, first served) while there is
+   * none; resolves to a {@link Releaser}.
+   */
+  async acquire(): Promise<Releaser> {
+    if (!this.locked()) {
+      this._value--;
+      return new Releaser(() => this.release());
+    }
+    const fut = this.#waiters.park(this._getLoop());
+    try {
+      try {
+        await fut;
+      } finally {
+        this.#waiters.remove(fut);
+      }
+    } catch (e) {
+      // Woken (a permit was taken for us) and cancelled at once: give the
+      // permit back.
+      if (fut.done() && !fut.cancelled()) this._value++;
+      throw e;
+    } finally {
+      // Waiters that arrived meanwhile had to queue behind us: wake as
+      // many as there are permits.
+      while (this._value > 0) {
+        if (!this.#wakeUpNext()) break;
+      }
+    }
+    return new Releaser(() => this.release());
+  }
+
+  /** Gives a permit back and wakes the next waiter. */
+  release(): void {
+    this._value++;
+    this.#wakeUpNext();
+  }
+
+  #wakeUpNext(): boolean {
+    // The permit is taken on the waiter's behalf when it is woken.
+    if (this.#waiters.size === 0) return false;
+    this._value--;
+    if (this.#waiters.wakeFirst(true)) return true;
+    this._value++;
+    return false;
+  }
+
+  /** Python's repr: `<Semaphore [unlocked, value:2]>`. */
+  override toString(): string {
+    const waiters = this.#waiters.size;
+    return `<${this.constructor.name} [${
+      this.locked() ? "locked" : `unlocked, value:${this._value}`
+    }${waiters ? `, waiters:${waiters}` : ""}]>`;
+  }
+}
+
+/**
+ * A semaphore that refuses to be released more times than it was
+ * acquired, Python's `asyncio.BoundedSemaphore`.
+ *
+ * @example
+ * ```ts
+ * import { BoundedSemaphore } from "@aio/asyncio";
+ *
+ * const sem = new BoundedSemaphore(1);
+ * try {
+ *   sem.release();
+ * } catch (e) {
+ *   console.log(e instanceof RangeError); // true
+ * }
+ * ```
+ */
+export class BoundedSemaphore extends Semaphore {
+  #bound: number;
+
+  /** A bounded semaphore with `value` permits. */
+  constructor(value = 1) {
+    super(value);
+    this.#bound = value;
+  }
+
+  /** Gives a permit back; throws `RangeError` if that exceeds the bound. */
+  override release(): void {
+    if (this._value >= this.#bound) {
+      throw new RangeError("BoundedSemaphore released too many times");
+    }
+    super.release();
+  }
+}
+
+type BarrierState = "filling" | "draining" | "resetting" | "broken";
+
+/**
+ * A barrier for a fixed number of tasks, Python's `asyncio.Barrier`: each
+ * `wait()` blocks until `parties` tasks wait, then all go on together.
+ *
+ * @example
+ * ```ts
+ * import { Barrier, gather, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const barrier = new Barrier(3);
+ *   const indexes = await gather(
+ *     () => barrier.wait(),
+ *     () => barrier.wait(),
+ *     () => barrier.wait(),
+ *   );
+ *   console.log(indexes); // [ 0, 1, 2 ]
+ * });
+ * ```
+ */
+export class Barrier extends LoopBound {
+  #cond = new Condition();
+  #parties: number;
+  #state: BarrierState = "filling";
+  #count = 0;
+
+  /** A barrier for `parties` tasks (a positive integer). */
+  constructor(parties: number) {
+    super();
+    this.#parties = checkCount("Barrier parties", parties, 1);
+  }
+
+  /** How many tasks must wait for the barrier to open. */
+  get parties(): number {
+    return this.#parties;
+  }
+
+  /** How many tasks wait now. */
+  get nWaiting(): number {
+    return this.#state === "filling" ? this.#count : 0;
+  }
+
+  /** Whether the barrier is broken. */
+  get broken(): boolean {
+    return this.#state === "broken";
+  }
+
+  /**
+   * Waits until `parties` tasks wait; resolves to this task's index
+   * (0 .. parties-1). Throws `BrokenBarrierError` if the barrier is broken
+   * or reset meanwhile.
+   */
+  async wait(): Promise<number> {
+    using _held = await this.#cond.acquire();
+    await this.#block();
+    const index = this.#count;
+    this.#count++;
+    try {
+      if (index + 1 === this.#parties) {
+        this.#state = "draining";
+        this.#cond.notifyAll();
+      } else {
+        await this.#cond.waitFor(() => this.#state !== "filling");
+        if (this.#state === "broken" || this.#state === "resetting") {
+          throw new BrokenBarrierError("Abort or reset of barrier");
+        }
+      }
+      return index;
+    } finally {
+      this.#count--;
+      this.#exit();
+    }
+  }
+
+  /** Resets the barrier; tasks waiting get `BrokenBarrierError`. */
+  async reset(): Promise<void> {
+    using _held = await this.#cond.acquire();
+    if (this.#count > 0) {
+      if (this.#state !== "resetting") this.#state = "resetting";
+    } else {
+      this.#state = "filling";
+    }
+    this.#cond.notifyAll();
+  }
+
+  /** Breaks the barrier: waiting and future `wait()`s throw. */
+  async abort(): Promise<void> {
+    using _held = await this.#cond.acquire();
+    this.#state = "broken";
+    this.#cond.notifyAll();
+  }
+
+  /** Python's repr: `<Barrier [filling, waiters:1/3]>`. */
+  override toString(): string {
+    const waiting = this.#state === "filling"
+      ? `, waiters:${this.nWaiting}/${this.#parties}`
+      : "";
+    return `<Barrier [${this.#state}${waiting}]>`;
+  }
+
+  // Blocks while the barrier drains or resets; throws if it is broken.
+  async #block(): Promise<void> {
+    await this.#cond.waitFor(() =>
+      this.#state !== "draining" && this.#state !== "resetting"
+    );
+    if (this.#state === "broken") {
+      throw new BrokenBarrierError("Barrier aborted");
+    }
+  }
+
+  // The last task out lets the next round in.
+  #exit(): void {
+    if (this.#count === 0) {
+      if (this.#state === "resetting" || this.#state === "draining") {
+        this.#state = "filling";
+      }
+      this.#cond.notifyAll();
+    }
+  }
+}

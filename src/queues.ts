@@ -1,0 +1,346 @@
+/**
+ * Queues for tasks, with Python's semantics (including 3.13's `shutdown`):
+ * `Queue` (first in, first out), `PriorityQueue` (smallest first) and
+ * `LifoQueue` (last in, first out). Unlike asyncio's, they are async
+ * iterables: `for await (const item of queue)` ends when the queue is shut
+ * down and drained.
+ *
+ * @module
+ */
+import { Deque } from "./_deque.ts";
+import { Heap } from "./_heap.ts";
+import { pyRepr } from "./_repr.ts";
+import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
+import { type EventLoop, getRunningLoop } from "./events.ts";
+import { Event } from "./locks.ts";
+import { WaiterQueue } from "./_waiters.ts";
+
+/**
+ * A first-in, first-out queue, Python's `asyncio.Queue`. With `maxsize`
+ * above 0, `put` waits while the queue is full.
+ *
+ * @example Producer and consumer
+ * ```ts
+ * import { createTask, Queue, run } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const queue = new Queue<number>(2);
+ *   const consumer = createTask(async () => {
+ *     for await (const item of queue) {
+ *       console.log("got", item);
+ *       queue.taskDone();
+ *     }
+ *   });
+ *   for (let i = 1; i <= 3; i++) await queue.put(i);
+ *   await queue.join();
+ *   queue.shutdown();
+ *   await consumer;
+ * });
+ * ```
+ */
+export class Queue<T> implements AsyncIterable<T> {
+  #maxsize: number;
+  #getters = new WaiterQueue<null>();
+  #putters = new WaiterQueue<null>();
+  #unfinishedTasks = 0;
+  #finished = new Event();
+  #isShutdown = false;
+  #loop: EventLoop | null = null;
+
+  /** A queue holding at most `maxsize` items (0 or less: no limit). */
+  constructor(maxsize = 0) {
+    if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
+      throw new TypeError(
+        `Queue maxsize must be an integer (0 for no limit), got ${
+          pyRepr(maxsize)
+        }`,
+      );
+    }
+    this.#maxsize = maxsize;
+    this.#finished.set();
+  }
+
+  /** The most items the queue holds (0 or less: no limit). */
+  get maxsize(): number {
+    return this.#maxsize;
+  }
+
+  /** How many items the queue holds. */
+  qsize(): number {
+    return this._size();
+  }
+
+  /** Whether the queue is empty. */
+  empty(): boolean {
+    return this._size() === 0;
+  }
+
+  /** Whether the queue holds `maxsize` items. */
+  full(): boolean {
+    return this.#maxsize > 0 && this._size() >= this.#maxsize;
+  }
+
+  /** Puts `item` in, waiting while the queue is full. */
+  async put(item: T): Promise<void> {
+    while (this.full()) {
+      if (this.#isShutdown) throw new QueueShutDown();
+      const putter = this.#putters.park(this.#getLoop());
+      try {
+        await putter;
+      } catch (e) {
+        putter.cancel();
+        this.#putters.remove(putter);
+        // Woken by a get but cancelled before using the room: pass it on.
+        if (!this.full() && !putter.cancelled()) this.#putters.popWake(null);
+        throw e;
+      }
+    }
+    this.putNowait(item);
+  }
+
+  /** Puts `item` in at once; throws `QueueFull` if there is no room. */
+  putNowait(item: T): void {
+    if (this.#isShutdown) throw new QueueShutDown();
+    if (this.full()) throw new QueueFull();
+    this._put(item);
+    this.#unfinishedTasks++;
+    this.#finished.clear();
+    this.#getters.popWake(null);
+  }
+
+  /** Takes an item out, waiting while the queue is empty. */
+  async get(): Promise<T> {
+    while (this.empty()) {
+      if (this.#isShutdown) throw new QueueShutDown();
+      const getter = this.#getters.park(this.#getLoop());
+      try {
+        await getter;
+      } catch (e) {
+        getter.cancel();
+        this.#getters.remove(getter);
+        // Woken by a put but cancelled before taking the item: pass it on.
+        if (!this.empty() && !getter.cancelled()) this.#getters.popWake(null);
+        throw e;
+      }
+    }
+    return this.getNowait();
+  }
+
+  /** Takes an item out at once; throws `QueueEmpty` if there is none. */
+  getNowait(): T {
+    if (this.empty()) {
+      if (this.#isShutdown) throw new QueueShutDown();
+      throw new QueueEmpty();
+    }
+    const item = this._get();
+    this.#putters.popWake(null);
+    return item;
+  }
+
+  /**
+   * Marks one item taken with `get` as processed, for `join`. Throws
+   * `RangeError` when called more times than items were put.
+   */
+  taskDone(): void {
+    if (this.#unfinishedTasks <= 0) {
+      throw new RangeError(
+        "taskDone() called too many times: call it once per item taken with get()",
+      );
+    }
+    this.#unfinishedTasks--;
+    if (this.#unfinishedTasks === 0) this.#finished.set();
+  }
+
+  /** Waits until every item put has been marked with `taskDone`. */
+  async join(): Promise<void> {
+    if (this.#unfinishedTasks > 0) await this.#finished.wait();
+  }
+
+  /**
+   * Shuts the queue down: `put` throws `QueueShutDown` from now on, and so
+   * does `get` once the queue is empty. With `immediate`, the items left
+   * are dropped (and count as done for `join`). Waiting putters and
+   * getters are woken to see it.
+   */
+  shutdown(immediate = false): void {
+    this.#isShutdown = true;
+    if (immediate) {
+      while (!this.empty()) {
+        this._get();
+        if (this.#unfinishedTasks > 0) this.#unfinishedTasks--;
+      }
+      if (this.#unfinishedTasks === 0) this.#finished.set();
+    }
+    while (this.#getters.popWake(null));
+    while (this.#putters.popWake(null));
+  }
+
+  /**
+   * The items, as `get()` would take them, until the queue is shut down
+   * and drained. Call `taskDone()` for each, as with `get()`.
+   */
+  async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
+    for (;;) {
+      let item: T;
+      try {
+        item = await this.get();
+      } catch (e) {
+        if (e instanceof QueueShutDown) return;
+        throw e;
+      }
+      yield item;
+    }
+  }
+
+  /** Python's repr: `<Queue maxsize=0 _queue=[1, 2] tasks=2>`. */
+  toString(): string {
+    const parts = [`maxsize=${this.#maxsize}`];
+    if (!this.empty()) parts.push(`_queue=${pyRepr(this._items())}`);
+    if (this.#getters.size) parts.push(`_getters[${this.#getters.size}]`);
+    if (this.#putters.size) parts.push(`_putters[${this.#putters.size}]`);
+    if (this.#unfinishedTasks) parts.push(`tasks=${this.#unfinishedTasks}`);
+    if (this.#isShutdown) parts.push("shutdown");
+    return `<${this.constructor.name} ${parts.join(" ")}>`;
+  }
+
+  // Storage, overridden by the other queues (Python's _init/_put/_get).
+  #items = new Deque<T>();
+
+  /** @internal */
+  _size(): number {
+    return this.#items.length;
+  }
+
+  /** @internal */
+  _put(item: T): void {
+    this.#items.push(item);
+  }
+
+  /** @internal */
+  _get(): T {
+    return this.#items.shift()!;
+  }
+
+  /** @internal */
+  _items(): T[] {
+    return [...this.#items];
+  }
+
+  #getLoop(): EventLoop {
+    const loop = getRunningLoop();
+    if (this.#loop === null) this.#loop = loop;
+    if (loop !== this.#loop) {
+      throw new Error(`${this} is bound to a different event loop`);
+    }
+    return loop;
+  }
+}
+
+// Python's `<` on the values a priority queue holds: numbers, strings,
+// booleans, and arrays of them compared element by element (tuples).
+function pyLess(a: unknown, b: unknown): boolean {
+  return pyCompare(a, b) < 0;
+}
+
+function pyCompare(a: unknown, b: unknown): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const n = Math.min(a.length, b.length);
+    for (let i = 0; i < n; i++) {
+      if (a[i] === b[i]) continue;
+      const c = pyCompare(a[i], b[i]);
+      if (c !== 0) return c;
+    }
+    return a.length - b.length;
+  }
+  const ta = typeof a;
+  const tb = typeof b;
+  const numeric = (t: string) =>
+    t === "number" || t === "bigint" || t === "boolean";
+  if ((numeric(ta) && numeric(tb)) || (ta === "string" && tb === "string")) {
+    const x = a as number | string;
+    const y = b as number | string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  throw new TypeError(
+    `'<' not supported between ${pyRepr(a)} and ${pyRepr(b)}: PriorityQueue ` +
+      `items must be numbers, strings or arrays of them, like [priority, data]`,
+  );
+}
+
+/**
+ * A queue that hands out the smallest item first, Python's
+ * `asyncio.PriorityQueue`. Items are compared as Python compares them:
+ * numbers and strings, and arrays element by element (use
+ * `[priority, data]` pairs as Python uses tuples).
+ *
+ * @example
+ * ```ts
+ * import { PriorityQueue } from "@aio/asyncio";
+ *
+ * const q = new PriorityQueue<[number, string]>();
+ * q.putNowait([3, "low"]);
+ * q.putNowait([1, "high"]);
+ * console.log(q.getNowait()); // [ 1, "high" ]
+ * ```
+ */
+export class PriorityQueue<T> extends Queue<T> {
+  #heap = new Heap<T>(pyLess);
+
+  /** @internal */
+  override _size(): number {
+    return this.#heap.length;
+  }
+
+  /** @internal */
+  override _put(item: T): void {
+    if (this.#heap.length > 0) pyCompare(item, this.#heap.peek());
+    this.#heap.push(item);
+  }
+
+  /** @internal */
+  override _get(): T {
+    return this.#heap.pop()!;
+  }
+
+  /** @internal */
+  override _items(): T[] {
+    return this.#heap.toArray();
+  }
+}
+
+/**
+ * A last-in, first-out queue (a stack), Python's `asyncio.LifoQueue`.
+ *
+ * @example
+ * ```ts
+ * import { LifoQueue } from "@aio/asyncio";
+ *
+ * const q = new LifoQueue<number>();
+ * q.putNowait(1);
+ * q.putNowait(2);
+ * console.log(q.getNowait()); // 2
+ * ```
+ */
+export class LifoQueue<T> extends Queue<T> {
+  #stack: T[] = [];
+
+  /** @internal */
+  override _size(): number {
+    return this.#stack.length;
+  }
+
+  /** @internal */
+  override _put(item: T): void {
+    this.#stack.push(item);
+  }
+
+  /** @internal */
+  override _get(): T {
+    return this.#stack.pop()!;
+  }
+
+  /** @internal */
+  override _items(): T[] {
+    return this.#stack.slice();
+  }
+}
