@@ -5,19 +5,38 @@
 // future is cancelled, so it is skipped, and the primitives pass a wakeup
 // on when a woken waiter is cancelled before it could use it.
 import { Deque } from "./_deque.ts";
-import type { EventLoop } from "./events.ts";
+import { type EventLoop, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
+
+// Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
+// on; its waiter queues share one binding.
+export class LoopBinding {
+  #loop: EventLoop | null = null;
+
+  constructor(readonly owner: object) {}
+
+  get(): EventLoop {
+    const loop = getRunningLoop();
+    if (this.#loop === null) this.#loop = loop;
+    if (loop !== this.#loop) {
+      throw new Error(`${this.owner} is bound to a different event loop`);
+    }
+    return loop;
+  }
+}
 
 export class WaiterQueue<T = unknown> {
   #waiters: Deque<Future<T>> | null = null;
+
+  constructor(readonly binding: LoopBinding) {}
 
   get size(): number {
     return this.#waiters === null ? 0 : this.#waiters.length;
   }
 
   /** Adds a waiter at the end; the caller awaits the future it returns. */
-  park(loop: EventLoop): Future<T> {
-    const fut = loop.createFuture<T>();
+  park(): Future<T> {
+    const fut = this.binding.get().createFuture<T>();
     (this.#waiters ??= new Deque()).push(fut);
     return fut;
   }

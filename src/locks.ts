@@ -10,8 +10,7 @@
  * @module
  */
 import { BrokenBarrierError } from "./errors.ts";
-import { type EventLoop, getRunningLoop } from "./events.ts";
-import { WaiterQueue } from "./_waiters.ts";
+import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 
 /**
  * What `acquire()` resolves to: releases what was acquired, once, when
@@ -59,22 +58,6 @@ export class Releaser implements Disposable, AsyncDisposable {
   }
 }
 
-// Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
-// on.
-class LoopBound {
-  #loop: EventLoop | null = null;
-
-  /** @internal */
-  _getLoop(): EventLoop {
-    const loop = getRunningLoop();
-    if (this.#loop === null) this.#loop = loop;
-    if (loop !== this.#loop) {
-      throw new Error(`${this} is bound to a different event loop`);
-    }
-    return loop;
-  }
-}
-
 /**
  * A mutual-exclusion lock, Python's `asyncio.Lock`.
  *
@@ -92,9 +75,9 @@ class LoopBound {
  * });
  * ```
  */
-export class Lock extends LoopBound {
+export class Lock {
   #locked = false;
-  #waiters = new WaiterQueue<boolean>();
+  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
 
   /** Whether the lock is held. */
   locked(): boolean {
@@ -110,7 +93,7 @@ export class Lock extends LoopBound {
       this.#locked = true;
       return new Releaser(() => this.release());
     }
-    const fut = this.#waiters.park(this._getLoop());
+    const fut = this.#waiters.park();
     try {
       try {
         await fut;
@@ -134,7 +117,7 @@ export class Lock extends LoopBound {
   }
 
   /** Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:2]>`. */
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.size;
     return `<Lock [${this.#locked ? "locked" : "unlocked"}${
       waiters ? `, waiters:${waiters}` : ""
@@ -161,9 +144,9 @@ export class Lock extends LoopBound {
  * });
  * ```
  */
-export class Event extends LoopBound {
+export class Event {
   #value = false;
-  #waiters = new WaiterQueue<boolean>();
+  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
 
   /** Whether the flag is set. */
   isSet(): boolean {
@@ -185,7 +168,7 @@ export class Event extends LoopBound {
   /** Waits until the flag is set; resolves to true. */
   async wait(): Promise<true> {
     if (this.#value) return true;
-    const fut = this.#waiters.park(this._getLoop());
+    const fut = this.#waiters.park();
     try {
       await fut;
       return true;
@@ -195,7 +178,7 @@ export class Event extends LoopBound {
   }
 
   /** Python's repr: `<Event [unset, waiters:1]>`. */
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.size;
     return `<Event [${this.#value ? "set" : "unset"}${
       waiters ? `, waiters:${waiters}` : ""
@@ -229,13 +212,12 @@ export class Event extends LoopBound {
  * });
  * ```
  */
-export class Condition extends LoopBound {
+export class Condition {
   #lock: Lock;
-  #waiters = new WaiterQueue<boolean>();
+  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
 
   /** A condition on `lock`, or on a new Lock. */
   constructor(lock?: Lock) {
-    super();
     if (lock !== undefined && !(lock instanceof Lock)) {
       throw new TypeError("Condition() takes a Lock (or nothing)");
     }
@@ -265,7 +247,7 @@ export class Condition extends LoopBound {
     if (!this.locked()) throw new Error("cannot wait on un-acquired lock");
     this.release();
     try {
-      const fut = this.#waiters.park(this._getLoop());
+      const fut = this.#waiters.park();
       try {
         try {
           await fut;
@@ -325,7 +307,7 @@ export class Condition extends LoopBound {
   }
 
   /** Python's repr: `<Condition [locked, waiters:1]>`. */
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.size;
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${
       waiters ? `, waiters:${waiters}` : ""
@@ -365,13 +347,12 @@ function checkCount(what: string, value: unknown, min: number): number {
  * });
  * ```
  */
-export class Semaphore extends LoopBound {
+export class Semaphore {
   /** @internal */ _value: number;
-  #waiters = new WaiterQueue<boolean>();
+  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
 
   /** A semaphore with `value` permits (a non-negative integer). */
   constructor(value = 1) {
-    super();
     this._value = checkCount("Semaphore initial value", value, 0);
   }
 
@@ -389,7 +370,7 @@ export class Semaphore extends LoopBound {
       this._value--;
       return new Releaser(() => this.release());
     }
-    const fut = this.#waiters.park(this._getLoop());
+    const fut = this.#waiters.park();
     try {
       try {
         await fut;
@@ -427,7 +408,7 @@ export class Semaphore extends LoopBound {
   }
 
   /** Python's repr: `<Semaphore [unlocked, value:2]>`. */
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.size;
     return `<${this.constructor.name} [${
       this.locked() ? "locked" : `unlocked, value:${this._value}`
@@ -490,7 +471,7 @@ type BarrierState = "filling" | "draining" | "resetting" | "broken";
  * });
  * ```
  */
-export class Barrier extends LoopBound {
+export class Barrier {
   #cond = new Condition();
   #parties: number;
   #state: BarrierState = "filling";
@@ -498,7 +479,6 @@ export class Barrier extends LoopBound {
 
   /** A barrier for `parties` tasks (a positive integer). */
   constructor(parties: number) {
-    super();
     this.#parties = checkCount("Barrier parties", parties, 1);
   }
 
@@ -563,7 +543,7 @@ export class Barrier extends LoopBound {
   }
 
   /** Python's repr: `<Barrier [filling, waiters:1/3]>`. */
-  override toString(): string {
+  toString(): string {
     const waiting = this.#state === "filling"
       ? `, waiters:${this.nWaiting}/${this.#parties}`
       : "";

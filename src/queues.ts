@@ -11,9 +11,8 @@ import { Deque } from "./_deque.ts";
 import { Heap } from "./_heap.ts";
 import { pyRepr } from "./_repr.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
-import { type EventLoop, getRunningLoop } from "./events.ts";
 import { Event } from "./locks.ts";
-import { WaiterQueue } from "./_waiters.ts";
+import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 
 /**
  * A first-in, first-out queue, Python's `asyncio.Queue`. With `maxsize`
@@ -40,12 +39,12 @@ import { WaiterQueue } from "./_waiters.ts";
  */
 export class Queue<T> implements AsyncIterable<T> {
   #maxsize: number;
-  #getters = new WaiterQueue<null>();
-  #putters = new WaiterQueue<null>();
+  #binding = new LoopBinding(this);
+  #getters = new WaiterQueue<null>(this.#binding);
+  #putters = new WaiterQueue<null>(this.#binding);
   #unfinishedTasks = 0;
   #finished = new Event();
   #isShutdown = false;
-  #loop: EventLoop | null = null;
 
   /** A queue holding at most `maxsize` items (0 or less: no limit). */
   constructor(maxsize = 0) {
@@ -84,7 +83,7 @@ export class Queue<T> implements AsyncIterable<T> {
   async put(item: T): Promise<void> {
     while (this.full()) {
       if (this.#isShutdown) throw new QueueShutDown();
-      const putter = this.#putters.park(this.#getLoop());
+      const putter = this.#putters.park();
       try {
         await putter;
       } catch (e) {
@@ -112,7 +111,7 @@ export class Queue<T> implements AsyncIterable<T> {
   async get(): Promise<T> {
     while (this.empty()) {
       if (this.#isShutdown) throw new QueueShutDown();
-      const getter = this.#getters.park(this.#getLoop());
+      const getter = this.#getters.park();
       try {
         await getter;
       } catch (e) {
@@ -224,15 +223,6 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal */
   _items(): T[] {
     return [...this.#items];
-  }
-
-  #getLoop(): EventLoop {
-    const loop = getRunningLoop();
-    if (this.#loop === null) this.#loop = loop;
-    if (loop !== this.#loop) {
-      throw new Error(`${this} is bound to a different event loop`);
-    }
-    return loop;
   }
 }
 
