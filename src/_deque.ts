@@ -44,19 +44,34 @@ export class Deque<T> {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
+  /** The item at index `i` from the front (undefined past the end). */
+  at(i: number): T | undefined {
+    if (i < 0 || i >= this.#length) return undefined;
+    return this.#items[(this.#head + i) & (this.#items.length - 1)];
+  }
+
   /** Removes the first occurrence of `item`; returns whether it was found. */
   remove(item: T): boolean {
-    const mask = this.#items.length - 1;
-    for (let i = 0; i < this.#length; i++) {
-      if (this.#items[(this.#head + i) & mask] === item) {
-        for (let j = i; j < this.#length - 1; j++) {
-          this.#items[(this.#head + j) & mask] =
-            this.#items[(this.#head + j + 1) & mask];
+    const items = this.#items;
+    const mask = items.length - 1;
+    const n = this.#length;
+    for (let i = 0; i < n; i++) {
+      if (items[(this.#head + i) & mask] !== item) continue;
+      if (i < n >> 1) {
+        // Closer to the front: move the items before it one step back.
+        for (let j = i; j > 0; j--) {
+          items[(this.#head + j) & mask] = items[(this.#head + j - 1) & mask];
         }
-        this.#items[(this.#head + this.#length - 1) & mask] = undefined;
-        this.#length--;
-        return true;
+        items[this.#head] = undefined;
+        this.#head = (this.#head + 1) & mask;
+      } else {
+        for (let j = i; j < n - 1; j++) {
+          items[(this.#head + j) & mask] = items[(this.#head + j + 1) & mask];
+        }
+        items[(this.#head + n - 1) & mask] = undefined;
       }
+      this.#length--;
+      return true;
     }
     return false;
   }

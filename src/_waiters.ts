@@ -48,8 +48,10 @@ export class WaiterQueue<T = unknown> {
 
   /** Wakes the first waiter that is not done (it stays queued). */
   wakeFirst(value: T): boolean {
-    if (this.#waiters === null) return false;
-    for (const fut of this.#waiters) {
+    const waiters = this.#waiters;
+    if (waiters === null) return false;
+    for (let i = 0; i < waiters.length; i++) {
+      const fut = waiters.at(i)!;
       if (!fut.done()) {
         fut.setResult(value);
         return true;
@@ -61,8 +63,10 @@ export class WaiterQueue<T = unknown> {
   /** Wakes up to `n` waiters that are not done; returns how many. */
   wake(n: number, value: T): number {
     let woken = 0;
-    if (this.#waiters === null) return 0;
-    for (const fut of this.#waiters) {
+    const waiters = this.#waiters;
+    if (waiters === null) return 0;
+    for (let i = 0; i < waiters.length; i++) {
+      const fut = waiters.at(i)!;
       if (woken >= n) break;
       if (!fut.done()) {
         fut.setResult(value);
@@ -88,8 +92,11 @@ export class WaiterQueue<T = unknown> {
 
   /** Whether any waiter is not cancelled. */
   anyLive(): boolean {
-    if (this.#waiters === null) return false;
-    for (const fut of this.#waiters) if (!fut.cancelled()) return true;
+    const waiters = this.#waiters;
+    if (waiters === null) return false;
+    for (let i = 0; i < waiters.length; i++) {
+      if (!waiters.at(i)!.cancelled()) return true;
+    }
     return false;
   }
 
