@@ -46,6 +46,16 @@ export class WaiterQueue<T = unknown> {
     this.#waiters?.remove(fut);
   }
 
+  /**
+   * Wakes the waiter at the head if it is not done (it stays queued). A
+   * cancelled head wakes nobody: its own cancellation handling passes the
+   * wakeup on once it has left the queue (Python's Lock._wake_up_first).
+   */
+  wakeHead(value: T): void {
+    const fut = this.#waiters?.peek();
+    if (fut !== undefined && !fut.done()) fut.setResult(value);
+  }
+
   /** Wakes the first waiter that is not done (it stays queued). */
   wakeFirst(value: T): boolean {
     const waiters = this.#waiters;

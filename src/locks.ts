@@ -102,7 +102,7 @@ export class Lock {
       }
     } catch (e) {
       // Woken and cancelled at once: the next waiter gets the lock instead.
-      if (!this.#locked) this.#waiters.wakeFirst(true);
+      if (!this.#locked) this.#waiters.wakeHead(true);
       throw e;
     }
     this.#locked = true;
@@ -113,7 +113,7 @@ export class Lock {
   release(): void {
     if (!this.#locked) throw new Error("Lock is not acquired.");
     this.#locked = false;
-    this.#waiters.wakeFirst(true);
+    this.#waiters.wakeHead(true);
   }
 
   /** Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:2]>`. */
