@@ -66,7 +66,8 @@ interface Row {
   n: number;
   metric: string;
   ours: Stats;
-  bare: Stats;
+  bare?: Stats;
+  reference?: Stats;
   cpython?: Stats;
   uvloop?: Stats;
   goals: Goal[];
@@ -76,7 +77,14 @@ const LABELS: Record<string, string> = {
   gather: "gather + sleep(0)",
   call_soon: "callSoon",
   call_later: "callLater (CPU)",
+  queue_pingpong: "Queue ping-pong",
+  lock_contention: "Lock + sleep(0)",
+  event_memory: "Event.wait memory",
 };
+
+function fmtBytes(b: number | undefined): string {
+  return b === undefined || !Number.isFinite(b) ? "n/a" : b.toFixed(0);
+}
 
 function fmtUs(us: number | undefined): string {
   if (us === undefined || !Number.isFinite(us)) return "n/a";
@@ -91,11 +99,28 @@ function verdict(ok: boolean | undefined): string {
   return ok === undefined ? "n/a" : ok ? "PASS" : "MISS";
 }
 
+/** The headline figure of a side: microseconds, or bytes for memory. */
+function value(s: Stats | undefined, metric: string): number | undefined {
+  if (s === undefined) return undefined;
+  return metric === "bytes" ? s.median_bytes : s.median_us;
+}
+
+/** other / ours (how many times faster, or how many times the memory). */
+function ratio(
+  other: Stats | undefined,
+  ours: Stats | undefined,
+  metric: string,
+): number | undefined {
+  const a = value(other, metric);
+  const b = value(ours, metric);
+  return a === undefined || b === undefined ? undefined : a / b;
+}
+
 function speedup(
   other: Stats | undefined,
   ours: Stats,
 ): number | undefined {
-  return other === undefined ? undefined : other.median_us / ours.median_us;
+  return ratio(other, ours, "wall");
 }
 
 function buildRows(
@@ -113,16 +138,23 @@ function buildRows(
       metric: w.metric,
       ours: w.ours,
       bare: w.baseline,
+      reference: w.reference,
       cpython,
       uvloop,
       goals: [],
     };
     const vsCpy = speedup(cpython, w.ours);
-    if (key === "gather") {
-      const r = w.ours.median_us / w.baseline.median_us;
-      row.goals.push({ text: "ours <= 3x bare promises", ok: r <= 3 });
+    if (key === "gather" || key === "queue_pingpong") {
+      const r = ratio(w.ours, w.baseline, w.metric);
+      row.goals.push({
+        text: "ours <= 3x bare promises",
+        ok: r === undefined ? undefined : r <= 3,
+      });
     }
-    if (key === "gather" || key === "call_soon") {
+    if (
+      key === "gather" || key === "call_soon" || key === "queue_pingpong" ||
+      key === "lock_contention"
+    ) {
       row.goals.push({
         text: ">= 5x faster than CPython",
         ok: vsCpy === undefined ? undefined : vsCpy >= 5,
@@ -149,7 +181,10 @@ function table(header: string[], body: string[][], markdown: boolean): string {
       line(
         header.map((
           h,
-        ) => (/^(workload|runtime|goal|result)$/.test(h) ? "---" : "---:")),
+        ) => (/^(workload|runtime|goal|result|what)$/.test(h)
+          ? "---"
+          : "---:")
+        ),
       ),
       ...body.map(line),
     ].join("\n");
@@ -158,7 +193,8 @@ function table(header: string[], body: string[][], markdown: boolean): string {
     Math.max(h.length, ...body.map((r) => r[i].length))
   );
   const left = (h: string) =>
-    h === header[0] || h === "goal" || h === "result" || h === "runtime";
+    h === header[0] || h === "goal" || h === "result" || h === "runtime" ||
+    h === "what";
   const line = (cells: string[]) =>
     cells.map((c, i) =>
       left(header[i]) ? c.padEnd(widths[i]) : c.padStart(widths[i])
@@ -175,7 +211,9 @@ async function main(): Promise<void> {
   const deno = (await readJson<RunReport>(args.deno))!;
   const cpy = await readJson<PyReport>(args.cpython);
   const uv = await readJson<PyReport>(args.uvloop);
-  const rows = buildRows(deno, cpy, uv);
+  const allRows = buildRows(deno, cpy, uv);
+  const rows = allRows.filter((r) => r.metric !== "bytes");
+  const memoryRows = allRows.filter((r) => r.metric === "bytes");
   const md = args.markdown;
 
   const cpyName = cpy ? `CPython ${cpy.runtime.python}` : "CPython";
@@ -216,28 +254,37 @@ async function main(): Promise<void> {
   ];
   const body: string[][] = [];
   for (const r of rows) {
-    r.goals.forEach((g, i) => {
+    const goals = r.goals.length > 0 ? r.goals : [{ text: "", ok: undefined }];
+    goals.forEach((g, i) => {
       const first = i === 0;
       body.push([
         first ? LABELS[r.key] ?? r.key : "",
         first ? String(r.n) : "",
         first ? fmtUs(r.ours.median_us) : "",
-        first ? fmtUs(r.bare.median_us) : "",
+        first ? fmtUs(r.bare?.median_us) : "",
         first ? fmtUs(r.cpython?.median_us) : "",
         first ? fmtUs(r.uvloop?.median_us) : "",
-        first ? fmtRatio(r.ours.median_us / r.bare.median_us) : "",
+        first ? fmtRatio(ratio(r.ours, r.bare, r.metric)) : "",
         first ? fmtRatio(speedup(r.cpython, r.ours)) : "",
         first ? fmtRatio(speedup(r.uvloop, r.ours)) : "",
         g.text,
-        verdict(g.ok),
+        g.text === "" ? "" : verdict(g.ok),
       ]);
     });
   }
   lines.push(table(header, body, md));
   lines.push("");
   lines.push(
+    "per item: gather = task, callSoon = callback, callLater = timer, " +
+      "Queue ping-pong = round trip (2 puts, 2 gets), Lock + sleep(0) = " +
+      "acquisition (100 tasks)",
+  );
+  if (md) lines.push("");
+  lines.push(
     "bare: gather = Promise.all of async fns that await null; " +
-      "callSoon = queueMicrotask; callLater = setTimeout (host timers)",
+      "callSoon = queueMicrotask; callLater = setTimeout (host timers); " +
+      "Queue ping-pong = two async fns and two minimal promise channels " +
+      "(get() resolved by the next put()); Lock + sleep(0) = none (n/a)",
   );
   lines.push("");
 
@@ -248,7 +295,7 @@ async function main(): Promise<void> {
     rows.map((r) => [
       LABELS[r.key] ?? r.key,
       fmtUs(r.ours.min_us),
-      fmtUs(r.bare.min_us),
+      fmtUs(r.bare?.min_us),
       fmtUs(r.cpython?.min_us),
       fmtUs(r.uvloop?.min_us),
     ]),
@@ -304,6 +351,81 @@ async function main(): Promise<void> {
         "0 into a call_soon handle; those ran after timers that were " +
         "already due (in our runs, the whole of its out-of-order count) " +
         "(informational).",
+    );
+  }
+
+  for (const r of memoryRows) {
+    lines.push("");
+    lines.push(
+      `Memory per task waiting on one Event (${r.n} tasks; bytes per ` +
+        `waiting task, median of ${deno.rounds} rounds; no goal, reported). ` +
+        "ours and bare: growth of V8's heapUsed after forced full GCs " +
+        "(--expose-gc); CPython and uvloop: growth of tracemalloc's " +
+        "traced memory after gc.collect(). ours/bare, ours/CPython and " +
+        "ours/uvloop: how many times their memory per task ours uses",
+    );
+    lines.push("");
+    lines.push(table(
+      [
+        "workload",
+        "n",
+        "ours",
+        "bare",
+        cpyName,
+        uvName,
+        "ours/bare",
+        "ours/CPython",
+        "ours/uvloop",
+      ],
+      [[
+        LABELS[r.key] ?? r.key,
+        String(r.n),
+        fmtBytes(r.ours.median_bytes),
+        fmtBytes(r.bare?.median_bytes),
+        fmtBytes(r.cpython?.median_bytes),
+        fmtBytes(r.uvloop?.median_bytes),
+        fmtRatio(ratio(r.ours, r.bare, "bytes")),
+        fmtRatio(ratio(r.ours, r.cpython, "bytes")),
+        fmtRatio(ratio(r.ours, r.uvloop, "bytes")),
+      ]],
+      md,
+    ));
+    lines.push("");
+    lines.push(
+      "Details (bytes per item; median, min and max over the rounds; RSS: " +
+        "growth of the resident set in the first round in a fresh process, " +
+        "a cross-check)",
+    );
+    lines.push("");
+    const detail = (
+      name: string,
+      s: Stats | undefined,
+      what: string,
+    ): string[] => [
+      name,
+      fmtBytes(s?.median_bytes),
+      fmtBytes(s?.min_bytes),
+      fmtBytes(s?.max_bytes),
+      fmtBytes(s?.rss_first_bytes),
+      fmtUs(s?.median_us),
+      what,
+    ];
+    lines.push(table(
+      ["runtime", "median", "min", "max", "RSS", "wall us", "what"],
+      [
+        detail("ours", r.ours, "tasks awaiting event.wait()"),
+        detail("bare", r.bare, "async fns awaiting one promise"),
+        detail("check", r.reference, "plain pending promises"),
+        detail("CPython", r.cpython, "tasks awaiting event.wait()"),
+        detail("uvloop", r.uvloop, "tasks awaiting event.wait()"),
+      ],
+      md,
+    ));
+    if (md) lines.push("");
+    lines.push(
+      "wall us: per task, making the tasks and letting them block plus " +
+        "set() until all finished (Python's runs with tracemalloc on; " +
+        "informational).",
     );
   }
 

@@ -19,6 +19,18 @@ reported, after warm-up rounds that are thrown away):
   none early. Its cost is process CPU time, like bench/run.ts. uvloop
   rounds delays to whole milliseconds (its loop.time() and when() are
   millisecond-granular), so its order is checked against its own deadlines.
+- queue_pingpong: 100,000 round trips of an item between two tasks through
+  two asyncio.Queues (main: ``await q1.put(i); await q2.get()``; echo task:
+  ``await q2.put(await q1.get())``); per round trip, wall clock.
+- lock_contention: ``asyncio.gather`` of 100 tasks, each 1,000 times
+  ``async with lock: await asyncio.sleep(0)`` on one asyncio.Lock; per
+  acquisition, wall clock.
+- event_memory: 100,000 tasks that all ``await event.wait()`` on one
+  asyncio.Event; the growth of tracemalloc's traced memory (after
+  gc.collect()) from before they are created to when all of them wait, per
+  task; then the event is set and all are awaited. Also, once per run, the
+  resident-set growth of the first round in a fresh interpreter (a child
+  ``--rss-probe`` process, without tracemalloc) as a cross-check.
 
 The garbage collector is run (outside the timings) between rounds.
 """
@@ -27,13 +39,24 @@ import argparse
 import asyncio
 import gc
 import json
+import os
 import platform
+import subprocess
 import sys
 import time
+import tracemalloc
 from datetime import datetime, timezone
 from statistics import median
 
-WORKLOADS = ["gather", "call_soon", "call_later"]
+WORKLOADS = [
+    "gather",
+    "call_soon",
+    "call_later",
+    "queue_pingpong",
+    "lock_contention",
+    "event_memory",
+]
+LOCK_TASKS = 100
 
 
 def lcg_delays(n, max_seconds=0.1, seed=12345):
@@ -132,9 +155,123 @@ async def call_later_timers(delays):
     }
 
 
+async def queue_pingpong(n):
+    q1 = asyncio.Queue()
+    q2 = asyncio.Queue()
+
+    async def echo():
+        for _ in range(n):
+            await q2.put(await q1.get())
+
+    total = 0
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    echoer = asyncio.create_task(echo())
+    for i in range(n):
+        await q1.put(i)
+        total += await q2.get()
+    await echoer
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    assert total == n * (n - 1) // 2
+    return {"wall": wall, "cpu": cpu}
+
+
+async def lock_contention(tasks, each):
+    lock = asyncio.Lock()
+    state = {"inside": 0, "overlaps": 0, "count": 0}
+
+    async def worker():
+        for _ in range(each):
+            async with lock:
+                state["inside"] += 1
+                if state["inside"] > 1:
+                    state["overlaps"] += 1
+                await asyncio.sleep(0)
+                state["inside"] -= 1
+                state["count"] += 1
+
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    await asyncio.gather(*[worker() for _ in range(tasks)])
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    assert state["count"] == tasks * each and state["overlaps"] == 0
+    assert not lock.locked()
+    return {"wall": wall, "cpu": cpu}
+
+
+def rss_bytes():
+    """Resident set size from /proc/self/statm (Linux), or None."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+async def event_wait_memory(n, trace=True):
+    """Tasks all waiting on one Event; tracemalloc growth (or, without
+    trace, RSS growth only) while they wait."""
+    event = asyncio.Event()
+    started = 0
+
+    async def waiter():
+        nonlocal started
+        started += 1
+        await event.wait()
+
+    tasks = [None] * n
+    gc.collect()
+    if trace:
+        tracemalloc.start()
+    heap0 = tracemalloc.get_traced_memory()[0] if trace else 0
+    rss0 = rss_bytes()
+    cpu0 = time.process_time()
+    t0 = time.perf_counter()
+    for i in range(n):
+        tasks[i] = asyncio.create_task(waiter())
+    await asyncio.sleep(0)  # every task runs up to its wait()
+    t1 = time.perf_counter()
+    assert started == n, f"only {started} of {n} tasks wait"
+    gc.collect()
+    heap1 = tracemalloc.get_traced_memory()[0] if trace else 0
+    rss1 = rss_bytes()
+    if trace:
+        tracemalloc.stop()
+    t2 = time.perf_counter()
+    event.set()
+    for task in tasks:
+        await task
+    wall = (t1 - t0) + (time.perf_counter() - t2)
+    cpu = time.process_time() - cpu0
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "heap_bytes": heap1 - heap0,
+        "rss_bytes": None if rss0 is None or rss1 is None else rss1 - rss0,
+    }
+
+
+def rss_probe(n, uvloop_on):
+    """RSS growth per waiting task in the first round of a fresh
+    interpreter (this script with --rss-probe), or None."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--rss-probe",
+           "--scale", str(n / 100_000)]
+    if uvloop_on:
+        cmd.append("--uvloop")
+    try:
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                             timeout=600).stdout
+        return json.loads(out)["rss_bytes_per_task"]
+    except (OSError, subprocess.SubprocessError, ValueError, KeyError) as e:
+        print(f"rss probe failed: {e}", file=sys.stderr)
+        return None
+
+
 def summarize(name, samples, n, metric):
     per_item = lambda s: s * 1e6 / n  # noqa: E731
-    primary = [per_item(s[metric]) for s in samples]
+    primary = [per_item(s["wall" if metric == "bytes" else metric]) for s in samples]
     stats = {
         "name": name,
         "median_us": median(primary),
@@ -150,6 +287,13 @@ def summarize(name, samples, n, metric):
         stats["out_of_order_total"] = sum(s["out_of_order"] for s in samples)
         stats["early_total"] = sum(s["early"] for s in samples)
         stats["max_late_ms"] = max(s["max_late_ms"] for s in samples)
+    if samples and "heap_bytes" in samples[0]:
+        per_task = [s["heap_bytes"] / n for s in samples]
+        stats["median_bytes"] = median(per_task)
+        stats["min_bytes"] = min(per_task)
+        stats["max_bytes"] = max(per_task)
+        stats["samples_bytes"] = per_task
+        stats["bytes_method"] = "tracemalloc traced-memory growth after gc.collect()"
     return stats
 
 
@@ -162,6 +306,9 @@ def main():
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--json", action="store_true", help="accepted; output is always JSON")
     parser.add_argument("--timeout", type=float, default=None, help="accepted and ignored")
+    parser.add_argument("--rss-probe", action="store_true",
+                        help="internal: one event_memory round without tracemalloc; "
+                             "prints the RSS growth per task")
     args = parser.parse_args()
     only = [w for w in args.only.split(",") if w]
     for w in only:
@@ -189,6 +336,16 @@ def main():
     n_tasks = max(1, round(100_000 * args.scale))
     n_callbacks = max(1, round(1_000_000 * args.scale))
     n_timers = max(1, round(100_000 * args.scale))
+    n_trips = max(1, round(100_000 * args.scale))
+    lock_each = max(1, round(1_000 * args.scale))
+    n_waiters = max(1, round(100_000 * args.scale))
+    if args.rss_probe:
+        s = run(event_wait_memory(n_waiters, trace=False))
+        rss = s["rss_bytes"]
+        json.dump({"rss_bytes_per_task": None if rss is None else rss / n_waiters},
+                  sys.stdout)
+        print()
+        return
     delays = lcg_delays(n_timers, 0.1)
     specs = [
         ("gather", "gather of tasks that await sleep(0)", n_tasks, "task", "wall",
@@ -200,6 +357,19 @@ def main():
         ("call_later", "loop.call_later(0-100 ms random, cb), all fire (CPU time)", n_timers,
          "timer", "cpu", "loop.call_later(delay, cb, i)",
          lambda: call_later_timers(delays)),
+        ("queue_pingpong", "round trips between two tasks through two Queues", n_trips,
+         "round trip", "wall",
+         "main: await q1.put(i); await q2.get() / echo task: await q2.put(await q1.get())",
+         lambda: queue_pingpong(n_trips)),
+        ("lock_contention",
+         f"{LOCK_TASKS} tasks x {lock_each} acquisitions of one Lock, await sleep(0) inside",
+         LOCK_TASKS * lock_each, "acquisition", "wall",
+         "gather of tasks, each: async with lock: await asyncio.sleep(0)",
+         lambda: lock_contention(LOCK_TASKS, lock_each)),
+        ("event_memory", "memory per task waiting on one Event", n_waiters,
+         "waiting task", "bytes",
+         "create_task(waiter()) x N, each await event.wait()",
+         lambda: event_wait_memory(n_waiters)),
     ]
 
     report = {
@@ -220,11 +390,17 @@ def main():
             if r >= args.warmup:
                 samples.append(s)
         stats = summarize(name, samples, n, metric)
+        if key == "event_memory":
+            stats["rss_first_bytes"] = rss_probe(n, args.uvloop)
         report["workloads"][key] = {
             "title": title, "n": n, "unit": unit, "metric": metric, "result": stats,
         }
-        print(f"[{tag}] {key}: {stats['median_us']:.3f} us/{unit} ({metric}, median)",
-              file=sys.stderr)
+        if metric == "bytes":
+            print(f"[{tag}] {key}: {stats['median_bytes']:.0f} bytes/{unit} (median)",
+                  file=sys.stderr)
+        else:
+            print(f"[{tag}] {key}: {stats['median_us']:.3f} us/{unit} ({metric}, median)",
+                  file=sys.stderr)
     json.dump(report, sys.stdout, indent=2)
     print()
 

@@ -19,6 +19,16 @@
  *   0-100 ms on the real clock, checked for deadline order; baseline:
  *   `setTimeout`. Its cost is process CPU time (the wall time is mostly
  *   waiting for the deadlines).
+ * - `queue_pingpong`: 100,000 round trips of an item between two tasks
+ *   through two `Queue`s; baseline: the same between two async functions
+ *   through two minimal promise channels.
+ * - `lock_contention`: 100 tasks x 1,000 acquisitions of one `Lock`, each
+ *   holding it across `await sleep(0)`; no baseline.
+ * - `event_memory`: heap growth per task with 100,000 tasks waiting on one
+ *   `Event`; baseline: 100,000 async functions awaiting one promise;
+ *   reference: 100,000 plain pending promises. It needs `gc()`, so unless
+ *   this process has it (`--v8-flags=--expose-gc`), it runs in a child
+ *   `deno run --v8-flags=--expose-gc` of this script.
  *
  * Each workload runs `--warmup` rounds that are thrown away, then
  * `--rounds` rounds alternating with its baseline; the table gives the
@@ -27,22 +37,39 @@
  * @module
  */
 import {
+  barePingPong,
   callLaterTimers,
   callSoonCallbacks,
+  canForceGc,
+  eventWaitMemory,
   gatherBarePromises,
   gatherSleep0,
   lcgDelays,
+  lockContention,
+  type MemorySample,
+  pendingPromisesMemory,
+  promiseWaitMemory,
   queueMicrotaskCallbacks,
+  queuePingPong,
   type Sample,
   setTimeoutTimers,
   type TimerSample,
 } from "./_workloads.ts";
 
+/**
+ * What a workload's headline figure is: wall-clock or process-CPU
+ * microseconds per item, or (`bytes`) memory per item.
+ */
+export type Metric = "wall" | "cpu" | "bytes";
+
 /** Summary of one side (ours or baseline) of a workload, per item. */
 export interface Stats {
   /** What was measured. */
   name: string;
-  /** Median per-item cost in microseconds (of the workload's metric). */
+  /**
+   * Median per-item cost in microseconds (of the workload's metric; for
+   * metric `bytes`, wall clock, which is informational there).
+   */
   median_us: number;
   /** Minimum per-item cost in microseconds. */
   min_us: number;
@@ -50,6 +77,21 @@ export interface Stats {
   max_us: number;
   /** Every round's per-item cost in microseconds. */
   samples_us: number[];
+  /** Memory workload: median bytes per item (the headline figure). */
+  median_bytes?: number;
+  /** Memory workload: fewest bytes per item in a round. */
+  min_bytes?: number;
+  /** Memory workload: most bytes per item in a round. */
+  max_bytes?: number;
+  /** Memory workload: every round's bytes per item. */
+  samples_bytes?: number[];
+  /** Memory workload: what `median_bytes` measures. */
+  bytes_method?: string;
+  /**
+   * Memory workload: resident-set growth per item in the first round in a
+   * fresh process (a cross-check; absent where not measured).
+   */
+  rss_first_bytes?: number;
   /** Median wall-clock per-item microseconds. */
   wall_median_us: number;
   /** Median process-CPU per-item microseconds. */
@@ -74,12 +116,17 @@ export interface WorkloadResult {
   n: number;
   /** The item ("task", "callback", "timer"). */
   unit: string;
-  /** The metric of `median_us`: wall clock or process CPU. */
-  metric: "wall" | "cpu";
+  /**
+   * The headline metric: `median_us` as wall clock or process CPU, or
+   * `median_bytes`.
+   */
+  metric: Metric;
   /** Our library. */
   ours: Stats;
-  /** The host baseline. */
-  baseline: Stats;
+  /** The host baseline (absent when the workload has none). */
+  baseline?: Stats;
+  /** A further reference measurement (`event_memory`: pending promises). */
+  reference?: Stats;
 }
 
 /** What `--json` prints. */
@@ -105,12 +152,19 @@ interface Options {
   timeout: number;
 }
 
-const WORKLOADS = ["gather", "call_soon", "call_later"];
+const WORKLOADS = [
+  "gather",
+  "call_soon",
+  "call_later",
+  "queue_pingpong",
+  "lock_contention",
+  "event_memory",
+];
 
 function usage(): never {
   console.error(
     "usage: deno run -A bench/run.ts [--json] [--rounds N] [--warmup N] " +
-      "[--scale F] [--only gather,call_soon,call_later] [--timeout SECONDS]",
+      `[--scale F] [--only ${WORKLOADS.join(",")}] [--timeout SECONDS]`,
   );
   Deno.exit(64);
 }
@@ -181,11 +235,11 @@ function summarize(
   name: string,
   samples: Sample[],
   n: number,
-  metric: "wall" | "cpu",
+  metric: Metric,
 ): Stats {
   const perItem = (ms: number) => (ms * 1000) / n;
   const primary = samples.map((s) =>
-    perItem(metric === "wall" ? s.wallMs : s.cpuMs)
+    perItem(metric === "cpu" ? s.cpuMs : s.wallMs)
   );
   const stats: Stats = {
     name,
@@ -207,6 +261,16 @@ function summarize(
       ? -1
       : timers.reduce((a, s) => a + s.early, 0);
     stats.max_late_ms = Math.max(...timers.map((s) => s.maxLateMs));
+  }
+  const memory = samples as MemorySample[];
+  if (memory.length > 0 && "heapBytes" in memory[0]) {
+    const bytes = memory.map((s) => s.heapBytes / n);
+    stats.median_bytes = median(bytes);
+    stats.min_bytes = Math.min(...bytes);
+    stats.max_bytes = Math.max(...bytes);
+    stats.samples_bytes = bytes;
+    stats.bytes_method =
+      "V8 heapUsed growth after forced full GCs (--expose-gc)";
   }
   return stats;
 }
@@ -230,22 +294,34 @@ async function watchdog<T>(
   }
 }
 
+interface Side {
+  name: string;
+  run: () => Promise<Sample>;
+}
+
 interface Spec {
   key: string;
   title: string;
   n: number;
   unit: string;
-  metric: "wall" | "cpu";
-  oursName: string;
-  baselineName: string;
-  ours: () => Promise<Sample>;
-  baseline: () => Promise<Sample>;
+  metric: Metric;
+  ours: Side;
+  baseline?: Side;
+  reference?: Side;
+  /** Needs `gc()`: runs in a child with --expose-gc unless this has it. */
+  needsGc?: boolean;
 }
+
+/** The lock workload's shape: 100 tasks x 1,000 acquisitions at scale 1. */
+export const LOCK_TASKS = 100;
 
 function specs(scale: number): Spec[] {
   const nTasks = Math.max(1, Math.round(100_000 * scale));
   const nCallbacks = Math.max(1, Math.round(1_000_000 * scale));
   const nTimers = Math.max(1, Math.round(100_000 * scale));
+  const nTrips = Math.max(1, Math.round(100_000 * scale));
+  const lockEach = Math.max(1, Math.round(1_000 * scale));
+  const nWaiters = Math.max(1, Math.round(100_000 * scale));
   const delays = lcgDelays(nTimers, 0.1);
   return [
     {
@@ -254,10 +330,14 @@ function specs(scale: number): Spec[] {
       n: nTasks,
       unit: "task",
       metric: "wall",
-      oursName: "run(main): gather(...coroutine fns), each await sleep(0)",
-      baselineName: "Promise.all of async fns, each await null",
-      ours: () => gatherSleep0(nTasks),
-      baseline: () => gatherBarePromises(nTasks),
+      ours: {
+        name: "run(main): gather(...coroutine fns), each await sleep(0)",
+        run: () => gatherSleep0(nTasks),
+      },
+      baseline: {
+        name: "Promise.all of async fns, each await null",
+        run: () => gatherBarePromises(nTasks),
+      },
     },
     {
       key: "call_soon",
@@ -265,10 +345,14 @@ function specs(scale: number): Spec[] {
       n: nCallbacks,
       unit: "callback",
       metric: "wall",
-      oursName: "loop.callSoon(cb) inside a running loop",
-      baselineName: "queueMicrotask(cb)",
-      ours: () => callSoonCallbacks(nCallbacks),
-      baseline: () => queueMicrotaskCallbacks(nCallbacks),
+      ours: {
+        name: "loop.callSoon(cb) inside a running loop",
+        run: () => callSoonCallbacks(nCallbacks),
+      },
+      baseline: {
+        name: "queueMicrotask(cb)",
+        run: () => queueMicrotaskCallbacks(nCallbacks),
+      },
     },
     {
       key: "call_later",
@@ -276,10 +360,64 @@ function specs(scale: number): Spec[] {
       n: nTimers,
       unit: "timer",
       metric: "cpu",
-      oursName: "loop.callLater(delay, cb, i), real clock",
-      baselineName: "setTimeout(cb, delay)",
-      ours: () => callLaterTimers(delays),
-      baseline: () => setTimeoutTimers(delays),
+      ours: {
+        name: "loop.callLater(delay, cb, i), real clock",
+        run: () => callLaterTimers(delays),
+      },
+      baseline: {
+        name: "setTimeout(cb, delay)",
+        run: () => setTimeoutTimers(delays),
+      },
+    },
+    {
+      key: "queue_pingpong",
+      title: "round trips between two tasks through two Queues",
+      n: nTrips,
+      unit: "round trip",
+      metric: "wall",
+      ours: {
+        name: "run(main): await q1.put(i); await q2.get() / " +
+          "echo task: await q2.put(await q1.get())",
+        run: () => queuePingPong(nTrips),
+      },
+      baseline: {
+        name: "two async fns, two minimal promise channels " +
+          "(get() resolved by the next put())",
+        run: () => barePingPong(nTrips),
+      },
+    },
+    {
+      key: "lock_contention",
+      title: `${LOCK_TASKS} tasks x ${lockEach} acquisitions of one Lock, ` +
+        "await sleep(0) inside",
+      n: LOCK_TASKS * lockEach,
+      unit: "acquisition",
+      metric: "wall",
+      ours: {
+        name: "gather of tasks, each " +
+          "{ using _held = await lock.acquire(); await sleep(0); }",
+        run: () => lockContention(LOCK_TASKS, lockEach),
+      },
+    },
+    {
+      key: "event_memory",
+      title: "heap per task waiting on one Event",
+      n: nWaiters,
+      unit: "waiting task",
+      metric: "bytes",
+      needsGc: true,
+      ours: {
+        name: "createTask(waiter) x N, each await event.wait()",
+        run: () => eventWaitMemory(nWaiters),
+      },
+      baseline: {
+        name: "async fns x N, each await one pending promise",
+        run: () => promiseWaitMemory(nWaiters),
+      },
+      reference: {
+        name: "new Promise(never) x N (plausibility check)",
+        run: () => pendingPromisesMemory(nWaiters),
+      },
     },
   ];
 }
@@ -292,6 +430,10 @@ function pad(s: string, width: number, left = false): string {
   return left ? s.padStart(width) : s.padEnd(width);
 }
 
+function fmtBytes(b: number | undefined): string {
+  return b === undefined || !Number.isFinite(b) ? "n/a" : b.toFixed(0);
+}
+
 function printTable(report: RunReport): void {
   const rt = report.runtime;
   console.log(
@@ -299,10 +441,10 @@ function printTable(report: RunReport): void {
   );
   console.log(
     `${report.rounds} rounds after ${report.warmup} warm-up rounds; ` +
-      "per-item cost in microseconds, median (min)\n",
+      "per-item cost in microseconds (event_memory: bytes), median (min)\n",
   );
   const header = [
-    pad("workload", 12),
+    pad("workload", 15),
     pad("n", 8, true),
     pad("metric", 6),
     pad("ours", 18),
@@ -313,14 +455,28 @@ function printTable(report: RunReport): void {
   console.log(header);
   console.log("-".repeat(header.length + 30));
   for (const [key, w] of Object.entries(report.workloads)) {
+    const bytes = w.metric === "bytes";
+    const cell = (s: Stats | undefined): string =>
+      s === undefined
+        ? "n/a"
+        : bytes
+        ? `${fmtBytes(s.median_bytes)} (${fmtBytes(s.min_bytes)})`
+        : `${fmtUs(s.median_us)} (${fmtUs(s.min_us)})`;
+    const value = (s: Stats) => bytes ? s.median_bytes! : s.median_us;
     console.log([
-      pad(key, 12),
+      pad(key, 15),
       pad(String(w.n), 8, true),
       pad(w.metric, 6),
-      pad(`${fmtUs(w.ours.median_us)} (${fmtUs(w.ours.min_us)})`, 18),
-      pad(`${fmtUs(w.baseline.median_us)} (${fmtUs(w.baseline.min_us)})`, 18),
-      pad(`${(w.ours.median_us / w.baseline.median_us).toFixed(2)}x`, 13, true),
-      w.baseline.name,
+      pad(cell(w.ours), 18),
+      pad(cell(w.baseline), 18),
+      pad(
+        w.baseline === undefined
+          ? "n/a"
+          : `${(value(w.ours) / value(w.baseline)).toFixed(2)}x`,
+        13,
+        true,
+      ),
+      w.baseline?.name ?? "(no baseline)",
     ].join("  "));
   }
   const timers = report.workloads.call_later;
@@ -334,26 +490,140 @@ function printTable(report: RunReport): void {
         `${fmtUs(o.schedule_median_us ?? NaN)} us/timer (medians)`,
     );
     const b = timers.baseline;
+    if (b !== undefined) {
+      console.log(
+        `call_later (setTimeout): fired ${b.fired_min}/${timers.n}, wall ` +
+          `${fmtUs(b.wall_median_us)} us/timer, scheduling ` +
+          `${fmtUs(b.schedule_median_us ?? NaN)} us/timer (medians)`,
+      );
+    }
+  }
+  const memory = report.workloads.event_memory;
+  if (memory !== undefined) {
     console.log(
-      `call_later (setTimeout): fired ${b.fired_min}/${timers.n}, wall ` +
-        `${fmtUs(b.wall_median_us)} us/timer, scheduling ` +
-        `${fmtUs(b.schedule_median_us ?? NaN)} us/timer (medians)`,
+      `\nevent_memory: ${memory.ours.bytes_method}; plain pending promise ` +
+        `${fmtBytes(memory.reference?.median_bytes)} bytes (median); ` +
+        `first-round RSS growth ${
+          fmtBytes(memory.ours.rss_first_bytes)
+        } bytes/task (ours)`,
     );
   }
-  const goal = report.workloads.gather;
-  if (goal !== undefined) {
+  for (const key of ["gather", "queue_pingpong"]) {
+    const goal = report.workloads[key];
+    if (goal?.baseline === undefined) continue;
     const ratio = goal.ours.median_us / goal.baseline.median_us;
     console.log(
-      `\ngoal: gather at most 3x the bare-promise baseline: ` +
-        `${ratio.toFixed(2)}x ${ratio <= 3 ? "PASS" : "MISS"}` +
+      `${key === "gather" ? "\n" : ""}goal: ${key} at most 3x the ` +
+        `bare-promise baseline: ${ratio.toFixed(2)}x ` +
+        `${ratio <= 3 ? "PASS" : "MISS"}` +
         " (run bench/compare for the CPython and uvloop goals)",
     );
   }
 }
 
+/** Runs one spec's rounds in this process. */
+async function runHere(spec: Spec, opts: Options): Promise<WorkloadResult> {
+  const sides = [spec.ours, spec.baseline, spec.reference];
+  const samples: Sample[][] = sides.map(() => []);
+  let first: Sample | undefined;
+  const total = opts.warmup + opts.rounds;
+  for (let r = 0; r < total; r++) {
+    const label = `${spec.key} round ${r + 1}/${total}`;
+    // Alternate so that drift (thermal, GC state) hits every side alike.
+    for (const [i, side] of sides.entries()) {
+      if (side === undefined) continue;
+      const s = await watchdog(
+        `${label} (${["ours", "baseline", "reference"][i]})`,
+        opts.timeout,
+        side.run,
+      );
+      if (r === 0 && i === 0) first = s;
+      if (r >= opts.warmup) samples[i].push(s);
+    }
+  }
+  const stats = (i: number): Stats | undefined => {
+    const side = sides[i];
+    return side === undefined
+      ? undefined
+      : summarize(side.name, samples[i], spec.n, spec.metric);
+  };
+  const result: WorkloadResult = {
+    title: spec.title,
+    n: spec.n,
+    unit: spec.unit,
+    metric: spec.metric,
+    ours: stats(0)!,
+  };
+  const baseline = stats(1);
+  if (baseline !== undefined) result.baseline = baseline;
+  const reference = stats(2);
+  if (reference !== undefined) result.reference = reference;
+  if (first !== undefined && "rssBytes" in first) {
+    // The first round of this process: the heap had to grow for it.
+    result.ours.rss_first_bytes = (first as MemorySample).rssBytes / spec.n;
+  }
+  return result;
+}
+
+/**
+ * Runs one spec in a child `deno run --v8-flags=--expose-gc` of this
+ * script (with `--only` that spec) and returns its result.
+ */
+async function runInChild(
+  spec: Spec,
+  opts: Options,
+): Promise<WorkloadResult> {
+  const args = [
+    "run",
+    "--v8-flags=--expose-gc",
+    "--allow-env",
+    "--allow-read",
+    import.meta.url,
+    "--json",
+    "--only",
+    spec.key,
+    "--rounds",
+    String(opts.rounds),
+    "--warmup",
+    String(opts.warmup),
+    "--scale",
+    String(opts.scale),
+    "--timeout",
+    String(opts.timeout),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const limit = opts.timeout * (opts.warmup + opts.rounds) * 3;
+  let output: Deno.CommandOutput;
+  try {
+    output = await watchdog(`${spec.key} (child)`, limit, () => child.output());
+  } catch (e) {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // already gone
+    }
+    throw e;
+  }
+  if (!output.success) {
+    throw new Error(
+      `${spec.key}: deno ${args.join(" ")} exited with ${output.code}`,
+    );
+  }
+  const report = JSON.parse(new TextDecoder().decode(output.stdout));
+  const result = (report as RunReport).workloads[spec.key];
+  if (result === undefined) throw new Error(`${spec.key}: child gave none`);
+  return result;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(Deno.args);
-  const progress = (msg: string) => console.error(`[deno] ${msg}`);
+  const tag = canForceGc() ? "deno --expose-gc" : "deno";
+  const progress = (msg: string) => console.error(`[${tag}] ${msg}`);
   const report: RunReport = {
     runtime: {
       name: "deno",
@@ -368,35 +638,19 @@ async function main(): Promise<void> {
   };
   for (const spec of specs(opts.scale)) {
     if (!opts.only.includes(spec.key)) continue;
-    const ours: Sample[] = [];
-    const base: Sample[] = [];
-    const total = opts.warmup + opts.rounds;
-    for (let r = 0; r < total; r++) {
-      const label = `${spec.key} round ${r + 1}/${total}`;
-      // Alternate so that drift (thermal, GC state) hits both sides alike.
-      const o = await watchdog(`${label} (ours)`, opts.timeout, spec.ours);
-      const b = await watchdog(
-        `${label} (baseline)`,
-        opts.timeout,
-        spec.baseline,
-      );
-      if (r >= opts.warmup) {
-        ours.push(o);
-        base.push(b);
-      }
-    }
-    const result: WorkloadResult = {
-      title: spec.title,
-      n: spec.n,
-      unit: spec.unit,
-      metric: spec.metric,
-      ours: summarize(spec.oursName, ours, spec.n, spec.metric),
-      baseline: summarize(spec.baselineName, base, spec.n, spec.metric),
-    };
+    const result = spec.needsGc && !canForceGc()
+      ? await runInChild(spec, opts)
+      : await runHere(spec, opts);
     report.workloads[spec.key] = result;
+    const fmt = (s: Stats | undefined) =>
+      s === undefined
+        ? "n/a"
+        : spec.metric === "bytes"
+        ? `${fmtBytes(s.median_bytes)} bytes`
+        : `${fmtUs(s.median_us)} us`;
     progress(
-      `${spec.key}: ours ${fmtUs(result.ours.median_us)} us/${spec.unit}, ` +
-        `baseline ${fmtUs(result.baseline.median_us)} (${spec.metric}, median)`,
+      `${spec.key}: ours ${fmt(result.ours)}/${spec.unit}, ` +
+        `baseline ${fmt(result.baseline)} (${spec.metric}, median)`,
     );
   }
   if (opts.json) console.log(JSON.stringify(report, null, 2));

@@ -950,7 +950,19 @@ export async function waitFor<T>(
   const loop = getRunningLoop();
   const fut = toFuture(aw, undefined, "waitFor");
   if (seconds === null) return await fut;
-  if (seconds <= 0 && fut.done()) return fut.result();
+  if (seconds <= 0) {
+    // No time at all: as CPython, cancel it before it runs (and wait for
+    // the cancellation to finish) instead of letting its first step happen.
+    if (fut.done()) return fut.result();
+    fut.cancel();
+    try {
+      await fut;
+    } catch (e) {
+      if (!(e instanceof CancelledError)) throw e;
+      throw new TimeoutError("", { cause: e });
+    }
+    return fut.result();
+  }
   const scope = new Timeout(loop.time() + seconds, loop);
   try {
     const result = await fut;
