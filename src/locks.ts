@@ -267,6 +267,8 @@ export class Condition {
             error = e;
           }
         }
+        // Deliberate, as in Python: the cancellation replaces the outcome.
+        // deno-lint-ignore no-unsafe-finally
         if (error !== null) throw error;
       }
     } catch (e) {
