@@ -1,9 +1,12 @@
 // Shared helpers for the test suite.
+import assert from "node:assert/strict";
 import {
   type EventLoop,
   type EventLoopOptions,
   type ExceptionContext,
   newEventLoop,
+  sleep,
+  type Task,
 } from "../mod.ts";
 
 /**
@@ -57,4 +60,19 @@ export async function captureConsole<T>(
 /** A promise that is already running, for the bad-input tests. */
 export function startedPromise(): Promise<number> {
   return Promise.resolve(1);
+}
+
+/** Lets the other tasks run for a few loop iterations. */
+export async function tick(n = 3): Promise<void> {
+  for (let i = 0; i < n; i++) await sleep(0);
+}
+
+/** Awaits `task` and returns the error it failed with. */
+export async function errorOf(task: Task<unknown>): Promise<unknown> {
+  try {
+    await task;
+  } catch (e) {
+    return e;
+  }
+  assert.fail("the task did not fail");
 }

@@ -22,23 +22,9 @@ import {
   TimeoutError,
   waitFor,
 } from "../mod.ts";
+import { errorOf, tick } from "./_helpers.ts";
 
 const VT = { virtualTime: true };
-
-/** Lets the other tasks run for a few loop iterations. */
-async function tick(n = 3): Promise<void> {
-  for (let i = 0; i < n; i++) await sleep(0);
-}
-
-/** Awaits `task` and returns the error it failed with. */
-async function errorOf(task: Task<unknown>): Promise<unknown> {
-  try {
-    await task;
-  } catch (e) {
-    return e;
-  }
-  assert.fail("the task did not fail");
-}
 
 function drain<T>(q: Queue<T>): T[] {
   const out: T[] = [];
