@@ -18,7 +18,6 @@ import {
   QueueShutDown,
   run,
   sleep,
-  type Task,
   TimeoutError,
   waitFor,
 } from "../mod.ts";
