@@ -35,6 +35,7 @@ export {
   QueueFull,
   QueueShutDown,
   TimeoutError,
+  WorkerCrashedError,
 } from "./src/errors.ts";
 export {
   blockingSleep,
@@ -105,3 +106,22 @@ export {
 export { LifoQueue, PriorityQueue, Queue } from "./src/queues.ts";
 export { run, Runner, type RunOptions } from "./src/runners.ts";
 export { type AsyncContext, asyncContextManager } from "./src/contextlib.ts";
+export { toThread } from "./src/threads.ts";
+export {
+  ThreadPoolExecutor,
+  type ThreadPoolExecutorOptions,
+} from "./src/executor/pool.ts";
+export { ConcurrentFuture } from "./src/executor/concurrent.ts";
+export {
+  transfer,
+  type WorkerCallable,
+  WorkerFunction,
+  workerFunction,
+  type WorkerModule,
+  workerModule,
+} from "./src/executor/functions.ts";
+export {
+  parentLoop,
+  type ThreadLoop,
+  WorkerLoop,
+} from "./src/executor/worker_loop.ts";

@@ -250,3 +250,34 @@ export class QueueShutDown extends Error {
     this.name = "QueueShutDown";
   }
 }
+
+/**
+ * The Worker running a job died (an uncaught error, `self.close()`, or an
+ * unhandled rejection in the Worker): only that job fails with this error,
+ * and the pool starts a new Worker for the jobs after it.
+ *
+ * @example
+ * ```ts ignore
+ * import { run, toThread, WorkerCrashedError } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   try {
+ *     await toThread(() => {
+ *       setTimeout(() => {
+ *         throw new Error("boom");
+ *       });
+ *       return new Promise(() => {});
+ *     });
+ *   } catch (e) {
+ *     console.log(e instanceof WorkerCrashedError); // true
+ *   }
+ * });
+ * ```
+ */
+export class WorkerCrashedError extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message ?? "", options);
+    this.name = "WorkerCrashedError";
+  }
+}

@@ -18,9 +18,12 @@ import {
   defaultClock,
   VirtualClock,
 } from "./clock.ts";
-import { _contextFree, Future } from "./futures.ts";
+import { _contextFree, Future, wrapFuture } from "./futures.ts";
+import { ConcurrentFuture } from "./executor/concurrent.ts";
 import { Task, type TaskOptions, toFuture } from "./tasks.ts";
 import { InvalidStateError } from "./errors.ts";
+import { ThreadPoolExecutor } from "./executor/pool.ts";
+import type { WorkerCallable } from "./executor/functions.ts";
 
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
@@ -254,19 +257,39 @@ export type ExceptionHandler = (
 ) => void;
 
 /**
- * What `runInExecutor` and `run()` need of an executor.
+ * What `runInExecutor` and `run()` need of an executor: `submit` returns
+ * a thenable of the result (cancelled with it if it has `cancel()`), and
+ * `shutdown` stops it. `ThreadPoolExecutor` is the one this module has.
  *
- * @example A do-nothing executor as the default
+ * @example An executor that runs jobs on the calling thread
  * ```ts
- * import { type Executor, run, getRunningLoop } from "@aio/asyncio";
+ * import {
+ *   type Executor,
+ *   getRunningLoop,
+ *   run,
+ *   type WorkerCallable,
+ * } from "@aio/asyncio";
  *
- * const executor: Executor = { shutdown: () => console.log("shut down") };
+ * const inline: Executor = {
+ *   submit<A extends unknown[], R>(fn: WorkerCallable<A, R>, ...args: A) {
+ *     if (typeof fn !== "function") throw new TypeError("plain functions only");
+ *     return Promise.resolve(fn(...args)) as Promise<Awaited<R>>;
+ *   },
+ *   shutdown: () => console.log("shut down"),
+ * };
  * await run(async () => {
- *   getRunningLoop().setDefaultExecutor(executor);
- * }); // run() shuts it down: prints "shut down"
+ *   const loop = getRunningLoop();
+ *   console.log(await loop.runInExecutor(inline, (a: number) => a + 1, 1)); // 2
+ *   loop.setDefaultExecutor(inline);
+ * }); // run() shuts the default executor down: prints "shut down"
  * ```
  */
 export interface Executor {
+  /** Starts `fn(...args)`; the result's thenable. */
+  submit<A extends unknown[], R>(
+    fn: WorkerCallable<A, R>,
+    ...args: A
+  ): PromiseLike<Awaited<R>>;
   /** Stops the executor; `wait` waits for running jobs. */
   shutdown(options?: { wait?: boolean }): void | Promise<void>;
 }
@@ -368,6 +391,7 @@ export class EventLoop {
   #debug: boolean;
   #exceptionHandler: ExceptionHandler | null = null;
   #defaultExecutor: Executor | null = null;
+  #executorShutdownCalled = false;
 
   #inIteration = false;
   #ntodo = 0;
@@ -577,6 +601,48 @@ export class EventLoop {
     if (currentLoop === this) currentLoop = null;
   }
 
+  /**
+   * Runs `fn(...args)` in `executor` (null: the default executor, a
+   * `ThreadPoolExecutor` made on first use) and returns a future of the
+   * result. `fn` is a `WorkerFunction` (by reference) or a self-contained
+   * function (sent by source). Cancelling the future cancels the job: one
+   * already running has its Worker terminated.
+   */
+  runInExecutor<A extends unknown[], R>(
+    executor: Executor | null,
+    fn: WorkerCallable<A, R>,
+    ...args: A
+  ): Future<Awaited<R>> {
+    this.#checkClosed();
+    let chosen = executor;
+    if (chosen === null || chosen === undefined) {
+      chosen = this.#defaultExecutor;
+      if (chosen === null) {
+        if (this.#executorShutdownCalled) {
+          throw new Error("Executor shutdown has been called");
+        }
+        chosen = this.#defaultExecutor = new ThreadPoolExecutor({
+          threadNamePrefix: "asyncio",
+        });
+      }
+    } else if (typeof chosen.submit !== "function") {
+      throw new TypeError(
+        `runInExecutor() takes an executor with submit() (such as a ThreadPoolExecutor) or null, got ${
+          String(chosen)
+        }`,
+      );
+    }
+    const job = chosen.submit(fn, ...args);
+    const fut = wrapFuture(job, { loop: this });
+    const cancel = (job as { cancel?: () => unknown }).cancel;
+    if (!(job instanceof ConcurrentFuture) && typeof cancel === "function") {
+      fut.addDoneCallback((f) => {
+        if (f.cancelled()) cancel.call(job);
+      });
+    }
+    return fut;
+  }
+
   /** Sets the executor `runInExecutor(null, ...)` uses. */
   setDefaultExecutor(executor: Executor | null): void {
     this.#defaultExecutor = executor;
@@ -589,6 +655,7 @@ export class EventLoop {
 
   /** Shuts the default executor down and waits for its jobs. */
   async shutdownDefaultExecutor(): Promise<void> {
+    this.#executorShutdownCalled = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     if (executor) await executor.shutdown({ wait: true });

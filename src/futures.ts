@@ -10,6 +10,7 @@
 import { taskContext } from "./_context.ts";
 import { pyRepr } from "./_repr.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
+import { ConcurrentFuture } from "./executor/concurrent.ts";
 import {
   _closedLoopError,
   _getRunningLoop,
@@ -481,7 +482,8 @@ export function isFuture(value: unknown): value is Future<unknown> {
 
 /**
  * Wraps a promise (or any thenable) in a Future of the loop, Python's
- * `wrap_future`. Cancelling the future aborts `options.abort` if given.
+ * `wrap_future`. Cancelling the future aborts `options.abort` if given,
+ * and cancels a wrapped `ConcurrentFuture` (a running executor job stops).
  * While the promise is pending, a virtual clock does not jump ahead.
  *
  * @example Await a host promise as a future
@@ -508,6 +510,9 @@ export function wrapFuture<T>(
     );
   }
   const loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+  if (promise instanceof ConcurrentFuture) {
+    return wrapConcurrentFuture(promise as ConcurrentFuture<T>, loop);
+  }
   const fut = new Future<T>({ loop });
   loop._ioStarted();
   let settled = false;
@@ -532,4 +537,42 @@ export function wrapFuture<T>(
     });
   }
   return fut;
+}
+
+function wrapConcurrentFuture<T>(
+  source: ConcurrentFuture<T>,
+  loop: EventLoop,
+): Future<T> {
+  const fut = new Future<T>({ loop });
+  loop._ioStarted();
+  source.addDoneCallback(() => {
+    if (loop.isClosed()) return;
+    loop.callSoonThreadsafe(copyState, source, fut);
+    loop._ioFinished();
+  });
+  fut.addDoneCallback(cancelSource.bind(null, source));
+  return fut;
+}
+
+function copyState<T>(source: ConcurrentFuture<T>, dest: Future<T>): void {
+  if (dest.done()) return;
+  if (source.cancelled()) {
+    dest.cancel();
+    return;
+  }
+  let value: T;
+  try {
+    value = source.result();
+  } catch (error) {
+    dest.setException(error);
+    return;
+  }
+  dest.setResult(value);
+}
+
+function cancelSource(
+  source: ConcurrentFuture<unknown>,
+  fut: Future<unknown>,
+): void {
+  if (fut.cancelled()) source.cancel();
 }

@@ -1,0 +1,192 @@
+/**
+ * What the main thread and its Workers share: job slot states, errors as
+ * messages, and finding a job's function inside a Worker.
+ *
+ * @module
+ */
+import type { FunctionSpec } from "./functions.ts";
+
+// A job sent to a Worker sits in a slot of a shared Int32Array. Whoever
+// moves it out of QUEUED first decides its fate: the Worker (RUNNING) or
+// the main thread (CANCELLED, or STOLEN by an idle Worker).
+export const FREE = 0;
+export const QUEUED = 1;
+export const RUNNING = 2;
+export const CANCELLED = 3;
+export const STOLEN = 4;
+
+/** Job messages to a pool Worker: [slot, spec, args] triples. */
+export type JobBatch = unknown[];
+
+/** Replies from a pool Worker. */
+export const DONE = 0;
+export const FAILED = 1;
+export const SKIPPED = 2;
+export const CLOSING = 3;
+export const CRASHED = 4;
+
+/** An error as it crosses threads: enough to rebuild it on the other side. */
+export interface SerializedError {
+  name: string;
+  message: string;
+  stack?: string;
+  props?: Record<string, unknown>;
+  cause?: SerializedError;
+  value?: unknown;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) {
+    try {
+      structuredClone(error);
+      return { name: "", message: String(error), value: error };
+    } catch {
+      return { name: "Error", message: String(error) };
+    }
+  }
+  const out: SerializedError = {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+  };
+  for (const key of Object.keys(error)) {
+    if (key === "cause" || key === "name" || key === "message") continue;
+    const value = (error as unknown as Record<string, unknown>)[key];
+    try {
+      structuredClone(value);
+      (out.props ??= {})[key] = value;
+    } catch {
+      // a property that cannot cross threads is left behind
+    }
+  }
+  if (error.cause !== undefined) out.cause = serializeError(error.cause);
+  return out;
+}
+
+const builtinErrors: Record<string, ErrorConstructor> = {
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+};
+
+export function deserializeError(data: SerializedError): unknown {
+  if (data.name === "" && "value" in data) return data.value;
+  const ctor = builtinErrors[data.name] ?? Error;
+  const error = new ctor(data.message);
+  if (error.name !== data.name) {
+    Object.defineProperty(error, "name", {
+      value: data.name,
+      configurable: true,
+      writable: true,
+    });
+  }
+  if (data.stack !== undefined) error.stack = data.stack;
+  if (data.props) Object.assign(error, data.props);
+  if (data.cause) {
+    Object.defineProperty(error, "cause", {
+      value: deserializeError(data.cause),
+      configurable: true,
+      writable: true,
+    });
+  }
+  return error;
+}
+
+// Inside a Worker: the functions found so far, by module+name or source.
+const resolved = new Map<string, (...args: unknown[]) => unknown>();
+
+/** Finds (imports or compiles) the function a spec names. */
+export async function resolveFunction(
+  spec: FunctionSpec,
+): Promise<(...args: unknown[]) => unknown> {
+  const key = "source" in spec ? spec.source : `${spec.module}#${spec.name}`;
+  const known = resolved.get(key);
+  if (known !== undefined) return known;
+  const fn = "source" in spec
+    ? compileSource(spec.source, spec.name)
+    : await importFunction(spec.module, spec.name);
+  resolved.set(key, fn);
+  return fn;
+}
+
+/** The function when it is already known: jobs skip a promise. */
+export function resolvedFunction(
+  spec: FunctionSpec,
+): ((...args: unknown[]) => unknown) | undefined {
+  return resolved.get(
+    "source" in spec ? spec.source : `${spec.module}#${spec.name}`,
+  );
+}
+
+async function importFunction(
+  module: string,
+  name: string,
+): Promise<(...args: unknown[]) => unknown> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await import(module);
+  } catch (error) {
+    throw new Error(
+      `the Worker could not import ${module} to run ${name}(): ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { cause: error },
+    );
+  }
+  const fn = namespace[name];
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `${module} has no exported function named "${name}" (${
+        fn === undefined ? "no such export" : `it is a ${typeof fn}`
+      })`,
+    );
+  }
+  return fn as (...args: unknown[]) => unknown;
+}
+
+const indirectEval = eval;
+
+function compileSource(
+  source: string,
+  name: string,
+): (...args: unknown[]) => unknown {
+  let fn: unknown;
+  try {
+    fn = indirectEval(`(${source}\n)`);
+  } catch (error) {
+    // Method shorthand (`name(a) { ... }`) is not an expression on its own.
+    const method = /^(async\s+)?(\*\s*)?([\w$]+)\s*\(/.exec(source);
+    if (!(error instanceof SyntaxError) || method === null) throw error;
+    const rest = source.slice(method[0].length - 1);
+    fn = indirectEval(
+      `(${method[1] ?? ""}function${method[2] ?? " "}${method[3]}${rest}\n)`,
+    );
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError(`the source of ${name}() is not a function`);
+  }
+  return fn as (...args: unknown[]) => unknown;
+}
+
+/**
+ * A by-source function that used an outer variable fails with a
+ * ReferenceError in the Worker; say why, and what to do instead.
+ */
+export function explainJobError(spec: FunctionSpec, error: unknown): unknown {
+  if (!("source" in spec) || !(error instanceof ReferenceError)) return error;
+  const name = spec.name || "the function";
+  const explained = new ReferenceError(
+    `${name} was sent to the Worker by source, where ${error.message}: a function sent by source must be self-contained (no outer variables, no imports). Export it from a module and pass it by reference instead: workerFunction(new URL("./module.ts", import.meta.url), "${
+      spec.name || "name"
+    }")`,
+    { cause: error },
+  );
+  explained.stack = `${explained.name}: ${explained.message}\n${
+    (error.stack ?? "").split("\n").slice(1).join("\n")
+  }`;
+  return explained;
+}

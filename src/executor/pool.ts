@@ -1,0 +1,532 @@
+/**
+ * `ThreadPoolExecutor`: a pool of Deno Workers with `concurrent.futures`
+ * semantics, plus what threads cannot do in Python: a running job can be
+ * cancelled (its Worker is terminated and replaced), and a Worker that
+ * dies fails only its own job.
+ *
+ * @module
+ */
+import { Deque } from "../_deque.ts";
+import { WorkerCrashedError } from "../errors.ts";
+import { ConcurrentFuture } from "./concurrent.ts";
+import {
+  _describeSpec,
+  _functionSpec,
+  _transferablesOf,
+  type FunctionSpec,
+  type WorkerCallable,
+} from "./functions.ts";
+import {
+  CANCELLED,
+  CLOSING,
+  CRASHED,
+  deserializeError,
+  DONE,
+  FAILED,
+  FREE,
+  QUEUED,
+  RUNNING,
+  type SerializedError,
+  SKIPPED,
+  STOLEN,
+} from "./_protocol.ts";
+
+// Jobs sent ahead to one Worker: enough to hide the message round trip
+// (tens of microseconds) behind tiny jobs. Idle Workers steal the ones
+// that have not started, so a long job holds up no one.
+const WINDOW = 32;
+
+const workerUrl = new URL("./pool_worker.ts", import.meta.url);
+
+/**
+ * Options of a {@link ThreadPoolExecutor}.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from "@aio/asyncio";
+ *
+ * const options: ThreadPoolExecutorOptions = { maxWorkers: 2, idleTimeout: 5 };
+ * await using pool = new ThreadPoolExecutor(options);
+ * console.log(pool.maxWorkers); // 2
+ * ```
+ */
+export interface ThreadPoolExecutorOptions {
+  /** At most this many Workers (default: CPUs + 4, at most 32, as Python). */
+  maxWorkers?: number;
+  /** Prefix of the Workers' names (Python's `thread_name_prefix`). */
+  threadNamePrefix?: string;
+  /**
+   * Seconds an idle Worker lives before it is terminated (default 1), so
+   * that a pool nobody shut down does not keep the process alive; null
+   * keeps idle Workers until `shutdown()`.
+   */
+  idleTimeout?: number | null;
+}
+
+let poolCounter = 0;
+
+class Job<T> extends ConcurrentFuture<T> {
+  _worker: PoolWorker | null = null;
+  _slot = -1;
+  constructor(
+    readonly _pool: ThreadPoolExecutor,
+    readonly _seq: number,
+    readonly _spec: FunctionSpec,
+    readonly _args: unknown[],
+    readonly _transfer: Transferable[],
+  ) {
+    super();
+  }
+  override _isRunning(): boolean {
+    const w = this._worker;
+    return w !== null && Atomics.load(w.slots, this._slot) === RUNNING;
+  }
+  override _cancelJob(): boolean {
+    return this._pool._cancel(this, true);
+  }
+}
+
+interface PoolWorker {
+  readonly worker: Worker;
+  readonly slots: Int32Array;
+  readonly jobs: (Job<unknown> | undefined)[];
+  readonly free: number[];
+  inFlight: number;
+  dead: boolean;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * A pool of Deno Workers that runs functions off the main thread: Python's
+ * `concurrent.futures.ThreadPoolExecutor`. Workers start lazily up to
+ * `maxWorkers`, are reused, and excess jobs wait in order.
+ *
+ * A function is named by reference (a {@link WorkerFunction}, made by
+ * `workerModule` or `workerFunction`) or sent by source (a
+ * self-contained function). Arguments and results are structured-cloned;
+ * `transfer()` moves buffers instead.
+ *
+ * Cancelling a job that has not started drops it; cancelling a running
+ * job terminates its Worker (a new one takes the next jobs). A Worker
+ * that dies fails only its own job, with `WorkerCrashedError`.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from "@aio/asyncio";
+ *
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+ * const square = (x: number) => x * x;
+ * console.log(await pool.submit(square, 7)); // 49
+ * const results = [];
+ * for await (const y of pool.map(square, [1, 2, 3])) results.push(y);
+ * console.log(results); // [ 1, 4, 9 ]
+ * ```
+ */
+export class ThreadPoolExecutor {
+  readonly #maxWorkers: number;
+  readonly #prefix: string;
+  readonly #idleTimeout: number | null;
+  readonly #workers: PoolWorker[] = [];
+  readonly #queue = new Deque<Job<unknown>>();
+  #started = 0;
+  #seq = 0;
+  #outstanding = 0;
+  #shutdown = false;
+  #finished: PromiseWithResolvers<void> | null = null;
+
+  /** Creates a pool; no Worker starts before the first job. */
+  constructor(options: ThreadPoolExecutorOptions = {}) {
+    const cpus = navigator.hardwareConcurrency ?? 1;
+    const max = options.maxWorkers ?? Math.min(32, cpus + 4);
+    if (!Number.isInteger(max) || max <= 0) {
+      throw new RangeError(
+        `maxWorkers must be an integer greater than 0, got ${max}`,
+      );
+    }
+    const idle = options.idleTimeout === undefined ? 1 : options.idleTimeout;
+    if (idle !== null && (typeof idle !== "number" || !(idle >= 0))) {
+      throw new RangeError(
+        `idleTimeout must be a number of seconds (>= 0) or null, got ${idle}`,
+      );
+    }
+    this.#maxWorkers = max;
+    this.#idleTimeout = idle;
+    this.#prefix = options.threadNamePrefix ||
+      `ThreadPoolExecutor-${poolCounter++}`;
+  }
+
+  /** The most Workers this pool runs at once. */
+  get maxWorkers(): number {
+    return this.#maxWorkers;
+  }
+
+  /** @internal Workers alive now (for tests). */
+  get _workerCount(): number {
+    return this.#workers.length;
+  }
+
+  /**
+   * Schedules `fn(...args)` on a Worker and returns the future of its
+   * result. Throws if the pool was shut down.
+   */
+  submit<A extends unknown[], R>(
+    fn: WorkerCallable<A, R>,
+    ...args: A
+  ): ConcurrentFuture<Awaited<R>> {
+    const spec = _functionSpec(fn, "submit()");
+    if (this.#shutdown) {
+      throw new Error("cannot schedule new futures after shutdown");
+    }
+    const job = new Job<Awaited<R>>(
+      this,
+      this.#seq++,
+      spec,
+      args,
+      _transferablesOf(args),
+    );
+    this.#outstanding++;
+    this.#queue.push(job as Job<unknown>);
+    this.#pump();
+    return job;
+  }
+
+  /**
+   * Runs `fn` on each set of arguments taken from the iterables in step
+   * (all submitted at once) and yields the results in order. Leaving the
+   * loop early cancels the jobs that have not started.
+   */
+  map<A extends unknown[], R>(
+    fn: WorkerCallable<A, R>,
+    ...iterables: { [K in keyof A]: Iterable<A[K]> }
+  ): AsyncGenerator<Awaited<R>, void, undefined> {
+    const iterators = iterables.map((it) => it[Symbol.iterator]());
+    const futures: ConcurrentFuture<Awaited<R>>[] = [];
+    if (iterators.length > 0) {
+      for (;;) {
+        const args: unknown[] = [];
+        for (const it of iterators) {
+          const step = it.next();
+          if (step.done) break;
+          args.push(step.value);
+        }
+        if (args.length < iterators.length) break;
+        futures.push(this.submit(fn, ...(args as A)));
+      }
+    }
+    const pool = this;
+    return (async function* results() {
+      try {
+        for (const fut of futures) yield await fut;
+      } finally {
+        for (const fut of futures) pool._cancel(fut as Job<unknown>, false);
+      }
+    })();
+  }
+
+  /**
+   * Stops taking jobs and, once the jobs already submitted are done,
+   * terminates the Workers. `cancelFutures` drops the jobs that have not
+   * started; `wait` (default true) waits for the rest.
+   */
+  shutdown(
+    options: { wait?: boolean; cancelFutures?: boolean } = {},
+  ): Promise<void> {
+    const { wait = true, cancelFutures = false } = options;
+    this.#shutdown = true;
+    this.#finished ??= Promise.withResolvers<void>();
+    if (cancelFutures) {
+      for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+        this.#cancelQueued(job);
+      }
+      for (const w of this.#workers) {
+        for (const job of w.jobs) if (job) this._cancel(job, false);
+      }
+    }
+    this.#finishIfIdle();
+    return wait ? this.#finished.promise : Promise.resolve();
+  }
+
+  /** `await using pool = new ThreadPoolExecutor()`: shuts down, waiting. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown({ wait: true });
+  }
+
+  /** Python's repr. */
+  toString(): string {
+    return `<ThreadPoolExecutor maxWorkers=${this.#maxWorkers} workers=${this.#workers.length} pending=${this.#outstanding}${
+      this.#shutdown ? " shutdown" : ""
+    }>`;
+  }
+
+  /**
+   * @internal Drops `job` if it has not started. A running job is stopped
+   * by terminating its Worker when `stopRunning`, else left alone.
+   * Returns false if the job cannot be cancelled.
+   */
+  _cancel(job: Job<unknown>, stopRunning: boolean): boolean {
+    if (job.done()) return false;
+    const w = job._worker;
+    if (w === null) {
+      // Still in the queue: it is skipped when its turn comes.
+      this.#cancelQueued(job);
+      return true;
+    }
+    const slot = job._slot;
+    const state = Atomics.compareExchange(w.slots, slot, QUEUED, CANCELLED);
+    if (state === QUEUED) {
+      // The Worker skips it and then frees the slot.
+      w.jobs[slot] = undefined;
+      this.#jobCancelled(job);
+      return true;
+    }
+    if (!stopRunning) return false;
+    this.#jobCancelled(job);
+    this.#retire(w, "was terminated because its job was cancelled");
+    return true;
+  }
+
+  #cancelQueued(job: Job<unknown>): void {
+    // A job still in the queue has not been counted by any Worker.
+    this.#jobCancelled(job);
+  }
+
+  #jobCancelled(job: Job<unknown>): void {
+    job._worker = null;
+    job._setCancelled();
+    this.#jobDone();
+  }
+
+  #jobDone(): void {
+    this.#outstanding--;
+    this.#finishIfIdle();
+  }
+
+  #finishIfIdle(): void {
+    if (!this.#shutdown || this.#outstanding > 0) return;
+    for (const w of [...this.#workers]) this.#retire(w, "");
+    this.#finished?.resolve();
+  }
+
+  #pump(): void {
+    const queue = this.#queue;
+    let batches: Map<PoolWorker, unknown[]> | undefined;
+    while (queue.length > 0) {
+      const job = queue.peek()!;
+      if (job.done()) {
+        queue.shift();
+        continue;
+      }
+      let w = this.#leastBusy();
+      if (
+        w === undefined ||
+        (w.inFlight > 0 && this.#workers.length < this.#maxWorkers)
+      ) {
+        w = this.#spawn();
+      }
+      if (w.inFlight >= WINDOW) break;
+      queue.shift();
+      const slot = w.free.pop()!;
+      w.jobs[slot] = job;
+      w.inFlight++;
+      job._worker = w;
+      job._slot = slot;
+      Atomics.store(w.slots, slot, QUEUED);
+      if (w.idleTimer !== undefined) {
+        clearTimeout(w.idleTimer);
+        w.idleTimer = undefined;
+      }
+      batches ??= new Map();
+      let batch = batches.get(w);
+      if (batch === undefined) batches.set(w, batch = []);
+      batch.push(slot, job._spec, job._args);
+    }
+    if (batches !== undefined) {
+      for (const [w, batch] of batches) this.#send(w, batch);
+    }
+  }
+
+  #send(w: PoolWorker, batch: unknown[]): void {
+    let transfer: Transferable[] | undefined;
+    for (let i = 0; i < batch.length; i += 3) {
+      const job = w.jobs[batch[i] as number]!;
+      if (job._transfer.length > 0) (transfer ??= []).push(...job._transfer);
+    }
+    try {
+      w.worker.postMessage(batch, transfer ?? []);
+      return;
+    } catch {
+      // One job's arguments cannot be cloned: send them one by one.
+    }
+    for (let i = 0; i < batch.length; i += 3) {
+      const slot = batch[i] as number;
+      const job = w.jobs[slot]!;
+      try {
+        w.worker.postMessage(batch.slice(i, i + 3), job._transfer);
+      } catch (error) {
+        w.jobs[slot] = undefined;
+        this.#freeSlot(w, slot);
+        job._worker = null;
+        job._settle(
+          true,
+          new TypeError(
+            `the arguments of ${
+              _describeSpec(job._spec)
+            } cannot be sent to a Worker (they are structured-cloned): ${
+              error instanceof Error ? error.message : String(error)
+            }`,
+            { cause: error },
+          ),
+        );
+        this.#jobDone();
+      }
+    }
+  }
+
+  #leastBusy(): PoolWorker | undefined {
+    let best: PoolWorker | undefined;
+    for (const w of this.#workers) {
+      if (best === undefined || w.inFlight < best.inFlight) best = w;
+    }
+    return best;
+  }
+
+  #spawn(): PoolWorker {
+    const worker = new Worker(workerUrl, {
+      type: "module",
+      name: `${this.#prefix}_${this.#started++}`,
+    });
+    const shared = new SharedArrayBuffer(WINDOW * 4);
+    worker.postMessage(shared);
+    const w: PoolWorker = {
+      worker,
+      slots: new Int32Array(shared),
+      jobs: new Array(WINDOW).fill(undefined),
+      free: Array.from({ length: WINDOW }, (_, i) => WINDOW - 1 - i),
+      inFlight: 0,
+      dead: false,
+      idleTimer: undefined,
+    };
+    worker.onmessage = (event) => this.#reply(w, event.data);
+    worker.onerror = (event) => {
+      event.preventDefault();
+      this.#retire(w, `crashed: ${event.message}`);
+    };
+    worker.onmessageerror = () => {
+      this.#retire(w, "sent a result that could not be read");
+    };
+    this.#workers.push(w);
+    return w;
+  }
+
+  #reply(w: PoolWorker, message: unknown[]): void {
+    if (w.dead) return;
+    const kind = message[0] as number;
+    if (kind === CLOSING) {
+      this.#retire(w, "called self.close()");
+      return;
+    }
+    if (kind === CRASHED) {
+      const error = deserializeError(message[2] as SerializedError);
+      this.#retire(
+        w,
+        `crashed: uncaught ${
+          error instanceof Error ? `${error.name}: ${error.message}` : error
+        }`,
+        error,
+      );
+      return;
+    }
+    const slot = message[1] as number;
+    const job = w.jobs[slot];
+    w.jobs[slot] = undefined;
+    this.#freeSlot(w, slot);
+    if (job !== undefined && kind !== SKIPPED) {
+      job._worker = null;
+      job._settle(
+        kind === FAILED,
+        kind === DONE
+          ? message[2]
+          : deserializeError(message[2] as SerializedError),
+      );
+      this.#jobDone();
+    }
+    if (w.inFlight === 0 && !w.dead) this.#idle(w);
+    this.#pump();
+  }
+
+  #freeSlot(w: PoolWorker, slot: number): void {
+    Atomics.store(w.slots, slot, FREE);
+    w.free.push(slot);
+    w.inFlight--;
+  }
+
+  /** `w` has nothing to do: take waiting work from a busy Worker. */
+  #idle(w: PoolWorker): void {
+    if (this.#queue.length === 0) {
+      for (const other of this.#workers) {
+        if (other === w || other.inFlight < 2) continue;
+        const stolen: Job<unknown>[] = [];
+        for (let slot = 0; slot < WINDOW; slot++) {
+          const job = other.jobs[slot];
+          if (
+            job !== undefined &&
+            Atomics.compareExchange(other.slots, slot, QUEUED, STOLEN) ===
+              QUEUED
+          ) {
+            other.jobs[slot] = undefined;
+            job._worker = null;
+            stolen.push(job);
+          }
+        }
+        this.#requeue(stolen);
+      }
+      if (this.#queue.length > 0) return;
+    }
+    if (this.#idleTimeout !== null && !this.#shutdown) {
+      w.idleTimer = setTimeout(() => {
+        w.idleTimer = undefined;
+        if (w.inFlight === 0) this.#retire(w, "");
+      }, this.#idleTimeout * 1000);
+    }
+  }
+
+  /** Puts jobs that never started back at the front, in submit order. */
+  #requeue(jobs: Job<unknown>[]): void {
+    jobs.sort((a, b) => b._seq - a._seq);
+    for (const job of jobs) this.#queue.unshift(job);
+  }
+
+  /**
+   * Terminates `w`. Its running job (if any) fails with `why`; the jobs
+   * sent to it that had not started go back to the queue.
+   */
+  #retire(w: PoolWorker, why: string, cause?: unknown): void {
+    if (w.dead) return;
+    w.dead = true;
+    if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
+    w.worker.terminate();
+    this.#workers.splice(this.#workers.indexOf(w), 1);
+    const requeue: Job<unknown>[] = [];
+    for (let slot = 0; slot < WINDOW; slot++) {
+      const job = w.jobs[slot];
+      if (job === undefined || job.done()) continue;
+      job._worker = null;
+      if (Atomics.load(w.slots, slot) === RUNNING) {
+        job._settle(
+          true,
+          new WorkerCrashedError(
+            `the Worker running ${
+              _describeSpec(job._spec)
+            } ${why}; the pool goes on with a new Worker`,
+            cause === undefined ? undefined : { cause },
+          ),
+        );
+        this.#jobDone();
+      } else {
+        requeue.push(job);
+      }
+    }
+    this.#requeue(requeue);
+    if (!this.#shutdown || this.#outstanding > 0) this.#pump();
+  }
+}
