@@ -106,7 +106,7 @@ export {
 export { LifoQueue, PriorityQueue, Queue } from "./src/queues.ts";
 export { run, Runner, type RunOptions } from "./src/runners.ts";
 export { type AsyncContext, asyncContextManager } from "./src/contextlib.ts";
-export { toThread } from "./src/threads.ts";
+export { runCoroutineThreadsafe, toThread } from "./src/threads.ts";
 export {
   ThreadPoolExecutor,
   type ThreadPoolExecutorOptions,

@@ -1,12 +1,15 @@
 /**
- * `toThread`: run a blocking function in a Worker without blocking the
- * event loop (Python's `asyncio.to_thread`).
+ * `toThread` (Python's `asyncio.to_thread`) and `runCoroutineThreadsafe`:
+ * the meeting points of the event loop and other threads.
  *
  * @module
  */
-import { getRunningLoop } from "./events.ts";
+import { EventLoop, getRunningLoop, startedPromiseError } from "./events.ts";
 import type { Future } from "./futures.ts";
+import type { CoroutineFunction, Task } from "./tasks.ts";
+import { ConcurrentFuture } from "./executor/concurrent.ts";
 import type { WorkerCallable } from "./executor/functions.ts";
+import type { ThreadLoop } from "./executor/worker_loop.ts";
 
 /**
  * Runs `fn(...args)` in a Worker of the running loop's default executor
@@ -36,4 +39,80 @@ export function toThread<A extends unknown[], R>(
   ...args: A
 ): Future<Awaited<R>> {
   return getRunningLoop().runInExecutor(null, fn, ...args);
+}
+
+/**
+ * Schedules coroutine function `coro` on `loop` from code that does not run
+ * on it, and returns a `ConcurrentFuture` of its result: Python's
+ * `asyncio.run_coroutine_threadsafe(coro(), loop)`. `loop` is an event loop
+ * of this thread (for callers outside it: host callbacks, other loops) or
+ * a loop on another thread (a `WorkerLoop`, or `parentLoop()` inside one);
+ * for those, `coro` is named as for `toThread`, and
+ * `loop.runCoroutineThreadsafe(fn, ...args)` also passes arguments.
+ * Cancelling the future cancels the task.
+ *
+ * @example
+ * ```ts
+ * import { newEventLoop, runCoroutineThreadsafe, sleep } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * const fut = runCoroutineThreadsafe(async () => {
+ *   await sleep(0.01);
+ *   return "from the loop";
+ * }, loop);
+ * fut.addDoneCallback(() => loop.stop());
+ * await loop.runForever();
+ * console.log(fut.result()); // from the loop
+ * loop.close();
+ * ```
+ */
+export function runCoroutineThreadsafe<R>(
+  coro: WorkerCallable<[], R> | CoroutineFunction<R>,
+  loop: EventLoop | ThreadLoop,
+): ConcurrentFuture<Awaited<R>> {
+  if (!(loop instanceof EventLoop)) {
+    if (
+      loop === null || typeof loop !== "object" ||
+      typeof loop.runCoroutineThreadsafe !== "function"
+    ) {
+      throw new TypeError(
+        `runCoroutineThreadsafe() takes an EventLoop or a WorkerLoop as its loop, got ${
+          String(loop)
+        }`,
+      );
+    }
+    return loop.runCoroutineThreadsafe(coro as WorkerCallable<[], R>);
+  }
+  if (typeof coro !== "function") {
+    throw startedPromiseError("runCoroutineThreadsafe", coro);
+  }
+  const result = new ConcurrentFuture<Awaited<R>>();
+  loop.callSoonThreadsafe(() => {
+    if (result.cancelled()) return;
+    let task: Task<Awaited<R>>;
+    try {
+      task = loop.createTask(coro as CoroutineFunction<Awaited<R>>);
+    } catch (error) {
+      result.setException(error);
+      return;
+    }
+    result.addDoneCallback(() => {
+      if (result.cancelled() && !loop.isClosed()) {
+        loop.callSoonThreadsafe(() => task.cancel());
+      }
+    });
+    task.addDoneCallback(() => {
+      if (result.done()) return;
+      if (task.cancelled()) {
+        result.cancel();
+        return;
+      }
+      try {
+        result.setResult(task.result());
+      } catch (error) {
+        result.setException(error);
+      }
+    });
+  });
+  return result;
 }
