@@ -76,3 +76,72 @@ export async function errorOf(task: Task<unknown>): Promise<unknown> {
   }
   assert.fail("the task did not fail");
 }
+
+// ------------------------------------------------------------ live Workers
+//
+// Deno 2.9's test sanitizers do not notice a Worker left running, so the
+// Worker tests count them: globalThis.Worker is replaced (once, when the
+// first workerTest starts) by a subclass that counts constructions and
+// terminate() calls. The library terminates every Worker it ends, even one
+// that closed itself, so a Worker never terminated is a leak.
+
+let constructedWorkers = 0;
+let terminatedWorkers = 0;
+let trackerInstalled = false;
+
+function installWorkerTracker(): void {
+  if (trackerInstalled) return;
+  trackerInstalled = true;
+  const Base = globalThis.Worker;
+  class TrackedWorker extends Base {
+    #terminated = false;
+    constructor(specifier: string | URL, options?: WorkerOptions) {
+      super(specifier, options);
+      constructedWorkers++;
+    }
+    override terminate(): void {
+      if (!this.#terminated) {
+        this.#terminated = true;
+        terminatedWorkers++;
+      }
+      super.terminate();
+    }
+  }
+  globalThis.Worker = TrackedWorker;
+}
+
+/** Workers constructed on this thread and not terminated yet. */
+export function liveWorkers(): number {
+  installWorkerTracker();
+  return constructedWorkers - terminatedWorkers;
+}
+
+/** Workers constructed on this thread so far. */
+export function workersStarted(): number {
+  installWorkerTracker();
+  return constructedWorkers;
+}
+
+/**
+ * `Deno.test(name, fn)` for tests that start Workers: fails the test if a
+ * Worker it started is still alive when it ends (sanitizers stay on).
+ */
+export function workerTest(
+  name: string,
+  fn: () => Promise<void>,
+  options: { ignore?: boolean } = {},
+): void {
+  Deno.test({
+    name,
+    ignore: options.ignore ?? false,
+    async fn() {
+      const before = liveWorkers();
+      await fn();
+      assert.equal(
+        liveWorkers(),
+        before,
+        `the test left ${liveWorkers() - before} Worker(s) running`,
+      );
+    },
+  });
+}

@@ -96,6 +96,17 @@ interface PoolWorker {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
+async function* mapResults<R>(
+  pool: ThreadPoolExecutor,
+  futures: ConcurrentFuture<R>[],
+): AsyncGenerator<R, void, undefined> {
+  try {
+    for (const fut of futures) yield await fut;
+  } finally {
+    for (const fut of futures) pool._cancel(fut as Job<unknown>, false);
+  }
+}
+
 /**
  * A pool of Deno Workers that runs functions off the main thread: Python's
  * `concurrent.futures.ThreadPoolExecutor`. Workers start lazily up to
@@ -213,14 +224,7 @@ export class ThreadPoolExecutor {
         futures.push(this.submit(fn, ...(args as A)));
       }
     }
-    const pool = this;
-    return (async function* results() {
-      try {
-        for (const fut of futures) yield await fut;
-      } finally {
-        for (const fut of futures) pool._cancel(fut as Job<unknown>, false);
-      }
-    })();
+    return mapResults(this, futures);
   }
 
   /**

@@ -1,0 +1,296 @@
+// Functions run in Workers by reference (workerModule / workerFunction) by
+// tests/executor_test.ts and tests/worker_loop_test.ts. Not a test file.
+//
+// This module is imported by every Worker that runs one of its functions,
+// and by the main thread (the tests, and parentLoop() calls coming back),
+// so its module-level state is per thread: `reports` and `mainSide` below
+// are the main thread's when a Worker calls back through parentLoop().
+import {
+  Barrier,
+  blockingSleep,
+  parentLoop,
+  type Queue,
+  sleep,
+  transfer,
+  workerFunction,
+} from "../mod.ts";
+
+const here = new URL(import.meta.url);
+
+// ---------------------------------------------------------------- plain jobs
+
+export function add(a: number, b: number): number {
+  return a + b;
+}
+
+export function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+/** Blocks the thread (Python's time.sleep), then returns `seconds`. */
+export function blockFor(seconds: number): number {
+  blockingSleep(seconds);
+  return seconds;
+}
+
+/** Returns its argument: the round trip is two structured clones. */
+export function echo<T>(value: T): T {
+  return value;
+}
+
+/** What the Worker received, seen from inside the Worker. */
+export function inspect(value: unknown): {
+  isMap: boolean;
+  isDate: boolean;
+  time: number | null;
+  json: string;
+} {
+  return {
+    isMap: value instanceof Map,
+    isDate: value instanceof Date,
+    time: value instanceof Date ? value.getTime() : null,
+    json: JSON.stringify(value, (_k, v) => v instanceof Map ? [...v] : v),
+  };
+}
+
+/** The name of the Worker running the job (the pool names its Workers). */
+export function threadName(): string {
+  return (globalThis as unknown as { name: string }).name;
+}
+
+export async function sleepAsync(seconds: number, value: string): Promise<string> {
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  return value;
+}
+
+/** A result that cannot be structured-cloned. */
+export function returnFunction(): () => number {
+  return () => 1;
+}
+
+/** parentLoop() in a pool Worker (not a WorkerLoop's): it throws. */
+export function callParentLoop(): string {
+  parentLoop();
+  return "unreachable";
+}
+
+// ---------------------------------------------------------------- errors
+
+/** A custom error class with an own property, as a library would define. */
+export class JobError extends Error {
+  code: string;
+  constructor(message: string, code: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "JobError";
+    this.code = code;
+  }
+}
+
+export function failWithCode(code: string): never {
+  throw new JobError(`job failed with ${code}`, code, {
+    cause: new RangeError("the root cause"),
+  });
+}
+
+export function failWithTypeError(message: string): never {
+  throw new TypeError(message);
+}
+
+/** Throws something that is not an Error. */
+export function throwValue(value: unknown): never {
+  throw value;
+}
+
+// ---------------------------------------------------------------- crashes
+
+/** An error thrown in a timer: nobody catches it, the Worker dies. */
+export function throwInTimer(message: string): Promise<never> {
+  setTimeout(() => {
+    throw new Error(message);
+  }, 0);
+  return new Promise<never>(() => {});
+}
+
+/** A rejection nobody handles: the Worker dies. */
+export function rejectUnhandled(message: string): Promise<never> {
+  void Promise.reject(new Error(message));
+  return new Promise<never>(() => {});
+}
+
+/** Ends its own Worker. */
+export function closeSelf(): string {
+  (globalThis as unknown as { close(): void }).close();
+  return "closed";
+}
+
+// ---------------------------------------------------------------- buffers
+
+/** A Float64Array [0, 1, ..., n-1], moved (not copied) back to the caller. */
+export function makeFloats(n: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return transfer(out);
+}
+
+/** The length and sum of a Float64Array, as the Worker sees it. */
+export function sumFloats(values: Float64Array): [number, number] {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return [values.length, sum];
+}
+
+/**
+ * Records that it ran: adds 1 to cell `index` of the shared counters, so a
+ * test can prove that a dropped job never ran. Blocks `seconds` first.
+ */
+export function recordRun(
+  counters: SharedArrayBuffer,
+  index: number,
+  seconds = 0,
+): number {
+  if (seconds > 0) blockingSleep(seconds);
+  Atomics.add(new Int32Array(counters), index, 1);
+  return index;
+}
+
+/** Blocks `seconds`, and only then records that it ran (cell `index`). */
+export function blockThenRecord(
+  counters: SharedArrayBuffer,
+  index: number,
+  seconds: number,
+): number {
+  blockingSleep(seconds);
+  Atomics.add(new Int32Array(counters), index, 1);
+  return index;
+}
+
+// ---------------------------------------------------------------- WorkerLoop
+
+export async function asyncAdd(a: number, b: number): Promise<number> {
+  await sleep(0.001);
+  return a + b;
+}
+
+export async function asyncFail(message: string): Promise<never> {
+  await sleep(0.001);
+  throw new JobError(message, "E_ASYNC");
+}
+
+/**
+ * Waits forever; sets cell 0 of `flags` to 1 once it started, and cell 1
+ * to 1 when it is cancelled (its `finally` runs).
+ */
+export async function waitForever(flags: SharedArrayBuffer): Promise<never> {
+  const cells = new Int32Array(flags);
+  Atomics.store(cells, 0, 1);
+  try {
+    await sleep(3600);
+    throw new Error("slept an hour");
+  } finally {
+    Atomics.store(cells, 1, 1);
+  }
+}
+
+/**
+ * Like waitForever, but reports its cancellation back on the main thread
+ * through parentLoop().
+ */
+export async function waitForeverThenReport(tag: string): Promise<never> {
+  try {
+    await sleep(3600);
+    throw new Error("slept an hour");
+  } catch (error) {
+    parentLoop().callSoonThreadsafe(reportHandle, `${tag}: ${
+      (error as Error).name
+    }`);
+    throw error;
+  }
+}
+
+// The Worker loop's own log (module state of that Worker).
+const workerLog: unknown[] = [];
+
+export function appendLog(entry: unknown): void {
+  workerLog.push(entry);
+}
+
+export function readLog(): unknown[] {
+  return workerLog.slice();
+}
+
+export async function readLogAsync(): Promise<unknown[]> {
+  await sleep(0);
+  return workerLog.slice();
+}
+
+let barrier: Barrier | undefined;
+
+/**
+ * Returns once `parties` calls are waiting together: only possible if
+ * they run concurrently on the loop.
+ */
+export async function meetAt(parties: number): Promise<string> {
+  barrier ??= new Barrier(parties);
+  await barrier.wait();
+  return "met";
+}
+
+/** True if this thread's loop is the one running the call. */
+export function isWorkerThread(): boolean {
+  return typeof (globalThis as { WorkerGlobalScope?: unknown })
+    .WorkerGlobalScope !== "undefined";
+}
+
+// ------------------------------------------- called back on the main thread
+
+/** What parentLoop() callbacks recorded (on the main thread). */
+export const reports: string[] = [];
+
+/** Main-thread state a test sets up, shared with the callbacks. */
+export const mainSide: { queue: Queue<string> | null } = { queue: null };
+
+/** Runs on the main thread (scheduled by a Worker through parentLoop()). */
+export function report(message: string): void {
+  reports.push(`${message} (worker thread: ${isWorkerThread()})`);
+}
+
+const reportHandle = workerFunction<typeof report>(here, "report");
+
+/** Runs on the main thread: puts `item` on the test's queue. */
+export async function putOnMainQueue(item: string): Promise<number> {
+  await mainSide.queue!.put(item);
+  return mainSide.queue!.qsize();
+}
+
+/** Runs on the main thread: adds, and tells where it ran. */
+export async function mainAdd(a: number, b: number): Promise<[number, boolean]> {
+  await sleep(0);
+  return [a + b, isWorkerThread()];
+}
+
+/** In a WorkerLoop: schedules report(message) on the main loop. */
+export function callBack(message: string): void {
+  parentLoop().callSoonThreadsafe(reportHandle, message);
+}
+
+/** In a WorkerLoop: awaits mainAdd(a, b) run on the main loop. */
+export async function askMain(a: number, b: number): Promise<[number, boolean]> {
+  const fut = parentLoop().runCoroutineThreadsafe(
+    workerFunction<typeof mainAdd>(here, "mainAdd"),
+    a,
+    b,
+  );
+  return await fut;
+}
+
+/** In a WorkerLoop: puts items on the main thread's queue, in order. */
+export async function feedMainQueue(items: string[]): Promise<number> {
+  let size = 0;
+  for (const item of items) {
+    size = await parentLoop().runCoroutineThreadsafe(
+      workerFunction<typeof putOnMainQueue>(here, "putOnMainQueue"),
+      item,
+    );
+  }
+  return size;
+}
