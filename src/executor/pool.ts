@@ -38,6 +38,19 @@ const WINDOW = 32;
 
 const workerUrl = new URL("./pool_worker.ts", import.meta.url);
 
+// A function's spec (a long source, say) crosses to each Worker once;
+// after that, jobs name it by number.
+const specIds = new WeakMap<FunctionSpec, number>();
+let nextSpecId = 0;
+
+function specRef(w: PoolWorker, spec: FunctionSpec): unknown {
+  let id = specIds.get(spec);
+  if (id === undefined) specIds.set(spec, id = nextSpecId++);
+  if (w.known.has(id)) return id;
+  w.known.add(id);
+  return [id, { ...spec }];
+}
+
 /**
  * Options of a {@link ThreadPoolExecutor}.
  *
@@ -91,6 +104,7 @@ interface PoolWorker {
   readonly slots: Int32Array;
   readonly jobs: (Job<unknown> | undefined)[];
   readonly free: number[];
+  readonly known: Set<number>;
   inFlight: number;
   dead: boolean;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
@@ -342,7 +356,7 @@ export class ThreadPoolExecutor {
       batches ??= new Map();
       let batch = batches.get(w);
       if (batch === undefined) batches.set(w, batch = []);
-      batch.push(slot, job._spec, job._args);
+      batch.push(slot, specRef(w, job._spec), job._args);
     }
     if (batches !== undefined) {
       for (const [w, batch] of batches) this.#send(w, batch);
@@ -364,8 +378,9 @@ export class ThreadPoolExecutor {
     for (let i = 0; i < batch.length; i += 3) {
       const slot = batch[i] as number;
       const job = w.jobs[slot]!;
+      const spec = [specIds.get(job._spec)!, { ...job._spec }];
       try {
-        w.worker.postMessage(batch.slice(i, i + 3), job._transfer);
+        w.worker.postMessage([slot, spec, job._args], job._transfer);
       } catch (error) {
         w.jobs[slot] = undefined;
         this.#freeSlot(w, slot);
@@ -406,6 +421,7 @@ export class ThreadPoolExecutor {
       slots: new Int32Array(shared),
       jobs: new Array(WINDOW).fill(undefined),
       free: Array.from({ length: WINDOW }, (_, i) => WINDOW - 1 - i),
+      known: new Set(),
       inFlight: 0,
       dead: false,
       idleTimer: undefined,

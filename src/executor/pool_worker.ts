@@ -31,6 +31,7 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 let slots: Int32Array | undefined;
+const specs = new Map<number, FunctionSpec>();
 const queue: unknown[] = [];
 let head = 0;
 let busy = false;
@@ -68,7 +69,10 @@ function drain(): void {
   busy = true;
   while (head < queue.length) {
     const slot = queue[head] as number;
-    const spec = queue[head + 1] as FunctionSpec;
+    const ref = queue[head + 1] as number | [number, FunctionSpec];
+    let spec: FunctionSpec;
+    if (typeof ref === "number") spec = specs.get(ref)!;
+    else specs.set(ref[0], spec = ref[1]);
     const args = queue[head + 2] as unknown[];
     queue[head] = queue[head + 1] = queue[head + 2] = undefined;
     head += 3;
