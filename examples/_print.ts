@@ -37,3 +37,34 @@ export function pyType(value: unknown): string {
   const tag = Object.prototype.toString.call(value).slice(8, -1);
   return `<class '${tag === "AsyncFunction" ? "coroutine" : tag}'>`;
 }
+
+const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS = [
+  "Jan",
+  "Feb",
+  "Mar",
+  "Apr",
+  "May",
+  "Jun",
+  "Jul",
+  "Aug",
+  "Sep",
+  "Oct",
+  "Nov",
+  "Dec",
+];
+
+/**
+ * Python's `time.ctime(secs)`: the local time as C's `asctime` writes it,
+ * `Thu May 31 22:11:16 2018` (the day of the month padded with a space:
+ * `Sat Jun  2 09:05:01 2018`). Without `secs`, now.
+ */
+export function ctime(secs?: number): string {
+  const d = secs === undefined ? new Date() : new Date(secs * 1000);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${
+    String(d.getDate()).padStart(2, " ")
+  } ${two(d.getHours())}:${two(d.getMinutes())}:${
+    two(d.getSeconds())
+  } ${d.getFullYear()}`;
+}

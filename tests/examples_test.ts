@@ -2,6 +2,11 @@
 // the original Python program (`examples/NAME.expected.txt`, recorded from
 // `examples/NAME.py`). The ports run on the virtual clock, so seconds of
 // sleeping take milliseconds and the output order is the real clock's.
+//
+// Examples that run code in Workers (real threads) say `// clock: real` on
+// a line of their own: they run on the real clock, all at the same time so
+// that their seconds of sleeping overlap, and the times they print are
+// compared with a tolerance (see `matchTimes`).
 import assert from "node:assert/strict";
 
 const examplesDir = new URL("../examples/", import.meta.url);
@@ -27,11 +32,121 @@ export function normalize(text: string): string[] {
     .split("\n");
 }
 
+// ---------------------------------------------------------------- times
+
+const CTIME =
+  /\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})\b/g;
+const MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+/**
+ * Python's `time.ctime()` strings (`Thu May 31 22:11:16 2018`) become the
+ * whole seconds elapsed since the first one in the text: `<ctime+6>`.
+ */
+export function ctimesToElapsed(text: string): string {
+  let first: number | undefined;
+  return text.replace(CTIME, (_m, mon, day, h, min, sec, year) => {
+    const t = Date.UTC(
+      Number(year),
+      MONTHS.indexOf(mon) / 3,
+      Number(day),
+      Number(h),
+      Number(min),
+      Number(sec),
+    ) / 1000;
+    first ??= t;
+    return `<ctime+${t - first}>`;
+  });
+}
+
+/** An elapsed ctime, or a decimal number such as the 3.0 of `总用时:3.0`. */
+const TIME = /<ctime\+(-?\d+)>|\d+\.\d+/g;
+/** Seconds a decimal number may be off by. */
+const DECIMAL_TOLERANCE = 0.5;
+/**
+ * Seconds an elapsed ctime may be off by: ctime drops the fraction of a
+ * second, so 6.05 s after 16.97 reads as 7 s (23 - 16).
+ */
+const CTIME_TOLERANCE = 1;
+
+function timesOf(line: string): { skeleton: string; times: number[] } {
+  const times: number[] = [];
+  const skeleton = line.replace(TIME, (m, ctime: string | undefined) => {
+    times.push(Number(ctime ?? m));
+    return ctime === undefined ? "<n>" : "<ctime>";
+  });
+  return { skeleton, times };
+}
+
+/**
+ * For a real-clock example: `actual` with each line that equals its
+ * `expected` counterpart up to the times in it replaced by that expected
+ * line. The text around the times and the order of the lines must match
+ * exactly; elapsed ctimes may be off by `CTIME_TOLERANCE` seconds and
+ * decimal numbers by `DECIMAL_TOLERANCE`. Lines that do not match are left
+ * as they are, so that comparing the result with `expected` shows them.
+ */
+export function matchTimes(actual: string[], expected: string[]): string[] {
+  return actual.map((line, i) => {
+    if (i >= expected.length) return line;
+    const a = timesOf(line);
+    const e = timesOf(expected[i]);
+    if (a.skeleton !== e.skeleton || a.times.length !== e.times.length) {
+      return line;
+    }
+    const kinds = [...e.skeleton.matchAll(/<ctime>|<n>/g)].map((m) => m[0]);
+    const close = a.times.every((t, k) =>
+      Math.abs(t - e.times[k]) <=
+        (kinds[k] === "<ctime>" ? CTIME_TOLERANCE : DECIMAL_TOLERANCE)
+    );
+    return close ? expected[i] : line;
+  });
+}
+
+Deno.test("real-clock outputs are compared up to the times in them", () => {
+  const expected = normalize(ctimesToElapsed(
+    "Thu May 31 22:11:16 2018\n第一个 协程运行完..\nThu May 31 22:11:22 2018\n总用时:3.0\n",
+  ));
+  const compare = (text: string) =>
+    matchTimes(normalize(ctimesToElapsed(text)), expected);
+  assert.deepEqual(expected, [
+    "<ctime+0>",
+    "第一个 协程运行完..",
+    "<ctime+6>",
+    "总用时:3.0",
+  ]);
+  // ctimes count from the first one (across midnight here); 7 s may read
+  // as 6, and 3.0 as 3.4.
+  assert.deepEqual(
+    compare(
+      "Mon Mar  4 23:59:58 2024\n第一个 协程运行完..\nTue Mar  5 00:00:05 2024\n总用时:3.4",
+    ),
+    expected,
+  );
+  // 8 s instead of 6, 3.6 instead of 3.0, other text: left as they are.
+  assert.deepEqual(
+    compare(
+      "Thu May 31 22:11:16 2018\n第二个 协程运行完..\nThu May 31 22:11:24 2018\n总用时:3.6",
+    ),
+    ["<ctime+0>", "第二个 协程运行完..", "<ctime+8>", "总用时:3.6"],
+  );
+});
+
+// ------------------------------------------------------------- examples
+
 const examples = [...Deno.readDirSync(examplesDir)]
   .map((entry) => entry.name)
   .filter((name) => name.endsWith(".expected.txt"))
   .map((name) => name.slice(0, -".expected.txt".length))
   .sort();
+
+/** Examples whose port has the line `// clock: real`. */
+const realClock = new Set(
+  examples.filter((name) =>
+    /^\/\/ clock: real$/m.test(
+      Deno.readTextFileSync(new URL(`${name}.ts`, examplesDir)),
+    )
+  ),
+);
 
 Deno.test("every example has its Python source and expected output", () => {
   const ports = [...Deno.readDirSync(examplesDir)]
@@ -45,23 +160,67 @@ Deno.test("every example has its Python source and expected output", () => {
   }
 });
 
+interface Outcome {
+  expected: string;
+  stdout: string;
+  code: number;
+  stderr: string;
+}
+
+async function runExample(name: string): Promise<Outcome> {
+  const expected = await Deno.readTextFile(
+    new URL(`${name}.expected.txt`, examplesDir),
+  );
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-env", "--allow-read", `${name}.ts`],
+    cwd: examplesDir,
+    env: {
+      // "0" turns the virtual clock off even if this process's env sets it.
+      ASYNCIO_VIRTUAL_TIME: realClock.has(name) ? "0" : "1",
+      NO_COLOR: "1",
+    },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    expected,
+    stdout: decoder.decode(stdout),
+    code,
+    stderr: decoder.decode(stderr),
+  };
+}
+
+function check(name: string, outcome: Outcome): void {
+  assert.equal(
+    outcome.code,
+    0,
+    `${name}: exit code ${outcome.code}; stderr:\n${outcome.stderr}`,
+  );
+  if (!realClock.has(name)) {
+    assert.deepEqual(normalize(outcome.stdout), normalize(outcome.expected));
+    return;
+  }
+  const expected = normalize(ctimesToElapsed(outcome.expected));
+  assert.deepEqual(
+    matchTimes(normalize(ctimesToElapsed(outcome.stdout)), expected),
+    expected,
+  );
+}
+
 for (const name of examples) {
+  if (realClock.has(name)) continue;
   Deno.test(`example ${name} prints what CPython prints`, async () => {
-    const expected = await Deno.readTextFile(
-      new URL(`${name}.expected.txt`, examplesDir),
-    );
-    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-env", "--allow-read", `${name}.ts`],
-      cwd: examplesDir,
-      env: { ASYNCIO_VIRTUAL_TIME: "1", NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const err = new TextDecoder().decode(stderr);
-    assert.equal(code, 0, `exit code ${code}; stderr:\n${err}`);
-    assert.deepEqual(
-      normalize(new TextDecoder().decode(stdout)),
-      normalize(expected),
-    );
+    check(name, await runExample(name));
   });
 }
+
+// The real-clock examples sleep for seconds: run them all at once, then
+// compare each in its own step.
+Deno.test("real-clock examples print what CPython prints", async (t) => {
+  const names = [...realClock];
+  const outcomes = await Promise.all(names.map(runExample));
+  for (const [i, name] of names.entries()) {
+    await t.step(`example ${name}`, () => check(name, outcomes[i]));
+  }
+});

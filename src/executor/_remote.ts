@@ -9,6 +9,7 @@ import type { EventLoop } from "../events.ts";
 import type { Task } from "../tasks.ts";
 import { ConcurrentFuture } from "./concurrent.ts";
 import {
+  _checkSendable,
   _describeSpec,
   _functionSpec,
   _transferablesOf,
@@ -68,6 +69,7 @@ export class Channel {
     args: A,
   ): ConcurrentFuture<Awaited<R>> {
     const spec = _functionSpec(fn, caller);
+    _checkSendable(args, caller);
     this.#checkOpen();
     const id = this.#nextId++;
     const fut = new RemoteCall<Awaited<R>>(this, id);
@@ -83,6 +85,7 @@ export class Channel {
     args: A,
   ): void {
     const spec = _functionSpec(fn, caller);
+    _checkSendable(args, caller);
     this.#checkOpen();
     this.#send([SOON, spec, args], args, null);
   }
@@ -247,6 +250,7 @@ export class Channel {
       return;
     }
     try {
+      _checkSendable([value], "the result");
       this.post([RESULT, id, outcome, value], _transferablesOf([value]));
     } catch (error) {
       this.post([

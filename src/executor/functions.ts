@@ -231,6 +231,60 @@ export function _transferablesOf(values: readonly unknown[]): Transferable[] {
 
 const noTransferables: Transferable[] = [];
 
+const TypedArray = Object.getPrototypeOf(Int8Array);
+const plainPrototypes = new Set<unknown>([
+  null,
+  Object.prototype,
+  Array.prototype,
+  Date.prototype,
+  RegExp.prototype,
+  Map.prototype,
+  Set.prototype,
+  ArrayBuffer.prototype,
+  SharedArrayBuffer.prototype,
+  DataView.prototype,
+  Boolean.prototype,
+  Number.prototype,
+  String.prototype,
+  BigInt.prototype,
+]);
+
+/**
+ * @internal Rejects, at the call, an argument that cannot cross to a
+ * Worker. Deno's postMessage sends some host objects (a URL, say) as `{}`
+ * where structuredClone throws, so anything that is not plain data gets
+ * the stricter check.
+ */
+export function _checkSendable(args: readonly unknown[], caller: string): void {
+  for (const arg of args) {
+    if (arg === null || typeof arg !== "object") {
+      if (typeof arg === "function" || typeof arg === "symbol") {
+        throw new TypeError(
+          `${caller}: a ${typeof arg} cannot cross to another thread (arguments and results are structured-cloned)`,
+        );
+      }
+      continue;
+    }
+    const proto = Object.getPrototypeOf(arg);
+    if (
+      plainPrototypes.has(proto) || arg instanceof TypedArray ||
+      arg instanceof Error
+    ) continue;
+    try {
+      structuredClone(arg);
+    } catch (error) {
+      throw new TypeError(
+        `${caller}: ${
+          proto?.constructor?.name ?? "this object"
+        } cannot cross to another thread (arguments and results are structured-cloned: ${
+          error instanceof Error ? error.message : String(error)
+        })${arg instanceof URL ? "; pass url.href instead" : ""}`,
+        { cause: error },
+      );
+    }
+  }
+}
+
 /** @internal What a Worker needs to find the function. */
 export type FunctionSpec =
   | { readonly module: string; readonly name: string }

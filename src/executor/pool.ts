@@ -10,6 +10,7 @@ import { Deque } from "../_deque.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import { ConcurrentFuture } from "./concurrent.ts";
 import {
+  _checkSendable,
   _describeSpec,
   _functionSpec,
   _transferablesOf,
@@ -199,6 +200,7 @@ export class ThreadPoolExecutor {
     ...args: A
   ): ConcurrentFuture<Awaited<R>> {
     const spec = _functionSpec(fn, "submit()");
+    _checkSendable(args, "submit()");
     if (this.#shutdown) {
       throw new Error("cannot schedule new futures after shutdown");
     }

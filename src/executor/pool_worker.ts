@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  _checkSendable,
   _describeSpec,
   _transferablesOf,
   type FunctionSpec,
@@ -131,6 +132,12 @@ function settle(
 }
 
 function succeed(slot: number, spec: FunctionSpec, value: unknown): void {
+  try {
+    _checkSendable([value], `the result of ${_describeSpec(spec)}`);
+  } catch (error) {
+    fail(slot, spec, error);
+    return;
+  }
   try {
     scope.postMessage([DONE, slot, value], _transferablesOf([value]));
   } catch (error) {
