@@ -145,3 +145,21 @@ export function workerTest(
     },
   });
 }
+
+/**
+ * Polls `condition` every few milliseconds (on host timers, so it works
+ * with or without a running loop) until it holds; fails after `seconds`.
+ */
+export async function waitUntil(
+  condition: () => boolean,
+  what: string,
+  seconds = 20,
+): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  while (!condition()) {
+    if (performance.now() > deadline) {
+      assert.fail(`timed out after ${seconds} s waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

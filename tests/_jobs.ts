@@ -8,9 +8,13 @@
 import {
   Barrier,
   blockingSleep,
+  type EventLoop,
+  ExceptionGroup,
+  getRunningLoop,
   parentLoop,
   type Queue,
   sleep,
+  toThread,
   transfer,
   workerFunction,
 } from "../mod.ts";
@@ -58,7 +62,10 @@ export function threadName(): string {
   return (globalThis as unknown as { name: string }).name;
 }
 
-export async function sleepAsync(seconds: number, value: string): Promise<string> {
+export async function sleepAsync(
+  seconds: number,
+  value: string,
+): Promise<string> {
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
   return value;
 }
@@ -164,6 +171,32 @@ export function blockThenRecord(
   return index;
 }
 
+/**
+ * Sets cell 0 of `flags` once it started, blocks `seconds`, then sets
+ * cell 1: a test can wait until it runs, and see that it never finished.
+ */
+export function startThenBlock(
+  flags: SharedArrayBuffer,
+  seconds: number,
+): string {
+  const cells = new Int32Array(flags);
+  Atomics.store(cells, 0, 1);
+  blockingSleep(seconds);
+  Atomics.store(cells, 1, 1);
+  return "finished";
+}
+
+/**
+ * Appends `id` to the shared log: cell 0 counts the entries, the ids
+ * follow in the order the jobs ran.
+ */
+export function recordOrder(log: SharedArrayBuffer, id: number): number {
+  const cells = new Int32Array(log);
+  const at = Atomics.add(cells, 0, 1);
+  Atomics.store(cells, 1 + at, id);
+  return id;
+}
+
 // ---------------------------------------------------------------- WorkerLoop
 
 export async function asyncAdd(a: number, b: number): Promise<number> {
@@ -200,15 +233,18 @@ export async function waitForeverThenReport(tag: string): Promise<never> {
     await sleep(3600);
     throw new Error("slept an hour");
   } catch (error) {
-    parentLoop().callSoonThreadsafe(reportHandle, `${tag}: ${
-      (error as Error).name
-    }`);
+    parentLoop().callSoonThreadsafe(
+      reportHandle,
+      `${tag}: ${(error as Error).name}`,
+    );
     throw error;
   }
 }
 
-// The Worker loop's own log (module state of that Worker).
-const workerLog: unknown[] = [];
+// The Worker loop's own log, kept on globalThis so that a function sent by
+// source can read it too.
+const workerLog: unknown[] =
+  ((globalThis as { aioTestLog?: unknown[] }).aioTestLog ??= []);
 
 export function appendLog(entry: unknown): void {
   workerLog.push(entry);
@@ -247,10 +283,14 @@ export function isWorkerThread(): boolean {
 export const reports: string[] = [];
 
 /** Main-thread state a test sets up, shared with the callbacks. */
-export const mainSide: { queue: Queue<string> | null } = { queue: null };
+export const mainSide: {
+  queue: Queue<string> | null;
+  loops: EventLoop[];
+} = { queue: null, loops: [] };
 
 /** Runs on the main thread (scheduled by a Worker through parentLoop()). */
 export function report(message: string): void {
+  mainSide.loops.push(getRunningLoop());
   reports.push(`${message} (worker thread: ${isWorkerThread()})`);
 }
 
@@ -263,7 +303,10 @@ export async function putOnMainQueue(item: string): Promise<number> {
 }
 
 /** Runs on the main thread: adds, and tells where it ran. */
-export async function mainAdd(a: number, b: number): Promise<[number, boolean]> {
+export async function mainAdd(
+  a: number,
+  b: number,
+): Promise<[number, boolean]> {
   await sleep(0);
   return [a + b, isWorkerThread()];
 }
@@ -274,7 +317,10 @@ export function callBack(message: string): void {
 }
 
 /** In a WorkerLoop: awaits mainAdd(a, b) run on the main loop. */
-export async function askMain(a: number, b: number): Promise<[number, boolean]> {
+export async function askMain(
+  a: number,
+  b: number,
+): Promise<[number, boolean]> {
   const fut = parentLoop().runCoroutineThreadsafe(
     workerFunction<typeof mainAdd>(here, "mainAdd"),
     a,
@@ -293,4 +339,37 @@ export async function feedMainQueue(items: string[]): Promise<number> {
     );
   }
   return size;
+}
+
+/** In a WorkerLoop: is that loop on a virtual clock? */
+export function loopClockIsVirtual(): boolean {
+  return getRunningLoop().clock.virtual;
+}
+
+/** In a WorkerLoop: runs fib(n) in a pool Worker of that loop. */
+export async function fibInPool(n: number): Promise<number> {
+  return await toThread(workerFunction<typeof fib>(here, "fib"), n);
+}
+
+/** Sleeps on the running loop; returns the loop's time after. */
+export async function sleepOnLoop(seconds: number): Promise<number> {
+  await sleep(seconds);
+  return getRunningLoop().time();
+}
+
+/** A host object as the result: Deno would send it as {}. */
+export function returnUrl(): URL {
+  return new URL("https://example.com/");
+}
+
+/** A plain object holding a function: only postMessage finds out. */
+export function returnObjectWithFunction(): { f: () => number } {
+  return { f: () => 1 };
+}
+
+/** Throws an ExceptionGroup as a TaskGroup would. */
+export function throwExceptionGroup(): never {
+  throw new ExceptionGroup("unhandled errors in a TaskGroup", [
+    new RangeError("child failed"),
+  ]);
 }

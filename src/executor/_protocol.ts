@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ExceptionGroup } from "../errors.ts";
 import type { FunctionSpec } from "./functions.ts";
 
 // A job sent to a Worker sits in a slot of a shared Int32Array. Whoever
@@ -33,6 +34,8 @@ export interface SerializedError {
   props?: Record<string, unknown>;
   cause?: SerializedError;
   value?: unknown;
+  errors?: SerializedError[];
+  dom?: boolean;
 }
 
 export function serializeError(error: unknown): SerializedError {
@@ -50,7 +53,10 @@ export function serializeError(error: unknown): SerializedError {
     stack: error.stack,
   };
   for (const key of Object.keys(error)) {
-    if (key === "cause" || key === "name" || key === "message") continue;
+    if (
+      key === "cause" || key === "name" || key === "message" ||
+      key === "errors"
+    ) continue;
     const value = (error as unknown as Record<string, unknown>)[key];
     try {
       structuredClone(value);
@@ -60,6 +66,10 @@ export function serializeError(error: unknown): SerializedError {
     }
   }
   if (error.cause !== undefined) out.cause = serializeError(error.cause);
+  if (error instanceof AggregateError && Array.isArray(error.errors)) {
+    out.errors = error.errors.map(serializeError);
+  }
+  if (error instanceof DOMException) out.dom = true;
   return out;
 }
 
@@ -73,10 +83,23 @@ const builtinErrors: Record<string, ErrorConstructor> = {
   URIError,
 };
 
+function rebuild(data: SerializedError): Error {
+  if (data.dom) return new DOMException(data.message, data.name);
+  if (data.errors !== undefined) {
+    const errors = data.errors.map(deserializeError);
+    if (data.name === "ExceptionGroup") {
+      const group = new ExceptionGroup("", errors);
+      group.message = data.message;
+      return group;
+    }
+    return new AggregateError(errors, data.message);
+  }
+  return new (builtinErrors[data.name] ?? Error)(data.message);
+}
+
 export function deserializeError(data: SerializedError): unknown {
   if (data.name === "" && "value" in data) return data.value;
-  const ctor = builtinErrors[data.name] ?? Error;
-  const error = new ctor(data.message);
+  const error = rebuild(data);
   if (error.name !== data.name) {
     Object.defineProperty(error, "name", {
       value: data.name,
@@ -164,13 +187,16 @@ function compileSource(
   try {
     fn = indirectEval(`(${source}\n)`);
   } catch (error) {
-    // Method shorthand (`name(a) { ... }`) is not an expression on its own.
-    const method = /^(async\s+)?(\*\s*)?([\w$]+)\s*\(/.exec(source);
-    if (!(error instanceof SyntaxError) || method === null) throw error;
-    const rest = source.slice(method[0].length - 1);
-    fn = indirectEval(
-      `(${method[1] ?? ""}function${method[2] ?? " "}${method[3]}${rest}\n)`,
-    );
+    // Method shorthand (`name(a) { ... }`, `async *name() {}`) is valid
+    // only in an object literal, whatever its name.
+    if (!(error instanceof SyntaxError)) throw error;
+    let holder: object;
+    try {
+      holder = indirectEval(`({${source}\n})`);
+    } catch {
+      throw error;
+    }
+    fn = Object.values(Object.getOwnPropertyDescriptors(holder))[0]?.value;
   }
   if (typeof fn !== "function") {
     throw new TypeError(`the source of ${name}() is not a function`);

@@ -32,6 +32,7 @@ export const RESULT = "result";
 export const STOP = "stop";
 export const STOPPED = "stopped";
 export const READY = "ready";
+export const CRASHED = "crashed";
 
 export type Post = (message: unknown[], transfer: Transferable[]) => void;
 
@@ -54,12 +55,19 @@ export class Channel {
   readonly #calls = new Map<number, RemoteCall<unknown>>();
   readonly #tasks = new Map<number, Task<unknown>>();
   #resolving: Promise<unknown> = Promise.resolve();
+  #waiting = 0;
+  readonly #cancelledEarly = new Set<number>();
   #closedError: unknown = null;
 
+  /**
+   * `here` names this side's thread and `there` the other's, for
+   * messages.
+   */
   constructor(
     readonly post: Post,
     readonly local: () => EventLoop | null,
-    readonly label: string,
+    readonly here: string,
+    readonly there: string,
   ) {}
 
   /** Runs coroutine function `fn(...args)` as a task on the other loop. */
@@ -103,9 +111,12 @@ export class Channel {
       case SOON:
         this.#runSoon(message[1] as FunctionSpec, message[2] as unknown[]);
         return true;
-      case CANCEL:
-        this.#tasks.get(message[1] as number)?.cancel();
+      case CANCEL: {
+        const task = this.#tasks.get(message[1] as number);
+        if (task !== undefined) task.cancel();
+        else this.#cancelledEarly.add(message[1] as number);
         return true;
+      }
       case RESULT: {
         const fut = this.#calls.get(message[1] as number);
         if (fut === undefined) return true;
@@ -132,7 +143,7 @@ export class Channel {
    */
   close(error: unknown): void {
     this.#closedError = error ??
-      new Error(`${this.label} has stopped its event loop`);
+      new Error(`${this.there} has stopped its event loop`);
     for (const fut of this.#calls.values()) {
       if (error === null) fut._setCancelled();
       else fut._settle(true, error);
@@ -169,7 +180,7 @@ export class Channel {
       throw new TypeError(
         `the arguments of ${
           _describeSpec(message[message.length - 2] as FunctionSpec)
-        } cannot be sent to ${this.label} (they are structured-cloned): ${
+        } cannot be sent to ${this.there} (they are structured-cloned): ${
           error instanceof Error ? error.message : String(error)
         }`,
         { cause: error },
@@ -177,18 +188,52 @@ export class Channel {
     }
   }
 
-  #runCall(id: number, spec: FunctionSpec, args: unknown[]): void {
-    const loop = this.local();
-    if (loop === null || loop.isClosed()) {
-      this.#reply(id, 1, new Error(`no running event loop in ${this.label}`));
+  /**
+   * Runs `then(fn)` once the function `spec` names is found, in the order
+   * the messages came: a call whose module is still being imported holds
+   * up the ones after it, as call_soon_threadsafe keeps them in order.
+   */
+  #inOrder(
+    spec: FunctionSpec,
+    then: (fn: (...args: unknown[]) => unknown) => void,
+    failed: (error: unknown) => void,
+  ): void {
+    const known = resolvedFunction(spec);
+    if (known !== undefined && this.#waiting === 0) {
+      then(known);
       return;
     }
-    const known = resolvedFunction(spec);
-    const task = loop.createTask(
-      known !== undefined
-        ? async () => await known(...args)
-        : async () => (await resolveFunction(spec))(...args),
+    this.#waiting++;
+    this.#resolving = this.#resolving
+      .then(() => known ?? resolveFunction(spec))
+      .then(then, failed)
+      .finally(() => this.#waiting--);
+  }
+
+  #runCall(id: number, spec: FunctionSpec, args: unknown[]): void {
+    this.#inOrder(
+      spec,
+      (fn) => this.#startTask(id, spec, fn, args),
+      (error) => this.#reply(id, 1, error),
     );
+  }
+
+  #startTask(
+    id: number,
+    spec: FunctionSpec,
+    fn: (...args: unknown[]) => unknown,
+    args: unknown[],
+  ): void {
+    if (this.#cancelledEarly.delete(id)) {
+      this.#reply(id, 2, undefined);
+      return;
+    }
+    const loop = this.local();
+    if (loop === null || loop.isClosed()) {
+      this.#reply(id, 1, new Error(`no running event loop in ${this.here}`));
+      return;
+    }
+    const task = loop.createTask(async () => await fn(...args));
     this.#tasks.set(id, task);
     task.addDoneCallback(() => {
       this.#tasks.delete(id);
@@ -208,14 +253,8 @@ export class Channel {
   }
 
   #runSoon(spec: FunctionSpec, args: unknown[]): void {
-    const known = resolvedFunction(spec);
-    if (known !== undefined) {
-      this.#resolving = this.#resolving.then(() => this.#schedule(known, args));
-      return;
-    }
-    this.#resolving = this.#resolving.then(
-      () => resolveFunction(spec),
-    ).then(
+    this.#inOrder(
+      spec,
       (fn) => this.#schedule(fn, args),
       (error) => this.#report(error, spec),
     );
@@ -225,7 +264,7 @@ export class Channel {
     const loop = this.local();
     if (loop === null || loop.isClosed()) {
       console.error(
-        `callSoonThreadsafe: no running event loop in ${this.label} to run ${
+        `callSoonThreadsafe: no running event loop in ${this.here} to run ${
           fn.name || "a callback"
         }()`,
       );
@@ -259,7 +298,7 @@ export class Channel {
         1,
         serializeError(
           new TypeError(
-            `the result cannot be sent back from ${this.label}: ${
+            `the result cannot be sent back from ${this.here}: ${
               error instanceof Error ? error.message : String(error)
             }`,
           ),

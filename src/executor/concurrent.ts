@@ -54,9 +54,11 @@ export class ConcurrentFuture<T> implements PromiseLike<T> {
   /**
    * Cancels the job: a job that has not started is dropped; what a
    * running job does depends on who runs it (a `ThreadPoolExecutor`
-   * terminates its Worker). Returns false if the future is already done.
+   * terminates its Worker). Returns false if the future has a result or
+   * an error, true if it is (now) cancelled.
    */
   cancel(): boolean {
+    if (this.#state === CANCELLED) return true;
     if (this.#state !== PENDING) return false;
     if (!this._cancelJob()) return false;
     if (this.#state === PENDING) this.#settle(CANCELLED, undefined);

@@ -6,12 +6,14 @@
  */
 import { newEventLoop, setEventLoop } from "../events.ts";
 import { gather } from "../tasks.ts";
-import { Channel, READY, STOP, STOPPED } from "./_remote.ts";
+import { Channel, CRASHED, READY, STOP, STOPPED } from "./_remote.ts";
+import { serializeError } from "./_protocol.ts";
 import { _setParentLoop } from "./worker_loop.ts";
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   onmessage: ((event: MessageEvent) => void) | null;
+  close(): void;
 }
 const scope = globalThis as unknown as WorkerScope;
 
@@ -21,7 +23,18 @@ const channel = new Channel(
   (message, transfer) => scope.postMessage(message, transfer),
   () => loop.isClosed() ? null : loop,
   "the WorkerLoop's Worker",
+  "the thread that started the WorkerLoop",
 );
+
+// An error nobody catches ends this Worker, as an uncaught exception ends
+// a Python thread: the starting thread fails what was pending with it.
+function crash(event: Event, error: unknown): void {
+  event.preventDefault();
+  scope.postMessage([CRASHED, serializeError(error)]);
+  scope.close();
+}
+addEventListener("error", (event) => crash(event, event.error));
+addEventListener("unhandledrejection", (event) => crash(event, event.reason));
 _setParentLoop({
   runCoroutineThreadsafe: (fn, ...args) =>
     channel.call("parentLoop().runCoroutineThreadsafe()", fn, args),

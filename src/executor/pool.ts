@@ -380,10 +380,16 @@ export class ThreadPoolExecutor {
     for (let i = 0; i < batch.length; i += 3) {
       const slot = batch[i] as number;
       const job = w.jobs[slot]!;
-      const spec = [specIds.get(job._spec)!, { ...job._spec }];
+      const id = specIds.get(job._spec)!;
       try {
-        w.worker.postMessage([slot, spec, job._args], job._transfer);
+        w.worker.postMessage(
+          [slot, [id, { ...job._spec }], job._args],
+          job._transfer,
+        );
+        w.known.add(id);
       } catch (error) {
+        // The Worker may not have this function yet: define it next time.
+        w.known.delete(id);
         w.jobs[slot] = undefined;
         this.#freeSlot(w, slot);
         job._worker = null;

@@ -8,7 +8,8 @@ import { _getRunningLoop, type EventLoop } from "../events.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import type { ConcurrentFuture } from "./concurrent.ts";
 import type { WorkerCallable } from "./functions.ts";
-import { Channel, READY, STOP, STOPPED } from "./_remote.ts";
+import { Channel, CRASHED, READY, STOP, STOPPED } from "./_remote.ts";
+import { deserializeError, type SerializedError } from "./_protocol.ts";
 
 const workerUrl = new URL("./loop_worker.ts", import.meta.url);
 
@@ -79,6 +80,7 @@ export class WorkerLoop implements ThreadLoop {
       (message, transfer) => worker.postMessage(message, transfer),
       () => _getRunningLoop() ?? (home?.isClosed() ? null : home),
       "the thread that started the WorkerLoop",
+      "the WorkerLoop's Worker",
     );
   }
 
@@ -98,7 +100,17 @@ export class WorkerLoop implements ThreadLoop {
       const message = event.data as unknown[];
       if (message[0] === READY) ready.resolve(loop);
       else if (message[0] === STOPPED) loop.#finish(null);
-      else loop.#channel.receive(message);
+      else if (message[0] === CRASHED) {
+        const cause = deserializeError(message[1] as SerializedError);
+        const error = new WorkerCrashedError(
+          `the WorkerLoop's Worker crashed: uncaught ${
+            cause instanceof Error ? `${cause.name}: ${cause.message}` : cause
+          }`,
+          { cause },
+        );
+        ready.reject(error);
+        loop.#finish(error);
+      } else loop.#channel.receive(message);
     };
     worker.onerror = (event) => {
       event.preventDefault();
@@ -135,12 +147,24 @@ export class WorkerLoop implements ThreadLoop {
   /**
    * Stops the loop: its tasks are cancelled and awaited, the loop is
    * closed, and the Worker is terminated. Futures of calls still pending
-   * end cancelled.
+   * end cancelled. A task that ignores its cancellation (awaiting a
+   * promise that never settles, say) holds this up, as in Python; with
+   * `timeout` (seconds) the Worker is terminated once it has passed.
    */
-  stop(): Promise<void> {
+  stop(options: { timeout?: number } = {}): Promise<void> {
+    const { timeout } = options;
+    if (timeout !== undefined && !(timeout >= 0)) {
+      throw new RangeError(
+        `stop() timeout must be a number of seconds (>= 0), got ${timeout}`,
+      );
+    }
     if (this.#state === "running") {
       this.#state = "stopping";
       this.#worker.postMessage([STOP]);
+    }
+    if (timeout !== undefined && this.#state !== "stopped") {
+      const timer = setTimeout(() => this.#finish(null), timeout * 1000);
+      this.#stopped.promise.then(() => clearTimeout(timer));
     }
     return this.#stopped.promise;
   }
