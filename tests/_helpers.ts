@@ -6,7 +6,6 @@ import {
   type ExceptionContext,
   newEventLoop,
   sleep,
-  type Task,
 } from "../mod.ts";
 
 /**
@@ -68,13 +67,23 @@ export async function tick(n = 3): Promise<void> {
 }
 
 /** Awaits `task` and returns the error it failed with. */
-export async function errorOf(task: Task<unknown>): Promise<unknown> {
+export async function errorOf(
+  awaitable: PromiseLike<unknown>,
+): Promise<unknown> {
   try {
-    await task;
+    await awaitable;
   } catch (e) {
     return e;
   }
-  assert.fail("the task did not fail");
+  assert.fail("expected a failure, got a result");
+}
+
+/** Shared Int32 cells a Worker job can write to. */
+export function cells(
+  n: number,
+): { buffer: SharedArrayBuffer; view: Int32Array } {
+  const buffer = new SharedArrayBuffer(4 * n);
+  return { buffer, view: new Int32Array(buffer) };
 }
 
 // ------------------------------------------------------------ live Workers

@@ -33,6 +33,8 @@ import {
 import type * as Jobs from "./_jobs.ts";
 import {
   captureConsole,
+  cells,
+  errorOf,
   liveWorkers,
   waitUntil,
   workersStarted,
@@ -41,22 +43,6 @@ import {
 
 const jobsUrl = new URL("./_jobs.ts", import.meta.url);
 const jobs = workerModule<typeof Jobs>(jobsUrl);
-
-/** Shared Int32 cells a job can write to (see recordRun and friends). */
-function cells(n: number): { buffer: SharedArrayBuffer; view: Int32Array } {
-  const buffer = new SharedArrayBuffer(4 * n);
-  return { buffer, view: new Int32Array(buffer) };
-}
-
-/** The error `promise` rejects with; fails if it resolves. */
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
 
 // ----------------------------------------------------------- naming a function
 
@@ -162,7 +148,7 @@ workerTest(
   async () => {
     const factor = 3;
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const error = await rejection(
+    const error = await errorOf(
       pool.submit(function scale(x: number) {
         return x * factor;
       }, 2),
@@ -235,7 +221,7 @@ workerTest(
   "a missing export, an export that is not a function, and a module that cannot be imported fail the job",
   async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const missing = await rejection(
+    const missing = await errorOf(
       pool.submit(workerFunction<() => void>(jobsUrl, "noSuchJob")),
     );
     assert.ok(missing instanceof TypeError, String(missing));
@@ -243,12 +229,12 @@ workerTest(
       missing.message,
       `${jobsUrl.href} has no exported function named "noSuchJob" (no such export)`,
     );
-    const notAFunction = await rejection(
+    const notAFunction = await errorOf(
       pool.submit(workerFunction<() => void>(jobsUrl, "reports")),
     );
     assert.match((notAFunction as Error).message, /\(it is a object\)/);
     const nowhere = new URL("./_no_such_module.ts", import.meta.url);
-    const unimportable = await rejection(
+    const unimportable = await errorOf(
       pool.submit(workerFunction<() => void>(nowhere, "f")),
     );
     assert.ok(unimportable instanceof Error);
@@ -358,7 +344,7 @@ workerTest(
 workerTest("map() raises the first failing job's error in order", async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
   const seen: string[] = [];
-  const error = await rejection((async () => {
+  const error = await errorOf((async () => {
     for await (
       const r of pool.map(
         (s: string) => {
@@ -608,7 +594,7 @@ workerTest(
     const before = pool.submit(jobs.add, 1, 2);
     const bad = pool.submit(jobs.echo, { callback: () => 1 });
     const after = pool.submit(jobs.add, 3, 4);
-    const error = await rejection(bad);
+    const error = await errorOf(bad);
     assert.ok(error instanceof TypeError, String(error));
     assert.match(
       error.message,
@@ -666,13 +652,13 @@ workerTest(
   "a result that cannot be cloned fails the job with a TypeError",
   async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const error = await rejection(pool.submit(jobs.returnFunction));
+    const error = await errorOf(pool.submit(jobs.returnFunction));
     assert.ok(error instanceof TypeError, String(error));
     assert.match(
       error.message,
       /^the result of returnFunction\(\): a function cannot cross to another thread/,
     );
-    const nested = await rejection(pool.submit(jobs.returnObjectWithFunction));
+    const nested = await errorOf(pool.submit(jobs.returnObjectWithFunction));
     assert.ok(nested instanceof TypeError, String(nested));
     assert.match(
       nested.message,
@@ -686,7 +672,7 @@ workerTest(
   "a host object as a result fails the job with a TypeError",
   async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const error = await rejection(pool.submit(jobs.returnUrl));
+    const error = await errorOf(pool.submit(jobs.returnUrl));
     assert.ok(error instanceof TypeError, String(error));
     assert.match(
       error.message,
@@ -753,7 +739,7 @@ workerTest(
   "an error thrown in a Worker arrives with its name, message, stack, own properties and cause",
   async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const error = await rejection(pool.submit(jobs.failWithCode, "E42"));
+    const error = await errorOf(pool.submit(jobs.failWithCode, "E42"));
     assert.ok(error instanceof Error);
     assert.equal(error.name, "JobError");
     assert.equal(error.message, "job failed with E42");
@@ -765,23 +751,23 @@ workerTest(
     assert.ok(cause instanceof RangeError, String(cause));
     assert.equal(cause.message, "the root cause");
     // Built-in classes are rebuilt as themselves.
-    const typeError = await rejection(
+    const typeError = await errorOf(
       pool.submit(jobs.failWithTypeError, "bad type"),
     );
     assert.ok(typeError instanceof TypeError);
     assert.equal(typeError.message, "bad type");
     // A thrown non-Error value arrives as itself.
     assert.deepEqual(
-      await rejection(pool.submit(jobs.throwValue, { code: 7 })),
+      await errorOf(pool.submit(jobs.throwValue, { code: 7 })),
       { code: 7 },
     );
     assert.equal(
-      await rejection(pool.submit(jobs.throwValue, "plain")),
+      await errorOf(pool.submit(jobs.throwValue, "plain")),
       "plain",
     );
     // exception() returns it; result() throws it.
     const fut = pool.submit(jobs.failWithTypeError, "again");
-    await rejection(fut);
+    await errorOf(fut);
     assert.ok(fut.exception() instanceof TypeError);
     assert.throws(() => fut.result(), /again/);
   },
@@ -902,7 +888,7 @@ for (const crash of crashes) {
       const doomed = crash.submit(pool);
       const elsewhere = pool.submit(jobs.blockFor, 0.05);
       const behind = pool.submit(jobs.add, 20, 22);
-      const error = await rejection(doomed);
+      const error = await errorOf(doomed);
       assert.ok(error instanceof WorkerCrashedError, String(error));
       assert.equal(error.name, "WorkerCrashedError");
       assert.match(error.message, crash.message);
@@ -940,7 +926,7 @@ workerTest(
   "a by-source job that crashes its Worker fails with WorkerCrashedError too",
   async () => {
     await run(async () => {
-      const error = await rejection(toThread(() => {
+      const error = await errorOf(toThread(() => {
         setTimeout(() => {
           throw new Error("boom");
         });
@@ -1020,7 +1006,7 @@ workerTest(
   "a job's error is raised by the asyncio future of runInExecutor()",
   async () => {
     await run(async () => {
-      const error = await rejection(toThread(jobs.failWithCode, "E1"));
+      const error = await errorOf(toThread(jobs.failWithCode, "E1"));
       assert.equal((error as Error).name, "JobError");
       assert.equal((error as Jobs.JobError).code, "E1");
     });
@@ -1243,7 +1229,7 @@ Deno.test("ConcurrentFuture: states, result and exception", async () => {
   failed.setException(err);
   assert.equal(failed.exception(), err);
   assert.throws(() => failed.result(), (e) => e === err);
-  assert.equal(await rejection(failed), err);
+  assert.equal(await errorOf(failed), err);
 
   const cancelled = new ConcurrentFuture<number>();
   assert.equal(cancelled.cancel(), true);
@@ -1251,7 +1237,7 @@ Deno.test("ConcurrentFuture: states, result and exception", async () => {
   assert.equal(cancelled.done(), true);
   assert.throws(() => cancelled.result(), CancelledError);
   assert.throws(() => cancelled.exception(), CancelledError);
-  assert.ok(await rejection(cancelled) instanceof CancelledError);
+  assert.ok(await errorOf(cancelled) instanceof CancelledError);
   assert.throws(() => cancelled.setResult(1), InvalidStateError);
   assert.equal(String(cancelled), "<ConcurrentFuture state=cancelled>");
 });
@@ -1339,7 +1325,7 @@ Deno.test("wrapFuture(ConcurrentFuture) passes on its result, error and cancella
     const badFut = wrapFuture(bad);
     const err = new TypeError("broken");
     bad.setException(err);
-    assert.equal(await rejection(badFut), err);
+    assert.equal(await errorOf(badFut), err);
 
     const gone = new ConcurrentFuture<number>();
     const goneFut = wrapFuture(gone);
@@ -1399,7 +1385,7 @@ workerTest(
   "AggregateError, ExceptionGroup and DOMException keep their class and contents",
   async () => {
     await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const aggregate = await rejection(pool.submit(() => {
+    const aggregate = await errorOf(pool.submit(() => {
       throw new AggregateError([new TypeError("a"), "b"], "two failed");
     })) as AggregateError;
     assert.ok(aggregate instanceof AggregateError);
@@ -1407,12 +1393,12 @@ workerTest(
     assert.ok(aggregate.errors[0] instanceof TypeError);
     assert.equal(aggregate.errors[0].message, "a");
     assert.equal(aggregate.errors[1], "b");
-    const dom = await rejection(pool.submit(() => {
+    const dom = await errorOf(pool.submit(() => {
       throw new DOMException("no", "AbortError");
     })) as DOMException;
     assert.ok(dom instanceof DOMException);
     assert.equal(dom.name, "AbortError");
-    const group = await rejection(
+    const group = await errorOf(
       pool.submit(jobs.throwExceptionGroup),
     ) as ExceptionGroup;
     assert.ok(group instanceof ExceptionGroup);

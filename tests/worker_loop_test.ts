@@ -31,24 +31,16 @@ import {
   wrapFuture,
 } from "../mod.ts";
 import * as mainJobs from "./_jobs.ts";
-import { liveWorkers, waitUntil, workerTest } from "./_helpers.ts";
+import {
+  cells,
+  errorOf,
+  liveWorkers,
+  waitUntil,
+  workerTest,
+} from "./_helpers.ts";
 
 const jobsUrl = new URL("./_jobs.ts", import.meta.url);
 const jobs = workerModule<typeof mainJobs>(jobsUrl);
-
-function flags(): { buffer: SharedArrayBuffer; view: Int32Array } {
-  const buffer = new SharedArrayBuffer(8);
-  return { buffer, view: new Int32Array(buffer) };
-}
-
-async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
 
 /** Reads the Worker loop's log until it has `n` entries. */
 async function logOf(loop: WorkerLoop, n: number): Promise<unknown[]> {
@@ -150,7 +142,7 @@ workerTest(
   "runCoroutineThreadsafe(): the coroutine's error arrives with its name, message, properties",
   async () => {
     await using loop = await WorkerLoop.start();
-    const error = await rejection(
+    const error = await errorOf(
       loop.runCoroutineThreadsafe(jobs.asyncFail, "went wrong"),
     );
     assert.ok(error instanceof Error);
@@ -160,7 +152,7 @@ workerTest(
     assert.match(error.stack ?? "", /_jobs\.ts/);
 
     const limit = 10;
-    const closure = await rejection(
+    const closure = await errorOf(
       loop.runCoroutineThreadsafe(async function overLimit(x: number) {
         return x > limit;
       }, 3),
@@ -169,7 +161,7 @@ workerTest(
     assert.match(closure.message, /overLimit was sent to the Worker by source/);
     assert.match(closure.message, /workerFunction\(new URL/);
 
-    const missing = await rejection(
+    const missing = await errorOf(
       loop.runCoroutineThreadsafe(workerFunction<() => void>(jobsUrl, "nope")),
     );
     assert.ok(missing instanceof TypeError);
@@ -209,7 +201,7 @@ workerTest(
         loop.callSoonThreadsafe(jobs.appendLog, new URL("https://deno.land")),
       /URL cannot cross to another thread/,
     );
-    const error = await rejection(
+    const error = await errorOf(
       loop.runCoroutineThreadsafe(jobs.returnFunction),
     );
     assert.ok(error instanceof TypeError, String(error));
@@ -217,7 +209,7 @@ workerTest(
       error.message,
       /^the result cannot be sent back from the WorkerLoop's Worker: .*a function cannot cross/,
     );
-    const nested = await rejection(
+    const nested = await errorOf(
       loop.runCoroutineThreadsafe(jobs.returnObjectWithFunction),
     );
     assert.ok(nested instanceof TypeError, String(nested));
@@ -257,7 +249,7 @@ workerTest("transfer() works both ways with a WorkerLoop", async () => {
 workerTest(
   "cancelling the future of runCoroutineThreadsafe() cancels the task in the Worker",
   async () => {
-    const { buffer, view } = flags();
+    const { buffer, view } = cells(2);
     await using loop = await WorkerLoop.start();
     const fut = loop.runCoroutineThreadsafe(jobs.waitForever, buffer);
     await waitUntil(() => Atomics.load(view, 0) === 1, "the task to start");
@@ -488,7 +480,7 @@ Deno.test("parentLoop() outside a WorkerLoop's Worker throws", () => {
 workerTest(
   "stop() cancels the tasks still running; their futures end cancelled",
   async () => {
-    const { buffer, view } = flags();
+    const { buffer, view } = cells(2);
     const before = liveWorkers();
     const loop = await WorkerLoop.start();
     const waiting = loop.runCoroutineThreadsafe(jobs.waitForever, buffer);
@@ -562,7 +554,7 @@ workerTest(
     const loop = await WorkerLoop.start();
     const pending = loop.runCoroutineThreadsafe(() => new Promise(() => {}));
     loop.callSoonThreadsafe(jobs.throwInTimer, "loop boom");
-    const error = await rejection(pending);
+    const error = await errorOf(pending);
     assert.ok(error instanceof WorkerCrashedError, String(error));
     assert.match(
       error.message,
