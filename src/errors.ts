@@ -281,3 +281,76 @@ export class WorkerCrashedError extends Error {
     this.name = "WorkerCrashedError";
   }
 }
+
+/**
+ * Raised by `readexactly` and `readuntil` when the stream ends first:
+ * `partial` holds the bytes read before the end, `expected` the number
+ * wanted (null for `readuntil`). Python's `asyncio.IncompleteReadError`.
+ *
+ * @example
+ * ```ts
+ * import { IncompleteReadError, run, StreamReader } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const reader = new StreamReader();
+ *   reader.feedData(new TextEncoder().encode("abc"));
+ *   reader.feedEof();
+ *   try {
+ *     await reader.readexactly(5);
+ *   } catch (e) {
+ *     if (e instanceof IncompleteReadError) {
+ *       console.log(e.partial.length, e.expected); // 3 5
+ *     }
+ *   }
+ * });
+ * ```
+ */
+export class IncompleteReadError extends Error {
+  /** The bytes read before the end of the stream. */
+  readonly partial: Uint8Array;
+  /** How many bytes were wanted (null: up to a separator). */
+  readonly expected: number | null;
+  /** Creates the error, with Python's message. */
+  constructor(partial: Uint8Array, expected: number | null) {
+    super(
+      `${partial.length} bytes read on a total of ${
+        expected === null ? "undefined" : expected
+      } expected bytes`,
+    );
+    this.name = "IncompleteReadError";
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * Raised by `readuntil` (and `readline`, where Python raises a
+ * `ValueError`: this class is a `RangeError`) when no separator is found
+ * within the reader's `limit`. `consumed` is how many bytes can be
+ * dropped to move on. Python's `asyncio.LimitOverrunError`.
+ *
+ * @example
+ * ```ts
+ * import { LimitOverrunError, run, StreamReader } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const reader = new StreamReader({ limit: 4 });
+ *   reader.feedData(new TextEncoder().encode("a long line\n"));
+ *   try {
+ *     await reader.readuntil("\n");
+ *   } catch (e) {
+ *     console.log(e instanceof LimitOverrunError); // true
+ *   }
+ * });
+ * ```
+ */
+export class LimitOverrunError extends RangeError {
+  /** How many bytes to drop to get past the overrun. */
+  readonly consumed: number;
+  /** Creates the error. */
+  constructor(message: string, consumed: number) {
+    super(message);
+    this.name = "LimitOverrunError";
+    this.consumed = consumed;
+  }
+}

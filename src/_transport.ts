@@ -1,0 +1,286 @@
+// A transport: moves bytes between a Deno resource (a socket, a pipe) and
+// a StreamReader, with Python's flow control both ways. Reading pauses
+// when the reader holds more than twice its limit; writing buffers, and
+// `drain()` waits while the buffer is above the high-water mark.
+import { taskContext } from "./_context.ts";
+import { Deque } from "./_deque.ts";
+import type { EventLoop } from "./events.ts";
+import type { Future } from "./futures.ts";
+import type { StreamReader } from "./streams.ts";
+
+/** What a transport reads from and writes to: a Deno.Conn fits. */
+export interface Resource {
+  read?(buffer: Uint8Array): Promise<number | null>;
+  write?(data: Uint8Array): Promise<number>;
+  closeWrite?(): Promise<void>;
+  close(): void;
+}
+
+const READ_SIZE = 64 * 1024;
+const WRITE_CHUNK = 64 * 1024;
+
+export class Transport {
+  readonly #loop: EventLoop;
+  readonly #resource: Resource;
+  readonly #reader: StreamReader | null;
+  readonly #extra: Record<string, unknown>;
+  readonly #closed: Future<void>;
+  readonly #queue = new Deque<Uint8Array>();
+  #bufferSize = 0;
+  #high = 64 * 1024;
+  #low = 16 * 1024;
+  #writing = false;
+  #writePaused = false;
+  #drainWaiters: Future<void>[] = [];
+  #eofWritten = false;
+  #closing = false;
+  #lost = false;
+  #lostError: unknown = null;
+  #readPaused = false;
+  #resumeRead: (() => void) | null = null;
+  #writesIgnored = 0;
+  #onClose: ((transport: Transport) => void) | null;
+
+  constructor(
+    loop: EventLoop,
+    resource: Resource,
+    reader: StreamReader | null,
+    extra: Record<string, unknown>,
+    onClose: ((transport: Transport) => void) | null = null,
+  ) {
+    this.#loop = loop;
+    this.#resource = resource;
+    this.#reader = reader;
+    this.#extra = extra;
+    this.#onClose = onClose;
+    this.#closed = loop.createFuture<void>();
+    if (reader !== null && resource.read !== undefined) {
+      reader._setTransport(this);
+      // The pump is host code: keep it out of the starting task's context.
+      taskContext.exit(() => this.#readLoop());
+    }
+  }
+
+  getExtraInfo(name: string, fallback: unknown = null): unknown {
+    return name in this.#extra ? this.#extra[name] : fallback;
+  }
+
+  isClosing(): boolean {
+    return this.#closing;
+  }
+
+  // ------------------------------------------------------------- reading
+
+  pauseReading(): void {
+    this.#readPaused = true;
+  }
+
+  resumeReading(): void {
+    this.#readPaused = false;
+    const resume = this.#resumeRead;
+    this.#resumeRead = null;
+    resume?.();
+  }
+
+  async #readLoop(): Promise<void> {
+    const reader = this.#reader!;
+    const buffer = new Uint8Array(READ_SIZE);
+    try {
+      for (;;) {
+        if (this.#readPaused) {
+          await new Promise<void>((resolve) => this.#resumeRead = resolve);
+        }
+        if (this.#closing) return;
+        const n = await this.#resource.read!(buffer);
+        if (this.#closing) return;
+        if (n === null) {
+          reader.feedEof();
+          return;
+        }
+        reader.feedData(buffer.subarray(0, n));
+      }
+    } catch (error) {
+      if (!this.#closing) this.#connectionLost(error);
+    }
+  }
+
+  // ------------------------------------------------------------- writing
+
+  write(data: Uint8Array): void {
+    if (this.#eofWritten) {
+      throw new Error("Cannot call write() after writeEof()");
+    }
+    if (this.#lost || this.#closing) {
+      if (++this.#writesIgnored === 5) {
+        console.warn("socket.send() raised exception.");
+      }
+      return;
+    }
+    if (data.length === 0) return;
+    this.#queue.push(data.slice());
+    this.#bufferSize += data.length;
+    if (!this.#writing) this.#startWriting();
+    if (!this.#writePaused && this.#bufferSize > this.#high) {
+      this.#writePaused = true;
+    }
+  }
+
+  canWriteEof(): boolean {
+    return this.#resource.closeWrite !== undefined;
+  }
+
+  writeEof(): void {
+    if (this.#closing || this.#eofWritten) return;
+    if (!this.canWriteEof()) {
+      throw new Error(
+        "this transport cannot write EOF (TLS cannot half-close)",
+      );
+    }
+    this.#eofWritten = true;
+    if (!this.#writing) this.#startWriting();
+  }
+
+  getWriteBufferSize(): number {
+    return this.#bufferSize;
+  }
+
+  setWriteBufferLimits(high?: number, low?: number): void {
+    const h = high ?? (low === undefined ? 64 * 1024 : 4 * low);
+    const l = low ?? Math.floor(h / 4);
+    if (!(h >= l && l >= 0)) {
+      throw new RangeError(
+        `high (${h}) must be >= low (${l}) must be >= 0`,
+      );
+    }
+    this.#high = h;
+    this.#low = l;
+  }
+
+  /** Resolves when the buffer is below the low-water mark (or throws). */
+  _drain(): Future<void> | null {
+    if (this.#lost) {
+      throw this.#lostError ??
+        new Deno.errors.ConnectionReset("Connection lost");
+    }
+    if (!this.#writePaused) return null;
+    const waiter = this.#loop.createFuture<void>();
+    this.#drainWaiters.push(waiter);
+    return waiter;
+  }
+
+  #startWriting(): void {
+    this.#writing = true;
+    this.#loop._ioStarted();
+    taskContext.exit(() => this.#writeLoop());
+  }
+
+  async #writeLoop(): Promise<void> {
+    const sink = this.#resource;
+    try {
+      while (this.#queue.length > 0) {
+        let chunk = this.#queue.shift()!;
+        if (chunk.length < WRITE_CHUNK && this.#queue.length > 0) {
+          chunk = this.#coalesce(chunk);
+        }
+        while (chunk.length > 0) {
+          const n = await sink.write!(chunk);
+          chunk = chunk.subarray(n);
+          this.#bufferSize -= n;
+          if (this.#writePaused && this.#bufferSize <= this.#low) {
+            this.#writePaused = false;
+            this.#wakeDrainers(null);
+          }
+        }
+      }
+      if (this.#eofWritten && !this.#lost) await sink.closeWrite!();
+    } catch (error) {
+      this.#queue.clear();
+      this.#bufferSize = 0;
+      this.#connectionLost(error);
+    } finally {
+      this.#writing = false;
+      this.#loop._ioFinished();
+    }
+    if (this.#closing && !this.#lost) this.#finish(null);
+  }
+
+  #coalesce(first: Uint8Array): Uint8Array {
+    let size = first.length;
+    let count = 1;
+    while (count - 1 < this.#queue.length) {
+      const next = this.#queue.at(count - 1)!;
+      if (size + next.length > WRITE_CHUNK) break;
+      size += next.length;
+      count++;
+    }
+    if (count === 1) return first;
+    const out = new Uint8Array(size);
+    out.set(first, 0);
+    let at = first.length;
+    for (let i = 1; i < count; i++) {
+      const next = this.#queue.shift()!;
+      out.set(next, at);
+      at += next.length;
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------- closing
+
+  /** Closes once the buffered data is written. */
+  close(): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.resumeReading();
+    if (!this.#writing) this.#finish(null);
+  }
+
+  /** Closes at once, dropping the buffered data. */
+  abort(): void {
+    this.#closing = true;
+    this.#queue.clear();
+    this.#bufferSize = 0;
+    this.#finish(null);
+  }
+
+  waitClosed(): Future<void> {
+    return this.#closed;
+  }
+
+  #connectionLost(error: unknown): void {
+    this.#closing = true;
+    this.#finish(error);
+  }
+
+  #finish(error: unknown): void {
+    if (this.#lost) return;
+    this.#lost = true;
+    this.#lostError = error;
+    try {
+      this.#resource.close();
+    } catch {
+      // already closed by the peer or the runtime
+    }
+    const reader = this.#reader;
+    if (reader !== null) {
+      if (error === null) {
+        if (!reader._eof) reader.feedEof();
+      } else reader.setException(error);
+    }
+    this.#wakeDrainers(error);
+    this.#onClose?.(this);
+    if (!this.#closed.done() && !this.#loop.isClosed()) {
+      this.#closed.setResult();
+    }
+  }
+
+  #wakeDrainers(error: unknown): void {
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const waiter of waiters) {
+      if (waiter.done()) continue;
+      if (error === null) waiter.setResult();
+      else waiter.setException(error);
+    }
+  }
+}
