@@ -143,3 +143,17 @@ export {
   type StreamReaderOptions,
   StreamWriter,
 } from "./src/streams.ts";
+export {
+  createSubprocessExec,
+  createSubprocessShell,
+  DEVNULL,
+  PIPE,
+  Process,
+  STDOUT,
+  type SubprocessOptions,
+} from "./src/subprocess.ts";
+export {
+  type Resource,
+  Transport,
+  type TransportOptions,
+} from "./src/transports.ts";

@@ -7,9 +7,14 @@
  */
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { taskContext } from "./_context.ts";
-import { Transport } from "./_transport.ts";
+import { Transport } from "./transports.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
-import { _getRunningLoop, type EventLoop, getRunningLoop } from "./events.ts";
+import {
+  _getRunningLoop,
+  type EventLoop,
+  getEventLoop,
+  getRunningLoop,
+} from "./events.ts";
 import type { Future } from "./futures.ts";
 import { sleep, type Task } from "./tasks.ts";
 
@@ -85,7 +90,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** Creates a reader to feed with `feedData` (or from a transport). */
   constructor(options: StreamReaderOptions = {}) {
     this.limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
-    this.#loop = options.loop ?? _getRunningLoop() ?? getRunningLoop();
+    this.#loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
   }
 
   /** The error set by `setException` (the connection's), or null. */
@@ -347,8 +352,11 @@ export class StreamWriter {
   readonly #transport: Transport;
   readonly #reader: StreamReader | null;
 
-  /** @internal Made by `openConnection`, `startServer`, subprocesses. */
-  constructor(transport: Transport, reader: StreamReader | null) {
+  /**
+   * Writes through `transport`; `reader` (the same connection's) lets
+   * `drain()` report the connection's error.
+   */
+  constructor(transport: Transport, reader: StreamReader | null = null) {
     this.#transport = transport;
     this.#reader = reader;
   }
@@ -442,11 +450,16 @@ export function _streamsFor(
   onClose: ((transport: Transport) => void) | null = null,
 ): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit, loop });
-  const transport = new Transport(loop, conn, reader, {
-    peername: addressOf(conn.remoteAddr),
-    sockname: addressOf(conn.localAddr),
-    socket: conn,
-  }, onClose);
+  const transport = new Transport(conn, {
+    loop,
+    reader,
+    extra: {
+      peername: addressOf(conn.remoteAddr),
+      sockname: addressOf(conn.localAddr),
+      socket: conn,
+    },
+    onClose,
+  });
   return [reader, new StreamWriter(transport, reader)];
 }
 
@@ -479,8 +492,8 @@ async function connecting<C extends Deno.Conn>(
  * ```ts
  * import type { ClientTls } from "@aio/asyncio";
  *
- * const tls: ClientTls = { caCerts: ["-----BEGIN CERTIFICATE-----\n..."] };
- * console.log(Array.isArray(tls === true ? [] : tls.caCerts)); // true
+ * const choices: ClientTls[] = [true, { caCerts: ["-----BEGIN CERTIFICATE-----\n..."] }];
+ * console.log(choices.length); // 2
  * ```
  */
 export type ClientTls = true | { caCerts?: string[] };

@@ -1,24 +1,93 @@
-// A transport: moves bytes between a Deno resource (a socket, a pipe) and
-// a StreamReader, with Python's flow control both ways. Reading pauses
-// when the reader holds more than twice its limit; writing buffers, and
-// `drain()` waits while the buffer is above the high-water mark.
+/**
+ * `Transport`: moves bytes between a Deno resource (a socket, a pipe) and
+ * a `StreamReader`, with Python's flow control both ways.
+ *
+ * @module
+ */
 import { taskContext } from "./_context.ts";
 import { Deque } from "./_deque.ts";
-import type { EventLoop } from "./events.ts";
+import { type EventLoop, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
 import type { StreamReader } from "./streams.ts";
 
-/** What a transport reads from and writes to: a Deno.Conn fits. */
+/**
+ * What a transport reads from and writes to: a `Deno.Conn` fits.
+ *
+ * @example
+ * ```ts
+ * import type { Resource } from "@aio/asyncio";
+ *
+ * const sink: Resource = {
+ *   write: (data) => Promise.resolve(data.length),
+ *   close: () => {},
+ * };
+ * console.log(typeof sink.write); // function
+ * ```
+ */
 export interface Resource {
+  /** Reads into `buffer`; the byte count, or null at the end. */
   read?(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`; how many bytes. */
   write?(data: Uint8Array): Promise<number>;
+  /** Ends the sending side. */
   closeWrite?(): Promise<void>;
+  /** Releases the resource. */
   close(): void;
 }
 
 const READ_SIZE = 64 * 1024;
 const WRITE_CHUNK = 64 * 1024;
 
+/**
+ * Options of a {@link Transport}.
+ *
+ * @example
+ * ```ts
+ * import type { TransportOptions } from "@aio/asyncio";
+ *
+ * const options: TransportOptions = { extra: { peername: ["127.0.0.1", 80] } };
+ * console.log(Object.keys(options.extra!)); // [ "peername" ]
+ * ```
+ */
+export interface TransportOptions {
+  /** The reader fed with what the resource reads. */
+  reader?: StreamReader | null;
+  /** What `getExtraInfo(name)` answers. */
+  extra?: Record<string, unknown>;
+  /** The loop (default: the running one). */
+  loop?: EventLoop;
+  /** Called once the resource is closed. */
+  onClose?: ((transport: Transport) => void) | null;
+}
+
+/**
+ * The connection under a `StreamWriter` (`writer.transport`), Python's
+ * transport: reading pauses while its reader holds more than twice its
+ * limit; writes are buffered, and `drain()` waits while the buffer is
+ * above the high-water mark (64 KiB; resumes below the low-water mark).
+ *
+ * @example
+ * ```ts
+ * import { run, StreamReader, StreamWriter, Transport } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const written: string[] = [];
+ *   const transport = new Transport({
+ *     write: (data) => {
+ *       written.push(new TextDecoder().decode(data));
+ *       return Promise.resolve(data.length);
+ *     },
+ *     close: () => {},
+ *   });
+ *   const writer = new StreamWriter(transport, null);
+ *   writer.write("hello");
+ *   await writer.drain();
+ *   writer.close();
+ *   await writer.waitClosed();
+ *   console.log(written.join("")); // hello
+ * });
+ * ```
+ */
 export class Transport {
   readonly #loop: EventLoop;
   readonly #resource: Resource;
@@ -41,18 +110,19 @@ export class Transport {
   #writesIgnored = 0;
   #onClose: ((transport: Transport) => void) | null;
 
-  constructor(
-    loop: EventLoop,
-    resource: Resource,
-    reader: StreamReader | null,
-    extra: Record<string, unknown>,
-    onClose: ((transport: Transport) => void) | null = null,
-  ) {
+  /**
+   * Wraps `resource`; with `reader`, starts feeding it what the resource
+   * reads. `extra` is what `getExtraInfo` answers; `onClose` is called
+   * once the resource is closed.
+   */
+  constructor(resource: Resource, options: TransportOptions = {}) {
+    const loop = options.loop ?? getRunningLoop();
+    const reader = options.reader ?? null;
     this.#loop = loop;
     this.#resource = resource;
     this.#reader = reader;
-    this.#extra = extra;
-    this.#onClose = onClose;
+    this.#extra = options.extra ?? {};
+    this.#onClose = options.onClose ?? null;
     this.#closed = loop.createFuture<void>();
     if (reader !== null && resource.read !== undefined) {
       reader._setTransport(this);
@@ -61,20 +131,24 @@ export class Transport {
     }
   }
 
+  /** What `extra` says of `name`, or `fallback`. */
   getExtraInfo(name: string, fallback: unknown = null): unknown {
     return name in this.#extra ? this.#extra[name] : fallback;
   }
 
+  /** True once closing or closed. */
   isClosing(): boolean {
     return this.#closing;
   }
 
   // ------------------------------------------------------------- reading
 
+  /** Stops reading from the resource until `resumeReading()`. */
   pauseReading(): void {
     this.#readPaused = true;
   }
 
+  /** Reads from the resource again. */
   resumeReading(): void {
     this.#readPaused = false;
     const resume = this.#resumeRead;
@@ -106,6 +180,7 @@ export class Transport {
 
   // ------------------------------------------------------------- writing
 
+  /** Buffers a copy of `data` and starts sending it. */
   write(data: Uint8Array): void {
     if (this.#eofWritten) {
       throw new Error("Cannot call write() after writeEof()");
@@ -125,10 +200,12 @@ export class Transport {
     }
   }
 
+  /** True if the resource can end its sending side. */
   canWriteEof(): boolean {
     return this.#resource.closeWrite !== undefined;
   }
 
+  /** Ends the sending side once the buffer is written. */
   writeEof(): void {
     if (this.#closing || this.#eofWritten) return;
     if (!this.canWriteEof()) {
@@ -140,10 +217,12 @@ export class Transport {
     if (!this.#writing) this.#startWriting();
   }
 
+  /** Bytes buffered and not yet written. */
   getWriteBufferSize(): number {
     return this.#bufferSize;
   }
 
+  /** Sets the high- and low-water marks of the write buffer. */
   setWriteBufferLimits(high?: number, low?: number): void {
     const h = high ?? (low === undefined ? 64 * 1024 : 4 * low);
     const l = low ?? Math.floor(h / 4);
@@ -243,6 +322,7 @@ export class Transport {
     this.#finish(null);
   }
 
+  /** A future done once the resource is closed. */
   waitClosed(): Future<void> {
     return this.#closed;
   }
