@@ -32,7 +32,12 @@ interface WorkerScope {
 const scope = globalThis as unknown as WorkerScope;
 
 let slots: Int32Array | undefined;
-const specs = new Map<number, FunctionSpec>();
+// The functions this Worker was sent, by number, found once each.
+interface Known {
+  spec: FunctionSpec;
+  fn: ((...args: unknown[]) => unknown) | undefined;
+}
+const specs = new Map<number, Known>();
 const queue: unknown[] = [];
 let head = 0;
 let busy = false;
@@ -71,9 +76,9 @@ function drain(): void {
   while (head < queue.length) {
     const slot = queue[head] as number;
     const ref = queue[head + 1] as number | [number, FunctionSpec];
-    let spec: FunctionSpec;
-    if (typeof ref === "number") spec = specs.get(ref)!;
-    else specs.set(ref[0], spec = ref[1]);
+    let known: Known;
+    if (typeof ref === "number") known = specs.get(ref)!;
+    else specs.set(ref[0], known = { spec: ref[1], fn: undefined });
     const args = queue[head + 2] as unknown[];
     queue[head] = queue[head + 1] = queue[head + 2] = undefined;
     head += 3;
@@ -81,7 +86,7 @@ function drain(): void {
       scope.postMessage([SKIPPED, slot]);
       continue;
     }
-    const pending = runJob(slot, spec, args);
+    const pending = runJob(slot, known, args);
     if (pending !== undefined) {
       pending.then(drain);
       return;
@@ -93,27 +98,29 @@ function drain(): void {
 
 function runJob(
   slot: number,
-  spec: FunctionSpec,
+  known: Known,
   args: unknown[],
 ): Promise<void> | undefined {
-  const fn = resolvedFunction(spec);
+  const spec = known.spec;
+  const fn = known.fn ??= resolvedFunction(spec);
   if (fn === undefined) {
     return resolveFunction(spec).then(
-      (found) => settle(slot, spec, () => found(...args)),
+      (found) => settle(slot, spec, known.fn = found, args),
       (error) => fail(slot, spec, error),
     );
   }
-  return settle(slot, spec, () => fn(...args));
+  return settle(slot, spec, fn, args);
 }
 
 function settle(
   slot: number,
   spec: FunctionSpec,
-  call: () => unknown,
+  fn: (...args: unknown[]) => unknown,
+  args: unknown[],
 ): Promise<void> | undefined {
   let result: unknown;
   try {
-    result = call();
+    result = fn(...args);
   } catch (error) {
     fail(slot, spec, error);
     return undefined;
