@@ -21,7 +21,27 @@ export function print(...args: unknown[]): void {
 export function pyStr(value: unknown): string {
   if (typeof value === "string") return value;
   if (value instanceof Error) return value.message;
+  if (value instanceof Uint8Array) return pyBytes(value);
   return pyRepr(value);
+}
+
+/**
+ * Python's `repr(bytes)` of a `Uint8Array`: `b'hello\n'`, printable ASCII as
+ * it is, `\t` `\n` `\r` `\\` escaped, other bytes as `\xe4`.
+ */
+export function pyBytes(data: Uint8Array): string {
+  const quote = data.includes(0x27) && !data.includes(0x22) ? '"' : "'";
+  let out = "b" + quote;
+  for (const byte of data) {
+    if (byte === 0x5c) out += "\\\\";
+    else if (byte === 0x09) out += "\\t";
+    else if (byte === 0x0a) out += "\\n";
+    else if (byte === 0x0d) out += "\\r";
+    else if (byte === quote.charCodeAt(0)) out += "\\" + quote;
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += "\\x" + byte.toString(16).padStart(2, "0");
+  }
+  return out + quote;
 }
 
 /** Python's `str(float)`: `2` prints as `2.0`. */

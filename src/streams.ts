@@ -435,6 +435,14 @@ export class StreamWriter {
   }
 }
 
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
+
 function addressOf(addr: Deno.Addr): unknown {
   if (addr.transport === "tcp" || addr.transport === "udp") {
     return [addr.hostname, addr.port];
@@ -701,6 +709,8 @@ export class Server {
   readonly #listener: Deno.Listener;
   readonly #clientConnected: ClientConnected;
   readonly #limit: number;
+  readonly #tls: boolean;
+  readonly #handshaking = new Set<Deno.Conn>();
   readonly #transports = new Set<Transport>();
   readonly #tasks = new Set<Task<unknown>>();
   #serving = false;
@@ -715,7 +725,9 @@ export class Server {
     listener: Deno.Listener,
     clientConnected: ClientConnected,
     limit: number,
+    tls = false,
   ) {
+    this.#tls = tls;
     this.#loop = loop;
     this.#listener = listener;
     this.#clientConnected = clientConnected;
@@ -779,6 +791,8 @@ export class Server {
     } catch {
       // already closed
     }
+    for (const conn of this.#handshaking) closeQuietly(conn);
+    this.#handshaking.clear();
     this.#serveForever?.cancel();
     this.#wakeIfDone();
   }
@@ -838,6 +852,23 @@ export class Server {
       if (this.#closed) {
         conn.close();
         return;
+      }
+      if (this.#tls) {
+        // As in Python, a client whose handshake fails never reaches the
+        // handler; the others are handled once their handshake is done.
+        this.#handshaking.add(conn);
+        (conn as Deno.TlsConn).handshake().then(
+          () => {
+            this.#handshaking.delete(conn);
+            if (this.#closed || this.#loop.isClosed()) closeQuietly(conn);
+            else this.#loop.callSoonThreadsafe(() => this.#connected(conn));
+          },
+          () => {
+            this.#handshaking.delete(conn);
+            closeQuietly(conn);
+          },
+        );
+        continue;
       }
       this.#loop.callSoonThreadsafe(() => this.#connected(conn));
     }
@@ -925,7 +956,13 @@ export async function startServer(
       key: options.ssl.key,
     })
     : Deno.listen({ hostname, port });
-  const server = new Server(loop, listener, clientConnected, limit);
+  const server = new Server(
+    loop,
+    listener,
+    clientConnected,
+    limit,
+    Boolean(options.ssl),
+  );
   if (options.startServing !== false) await server.startServing();
   return server;
 }

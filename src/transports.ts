@@ -322,7 +322,10 @@ export class Transport {
     this.#finish(null);
   }
 
-  /** A future done once the resource is closed. */
+  /**
+   * A future done once the resource is closed; it fails with the error if
+   * the connection was lost to one.
+   */
   waitClosed(): Future<void> {
     return this.#closed;
   }
@@ -350,7 +353,12 @@ export class Transport {
     this.#wakeDrainers(error);
     this.#onClose?.(this);
     if (!this.#closed.done() && !this.#loop.isClosed()) {
-      this.#closed.setResult();
+      if (error === null) this.#closed.setResult();
+      else {
+        // waitClosed() raises it, as Python's does; unawaited, it is no leak.
+        this.#closed.setException(error);
+        this.#closed._markRetrieved();
+      }
     }
   }
 

@@ -172,7 +172,17 @@ async function runExample(name: string): Promise<Outcome> {
     new URL(`${name}.expected.txt`, examplesDir),
   );
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-env", "--allow-read", `${name}.ts`],
+    args: [
+      "run",
+      "--allow-env",
+      "--allow-read",
+      // The streams examples serve and connect on 127.0.0.1, and the TLS
+      // one makes its certificate with openssl in a temporary directory.
+      "--allow-net",
+      "--allow-run=openssl",
+      `--allow-write=${Deno.env.get("TMPDIR") ?? "/tmp"}`,
+      `${name}.ts`,
+    ],
     cwd: examplesDir,
     env: {
       // "0" turns the virtual clock off even if this process's env sets it.
