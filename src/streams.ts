@@ -444,9 +444,8 @@ function closeQuietly(conn: Deno.Conn): void {
 }
 
 function addressOf(addr: Deno.Addr): unknown {
-  if (addr.transport === "tcp" || addr.transport === "udp") {
-    return [addr.hostname, addr.port];
-  }
+  // A TLS connection's addresses have no `transport`: go by their fields.
+  if ("hostname" in addr) return [addr.hostname, addr.port];
   return (addr as Deno.UnixAddr).path ?? "";
 }
 
@@ -456,11 +455,14 @@ export function _streamsFor(
   loop: EventLoop,
   limit: number,
   onClose: ((transport: Transport) => void) | null = null,
+  tls = false,
 ): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit, loop });
   const transport = new Transport(conn, {
     loop,
     reader,
+    // TLS cannot half-close (as in Python), though Deno's TlsConn has closeWrite.
+    canWriteEof: !tls,
     extra: {
       peername: addressOf(conn.remoteAddr),
       sockname: addressOf(conn.localAddr),
@@ -578,7 +580,7 @@ export async function openConnection(
     }
     conn = await connecting(loop, () => Deno.connect({ hostname: host, port }));
   }
-  return _streamsFor(conn, loop, limit);
+  return _streamsFor(conn, loop, limit, null, Boolean(ssl));
 }
 
 /**
@@ -615,7 +617,21 @@ function checkPort(port: number): void {
   }
 }
 
-/** Called with each client's reader and writer (may be async). */
+/**
+ * Called with each client's reader and writer (may be async).
+ *
+ * @example
+ * ```ts
+ * import type { ClientConnected } from "@aio/asyncio";
+ *
+ * const greet: ClientConnected = async (_reader, writer) => {
+ *   writer.write("hello\n");
+ *   await writer.drain();
+ *   writer.close();
+ * };
+ * console.log(typeof greet); // function
+ * ```
+ */
 export type ClientConnected = (
   reader: StreamReader,
   writer: StreamWriter,
@@ -883,6 +899,7 @@ export class Server {
         this.#transports.delete(transport);
         this.#wakeIfDone();
       },
+      this.#tls,
     );
     this.#transports.add(writer.transport);
     const task = this.#loop.createTask(async () => {

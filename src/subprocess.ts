@@ -152,13 +152,7 @@ export class Process {
     const limit = options.limit;
     this.stdin = options.stdin === PIPE ? writerFor(loop, child.stdin) : null;
     this.stdout = options.stdout === PIPE
-      ? readerFor(
-        loop,
-        options.stderr === STDOUT
-          ? merge(child.stdout, child.stderr)
-          : child.stdout,
-        limit,
-      )
+      ? readerFor(loop, child.stdout, limit)
       : null;
     this.stderr = options.stderr === PIPE
       ? readerFor(loop, child.stderr, limit)
@@ -213,7 +207,10 @@ export class Process {
           await this.stdin.drain();
         } catch (error) {
           // The child may exit without reading everything, as in Python.
-          if (!(error instanceof Deno.errors.BrokenPipe)) throw error;
+          if (
+            !(error instanceof Deno.errors.BrokenPipe) &&
+            !(error instanceof Deno.errors.ConnectionReset)
+          ) throw error;
         }
       }
       this.stdin.close();
@@ -304,23 +301,6 @@ function readerFor(
   return reader;
 }
 
-function merge(
-  a: ReadableStream<Uint8Array>,
-  b: ReadableStream<Uint8Array>,
-): ReadableStream<Uint8Array> {
-  let open = 2;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const stream of [a, b]) {
-        (async () => {
-          for await (const chunk of stream) controller.enqueue(chunk);
-          if (--open === 0) controller.close();
-        })().catch((error) => controller.error(error));
-      }
-    },
-  });
-}
-
 function split(
   caller: string,
   rest: (string | SubprocessOptions)[],
@@ -364,6 +344,16 @@ function spawn(
   options: SubprocessOptions,
 ): Process {
   const loop = getRunningLoop();
+  let stderr = mode(options.stderr);
+  if (options.stderr === STDOUT) {
+    if (options.stdout === PIPE) {
+      // One pipe for both, in the order written (2>&1), as Python does;
+      // Deno.Command has no such option, so a shell sets it up.
+      args = ["-c", 'exec "$0" "$@" 2>&1', program, ...args];
+      program = "/bin/sh";
+      stderr = "null";
+    } else stderr = mode(options.stdout);
+  }
   const child = new Deno.Command(program, {
     args,
     cwd: options.cwd,
@@ -371,8 +361,7 @@ function spawn(
     clearEnv: options.clearEnv,
     stdin: mode(options.stdin),
     stdout: mode(options.stdout),
-    // STDOUT: where stdout goes (merged into its pipe, when it is one).
-    stderr: mode(options.stderr === STDOUT ? options.stdout : options.stderr),
+    stderr,
   }).spawn();
   return new Process(loop, child, options);
 }

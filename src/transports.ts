@@ -58,6 +58,8 @@ export interface TransportOptions {
   loop?: EventLoop;
   /** Called once the resource is closed. */
   onClose?: ((transport: Transport) => void) | null;
+  /** Whether `writeEof()` may half-close (default: if it has closeWrite). */
+  canWriteEof?: boolean;
 }
 
 /**
@@ -109,6 +111,7 @@ export class Transport {
   #resumeRead: (() => void) | null = null;
   #writesIgnored = 0;
   #onClose: ((transport: Transport) => void) | null;
+  readonly #canWriteEof: boolean;
 
   /**
    * Wraps `resource`; with `reader`, starts feeding it what the resource
@@ -123,6 +126,8 @@ export class Transport {
     this.#reader = reader;
     this.#extra = options.extra ?? {};
     this.#onClose = options.onClose ?? null;
+    this.#canWriteEof = options.canWriteEof ??
+      resource.closeWrite !== undefined;
     this.#closed = loop.createFuture<void>();
     if (reader !== null && resource.read !== undefined) {
       reader._setTransport(this);
@@ -202,7 +207,7 @@ export class Transport {
 
   /** True if the resource can end its sending side. */
   canWriteEof(): boolean {
-    return this.#resource.closeWrite !== undefined;
+    return this.#canWriteEof;
   }
 
   /** Ends the sending side once the buffer is written. */
