@@ -157,3 +157,9 @@ export {
   Transport,
   type TransportOptions,
 } from "./src/transports.ts";
+export {
+  type RedisConnection,
+  type RedisMessage,
+  RedisTaskSource,
+  type RedisTaskSourceOptions,
+} from "./src/redis_tasks.ts";
