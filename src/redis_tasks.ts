@@ -152,6 +152,7 @@ export class RedisTaskSource {
   readonly #blockTimeout: number;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
+  #closedAt = 0;
   #started = false;
   #feeding: Promise<void> | null = null;
   readonly #running = new Set<ConcurrentFuture<unknown>>();
@@ -198,9 +199,9 @@ export class RedisTaskSource {
    */
   async start(): Promise<void> {
     if (this.#started) return;
-    this.#started = true;
     await this.#beat();
     await this.recover();
+    this.#started = true;
     this.#scheduleBeat();
   }
 
@@ -243,8 +244,20 @@ export class RedisTaskSource {
    * Ends when `close()` is called. Redis errors are retried.
    */
   async *messages(): AsyncGenerator<RedisMessage, void, undefined> {
-    if (!this.#started) await this.start();
     let backoff = 0.05;
+    while (!this.#started && !this.#closed) {
+      try {
+        await this.start();
+      } catch (error) {
+        // Redis is away (or refuses us): say so once, and keep trying.
+        if (backoff === 0.05) {
+          console.warn(`RedisTaskSource: cannot start: ${error}; retrying`);
+        }
+        await pause(backoff);
+        backoff = Math.min(backoff * 2, 1);
+      }
+    }
+    backoff = 0.05;
     while (!this.#closed) {
       let body: unknown;
       try {
@@ -297,7 +310,18 @@ export class RedisTaskSource {
     const { onDone } = options;
     this.#feeding = (async () => {
       for await (const message of this.messages()) {
-        const fut = loop.runCoroutineThreadsafe(fn, message.body);
+        let fut: ConcurrentFuture<Awaited<R>>;
+        try {
+          fut = loop.runCoroutineThreadsafe(fn, message.body);
+        } catch (error) {
+          // The loop is gone (stopped): give the message back and stop.
+          await this.requeue(message.body);
+          this.#closed = true;
+          this.#closedAt = performance.now();
+          if (this.#timer !== undefined) clearTimeout(this.#timer);
+          console.warn(`RedisTaskSource: stopped feeding: ${error}`);
+          return;
+        }
         this.#running.add(fut as ConcurrentFuture<unknown>);
         fut.addDoneCallback(async () => {
           this.#running.delete(fut as ConcurrentFuture<unknown>);
@@ -322,7 +346,11 @@ export class RedisTaskSource {
    * the queue, in one step (a Lua script).
    */
   async requeue(body: string): Promise<void> {
-    for (let backoff = 0.05;; backoff = Math.min(backoff * 2, 1)) {
+    for (
+      let backoff = 0.05;
+      this.#mayRetry();
+      backoff = Math.min(backoff * 2, 1)
+    ) {
       try {
         await this.#redis.command([
           "EVAL",
@@ -345,7 +373,10 @@ export class RedisTaskSource {
    * them once this one's heartbeat has expired).
    */
   async close(): Promise<void> {
-    this.#closed = true;
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#closedAt = performance.now();
+    }
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     await this.#feeding;
   }
@@ -365,7 +396,11 @@ export class RedisTaskSource {
 
   async #ack(body: string): Promise<void> {
     // An acknowledgement must not be lost: retry while Redis is away.
-    for (let backoff = 0.05;; backoff = Math.min(backoff * 2, 1)) {
+    for (
+      let backoff = 0.05;
+      this.#mayRetry();
+      backoff = Math.min(backoff * 2, 1)
+    ) {
       try {
         await this.#redis.command(["LREM", this.processingList, "1", body]);
         return;
@@ -373,6 +408,13 @@ export class RedisTaskSource {
         await pause(backoff);
       }
     }
+  }
+
+  // After close(), a message not acknowledged or requeued in time is
+  // recovered by another consumer once this one's heartbeat has expired.
+  #mayRetry(): boolean {
+    return this.#closedAt === 0 ||
+      performance.now() - this.#closedAt < this.#deadAfter * 1000;
   }
 
   async #beat(): Promise<void> {
