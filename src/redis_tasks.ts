@@ -89,11 +89,12 @@ export interface RedisMessage {
 let consumerCounter = 0;
 
 function defaultConsumer(): string {
+  // Without --allow-sys (asking would prompt), the pid and the random
+  // part still tell consumers apart.
   let host = "host";
-  try {
+  const sys = { name: "sys", kind: "hostname" } as const;
+  if (Deno.permissions.querySync(sys).state === "granted") {
     host = Deno.hostname();
-  } catch {
-    // no --allow-sys: the pid and the random part still tell us apart
   }
   return `${host}:${Deno.pid}:${consumerCounter++}:${
     Math.random().toString(36).slice(2, 8)
@@ -325,17 +326,19 @@ export class RedisTaskSource {
         this.#running.add(fut as ConcurrentFuture<unknown>);
         fut.addDoneCallback(async () => {
           this.#running.delete(fut as ConcurrentFuture<unknown>);
-          if (fut.cancelled()) {
-            // Not done, only stopped (the loop was stopped): run it again.
-            await this.requeue(message.body);
-            onDone?.(message.body, "cancelled");
-            return;
-          }
-          await message.ack();
+          // Not done, only stopped (the loop was stopped): run it again.
+          if (fut.cancelled()) await this.requeue(message.body);
+          else await message.ack();
           if (onDone === undefined) return;
-          const error = fut.exception();
-          if (error !== null) onDone(message.body, error);
-          else onDone(message.body, null, fut.result());
+          try {
+            if (fut.cancelled()) onDone(message.body, "cancelled");
+            else if (fut.exception() !== null) {
+              onDone(message.body, fut.exception());
+            } else onDone(message.body, null, fut.result());
+          } catch (error) {
+            // The message is settled; report the callback's own failure.
+            console.error("RedisTaskSource: onDone threw:", error);
+          }
         });
       }
     })();

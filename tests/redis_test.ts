@@ -13,7 +13,12 @@
 // is left running); servers, clients, loops and sources are closed with
 // `await using` (in reverse order: source, loop, clients, server).
 import assert from "node:assert/strict";
-import { RedisTaskSource, WorkerLoop, workerModule } from "../mod.ts";
+import {
+  ConcurrentFuture,
+  RedisTaskSource,
+  WorkerLoop,
+  workerModule,
+} from "../mod.ts";
 import type * as Jobs from "./_redis_jobs.ts";
 import { waitUntil, workerTest } from "./_helpers.ts";
 import { type RedisClient, redisClients, RedisServer } from "./_redis.ts";
@@ -506,6 +511,54 @@ Deno.test("feed() takes a WorkerLoop, once", async () => {
     /already called/,
   );
   await source.close();
+});
+
+Deno.test("an onDone that throws is reported, and feeding goes on", async () => {
+  const acked: string[] = [];
+  const redis = {
+    command: ([name, , , body]: string[]) => {
+      if (name === "LREM") acked.push(body);
+      return Promise.resolve(name === "SMEMBERS" ? [] : null);
+    },
+  };
+  const bodies = ["first", "second"];
+  const blockingRedis = {
+    command: () => pause(0.01).then(() => bodies.shift() ?? null),
+  };
+  const source = new RedisTaskSource({ redis, blockingRedis });
+  const fakeLoop = {
+    runCoroutineThreadsafe: (_fn: unknown, body: string) => {
+      const fut = new ConcurrentFuture<string>();
+      fut.setResult(body.toUpperCase());
+      return fut;
+    },
+    callSoonThreadsafe: () => {},
+  };
+  const seen: unknown[][] = [];
+  const reported: unknown[][] = [];
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => reported.push(args);
+  try {
+    source.feed(fakeLoop as never, jobs.doSleep, {
+      onDone: (body, error, result) => {
+        seen.push([body, error, result]);
+        if (body === "first") throw new Error("onDone failed");
+      },
+    });
+    await waitUntil(() => seen.length === 2, "both messages");
+    await source.close();
+  } finally {
+    console.error = consoleError;
+  }
+  assert.deepEqual(seen, [["first", null, "FIRST"], [
+    "second",
+    null,
+    "SECOND",
+  ]]);
+  assert.deepEqual(acked, ["first", "second"]);
+  assert.equal(reported.length, 1);
+  assert.match(String(reported[0][0]), /onDone threw/);
+  assert.match(String(reported[0][1]), /onDone failed/);
 });
 
 workerTest(
