@@ -13,6 +13,7 @@
  * @module
  */
 import type { ExecutorReport, Section, Stat } from "./executor_bench.ts";
+import { parseReportArgs, readReport } from "./_report.ts";
 
 /** The goals of the executor benchmarks. */
 export const GOALS = {
@@ -21,42 +22,6 @@ export const GOALS = {
   /** Sequential / 2-Worker pool time for CPU-bound jobs. */
   cpuSpeedup: 1.8,
 };
-
-interface Args {
-  deno: string;
-  cpython?: string;
-  noCpython?: string;
-  node?: string;
-  noNode?: string;
-  markdown: boolean;
-}
-
-function parseArgs(argv: string[]): Args {
-  const args: Partial<Args> = { markdown: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === "--deno") args.deno = v();
-    else if (a === "--cpython") args.cpython = v();
-    else if (a === "--no-cpython") args.noCpython = v();
-    else if (a === "--node") args.node = v();
-    else if (a === "--no-node") args.noNode = v();
-    else if (a === "--markdown") args.markdown = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (args.deno === undefined) throw new Error("--deno FILE is required");
-  return args as Args;
-}
-
-async function readJson(
-  path: string | undefined,
-): Promise<ExecutorReport | undefined> {
-  if (path === undefined) return undefined;
-  return JSON.parse(await Deno.readTextFile(path)) as ExecutorReport;
-}
 
 /** Row labels by runtime and section.key; keys not listed show as they are. */
 const LABELS: Record<string, Record<string, string>> = {
@@ -161,10 +126,10 @@ function rowsOf(
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(Deno.args);
-  const deno = (await readJson(args.deno))!;
-  const cpy = await readJson(args.cpython);
-  const node = await readJson(args.node);
+  const args = parseReportArgs(Deno.args, ["cpython", "node"]);
+  const deno = (await readReport<ExecutorReport>(args.deno))!;
+  const cpy = await readReport<ExecutorReport>(args.files.cpython);
+  const node = await readReport<ExecutorReport>(args.files.node);
   const md = args.markdown;
   const runtimes: Runtimes = [["deno", deno], ["cpython", cpy], [
     "node",
@@ -181,11 +146,11 @@ async function main(): Promise<void> {
     `deno ${deno.runtime.version} (${deno.runtime.detail}); ` +
       (cpy
         ? `python3 ${cpy.runtime.version}`
-        : `CPython: ${args.noCpython ?? "not run"}`) +
+        : `CPython: ${args.reasons.cpython ?? "not run"}`) +
       "; " +
       (node
         ? `node ${node.runtime.version} (${node.runtime.detail})`
-        : `Node: ${args.noNode ?? "not run"}`),
+        : `Node: ${args.reasons.node ?? "not run"}`),
   );
 
   // Throughput.

@@ -21,36 +21,49 @@ interface PyReport {
   workloads: Record<string, { n: number; metric: string; result: Stats }>;
 }
 
-interface Args {
+/**
+ * The arguments of a report: `--deno FILE` (required), `--markdown`, and
+ * for each of `others` `--NAME FILE` (its JSON) or `--no-NAME REASON`
+ * (why it was not run).
+ */
+export interface ReportArgs {
   deno: string;
-  cpython?: string;
-  uvloop?: string;
-  noUvloop?: string;
-  noCpython?: string;
   markdown: boolean;
+  files: Record<string, string | undefined>;
+  reasons: Record<string, string | undefined>;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Partial<Args> = { markdown: false };
+/** Parses a report's arguments (see {@link ReportArgs}). */
+export function parseReportArgs(
+  argv: string[],
+  others: string[],
+): ReportArgs {
+  let deno: string | undefined;
+  const args = { markdown: false, files: {}, reasons: {} } as Omit<
+    ReportArgs,
+    "deno"
+  >;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
       if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
       return argv[++i];
     };
-    if (a === "--deno") args.deno = v();
-    else if (a === "--cpython") args.cpython = v();
-    else if (a === "--uvloop") args.uvloop = v();
-    else if (a === "--no-uvloop") args.noUvloop = v();
-    else if (a === "--no-cpython") args.noCpython = v();
+    const name = a.replace(/^--(no-)?/, "");
+    if (a === "--deno") deno = v();
     else if (a === "--markdown") args.markdown = true;
+    else if (others.includes(name) && a === `--${name}`) args.files[name] = v();
+    else if (others.includes(name)) args.reasons[name] = v();
     else throw new Error(`unknown argument ${a}`);
   }
-  if (args.deno === undefined) throw new Error("--deno FILE is required");
-  return args as Args;
+  if (deno === undefined) throw new Error("--deno FILE is required");
+  return { deno, ...args };
 }
 
-async function readJson<T>(path: string | undefined): Promise<T | undefined> {
+/** Reads a runtime's JSON report (undefined: not run). */
+export async function readReport<T>(
+  path: string | undefined,
+): Promise<T | undefined> {
   if (path === undefined) return undefined;
   return JSON.parse(await Deno.readTextFile(path)) as T;
 }
@@ -91,11 +104,13 @@ function fmtUs(us: number | undefined): string {
   return us >= 100 ? us.toFixed(1) : us >= 10 ? us.toFixed(2) : us.toFixed(3);
 }
 
-function fmtRatio(r: number | undefined): string {
+/** A ratio as "1.23x" ("n/a" if unknown). */
+export function fmtRatio(r: number | undefined): string {
   return r === undefined || !Number.isFinite(r) ? "n/a" : `${r.toFixed(2)}x`;
 }
 
-function verdict(ok: boolean | undefined): string {
+/** PASS, MISS or n/a (undefined: cannot tell). */
+export function verdict(ok: boolean | undefined): string {
   return ok === undefined ? "n/a" : ok ? "PASS" : "MISS";
 }
 
@@ -173,7 +188,15 @@ function buildRows(
   return rows;
 }
 
-function table(header: string[], body: string[][], markdown: boolean): string {
+/**
+ * A table: aligned plain text, or Markdown. Columns named workload,
+ * runtime, goal, result and what are left-aligned, the others right.
+ */
+export function table(
+  header: string[],
+  body: string[][],
+  markdown: boolean,
+): string {
   if (markdown) {
     const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
     return [
@@ -207,10 +230,10 @@ function table(header: string[], body: string[][], markdown: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(Deno.args);
-  const deno = (await readJson<RunReport>(args.deno))!;
-  const cpy = await readJson<PyReport>(args.cpython);
-  const uv = await readJson<PyReport>(args.uvloop);
+  const args = parseReportArgs(Deno.args, ["cpython", "uvloop"]);
+  const deno = (await readReport<RunReport>(args.deno))!;
+  const cpy = await readReport<PyReport>(args.files.cpython);
+  const uv = await readReport<PyReport>(args.files.uvloop);
   const allRows = buildRows(deno, cpy, uv);
   const rows = allRows.filter((r) => r.metric !== "bytes");
   const memoryRows = allRows.filter((r) => r.metric === "bytes");
@@ -228,7 +251,7 @@ async function main(): Promise<void> {
       (cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run") + "; " +
       (uv
         ? `uvloop ${uv.runtime.uvloop} on /usr/bin/python3 ${uv.runtime.python}`
-        : `uvloop: ${args.noUvloop ?? "not run"}`),
+        : `uvloop: ${args.reasons.uvloop ?? "not run"}`),
   );
   lines.push(
     `per-item cost in microseconds, median of ${deno.rounds} rounds after ` +
@@ -236,7 +259,7 @@ async function main(): Promise<void> {
       "wall clock); CPython/ours and uvloop/ours are how many times faster " +
       "ours is",
   );
-  if (args.noCpython) lines.push(`CPython: ${args.noCpython}`);
+  if (args.reasons.cpython) lines.push(`CPython: ${args.reasons.cpython}`);
   lines.push("");
 
   const header = [
@@ -444,7 +467,7 @@ async function main(): Promise<void> {
         : ""),
   );
   if (!uv) {
-    lines.push(`uvloop: ${args.noUvloop ?? "not run"}`);
+    lines.push(`uvloop: ${args.reasons.uvloop ?? "not run"}`);
   }
   console.log(lines.join("\n"));
 }

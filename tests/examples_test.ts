@@ -148,6 +148,14 @@ const realClock = new Set(
   ),
 );
 
+/**
+ * Examples that are not ports of a runnable Python program, so have no
+ * `.py` and `.expected.txt`: `redis_dynamic_tasks` (seed 004 part 2) needs
+ * a Redis server and the `redis` Python module, and prints today's times;
+ * tests/redis_example_test.ts runs it instead.
+ */
+const notPorts = new Set(["redis_dynamic_tasks"]);
+
 Deno.test("every example has its Python source and expected output", () => {
   const ports = [...Deno.readDirSync(examplesDir)]
     .map((entry) => entry.name)
@@ -155,6 +163,7 @@ Deno.test("every example has its Python source and expected output", () => {
     .map((name) => name.slice(0, -3));
   assert.ok(ports.length >= 50, `only ${ports.length} example ports`);
   for (const name of ports) {
+    if (notPorts.has(name)) continue;
     assert.ok(examples.includes(name), `${name}.expected.txt is missing`);
     Deno.statSync(new URL(`${name}.py`, examplesDir));
   }

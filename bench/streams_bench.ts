@@ -1,0 +1,810 @@
+/**
+ * Streams benchmarks over loopback TCP: asyncio for Deno's streams
+ * (`startServer`, `openConnection`, `StreamReader`, `StreamWriter`) beside
+ * bare `Deno.Conn` code doing the same, in one process or with the server
+ * in a child process. `bench/streams_bench.py` is the same for CPython
+ * asyncio and uvloop; `bench/compare_streams` runs them all and prints
+ * the table (`bench/_streams_report.ts`).
+ *
+ * ```sh
+ * deno run -A bench/streams_bench.ts               # table
+ * deno run -A bench/streams_bench.ts --json        # JSON on stdout
+ * deno run -A bench/streams_bench.ts --only echo --impl ours --layout same \
+ *   --rounds 3 --warmup 1 --seconds 2
+ * deno run --allow-net bench/streams_bench.ts --serve ours   # a server only
+ * ```
+ *
+ * Workloads:
+ * - `echo`: 64 connections, each doing request/response with 1 KiB
+ *   messages for `--seconds` per round: the client writes 1 KiB, awaits
+ *   `drain()` and reads exactly 1 KiB back; the server echoes each message
+ *   with `readexactly(1024)`, `write`, `drain`. Metric: messages per
+ *   second (all connections together). Bare: `conn.write` until all is
+ *   written, `conn.read` until 1 KiB is in.
+ * - `bulk_s2c`: one connection; the server writes 1 GiB in 64 KiB chunks
+ *   (`write` + `drain`), then closes; the client does `read(65536)` until
+ *   EOF. Metric: MB/s (10^6 bytes), from the request to EOF.
+ * - `bulk_c2s`: the reverse: the client writes 1 GiB in 64 KiB chunks
+ *   (`write` + `drain`), then `writeEof()`; the server does `read(65536)`
+ *   until EOF and answers with the byte count (8 bytes), which ends the
+ *   timing.
+ *
+ * Layouts: `same` (server and client in this process, ours on one loop)
+ * and `split` (the server in a child `deno run bench/streams_bench.ts
+ * --serve IMPL`, the client here).
+ *
+ * Protocol: the client first sends a 16-byte header: byte 0 the mode
+ * (`E` echo, `S` server sends, `R` server receives), bytes 4-7 the message
+ * or chunk size (uint32, little-endian), bytes 8-15 the byte count for
+ * `S` (float64, little-endian).
+ *
+ * @module
+ */
+import process from "node:process";
+import {
+  gather,
+  getRunningLoop,
+  IncompleteReadError,
+  openConnection,
+  run,
+  startServer,
+  type StreamReader,
+  type StreamWriter,
+} from "../mod.ts";
+
+/** Which implementation a result is from. */
+export type Impl = "ours" | "bare" | "cpython" | "uvloop";
+/** Where the server runs. */
+export type Layout = "same" | "split";
+/** The workloads. */
+export type Workload = "echo" | "bulk_s2c" | "bulk_c2s";
+
+/** One series of rounds of one workload, implementation and layout. */
+export interface StreamResult {
+  /** The workload. */
+  workload: Workload;
+  /** Where the server ran. */
+  layout: Layout;
+  /** Whose code ran (both ends). */
+  impl: Impl;
+  /** `msg/s` (echo) or `MB/s` (bulk, 10^6 bytes per second). */
+  unit: string;
+  /** Median over the measured rounds. */
+  median: number;
+  /** Lowest round. */
+  min: number;
+  /** Highest round. */
+  max: number;
+  /** Every measured round. */
+  samples: number[];
+  /** Median wall seconds of a round. */
+  wall_s: number;
+  /**
+   * Median process CPU time of this process per item, microseconds
+   * (per message, or per MB); with layout `split` the server's is not in it.
+   */
+  cpu_us: number;
+  /** Messages (echo) or bytes (bulk) of the median round. */
+  items: number;
+}
+
+/** What `--json` prints (and `streams_bench.py` prints too). */
+export interface StreamsReport {
+  /** Which runtime produced it. */
+  runtime: Record<string, string>;
+  /** ISO date of the run. */
+  date: string;
+  /** Measured rounds. */
+  rounds: number;
+  /** Warm-up rounds. */
+  warmup: number;
+  /** Seconds per echo round. */
+  seconds: number;
+  /** Echo connections. */
+  conns: number;
+  /** Echo message size. */
+  size: number;
+  /** Bulk bytes per round. */
+  bulk_bytes: number;
+  /** Bulk chunk size. */
+  chunk: number;
+  /** The results. */
+  results: StreamResult[];
+}
+
+const HOST = "127.0.0.1";
+const WORKLOADS: Workload[] = ["echo", "bulk_s2c", "bulk_c2s"];
+const IMPLS = ["ours", "bare"] as const;
+const LAYOUTS: Layout[] = ["same", "split"];
+
+/** Options of a run (`parseArgs` of the command line). */
+export interface Options {
+  /** Print JSON. */
+  json: boolean;
+  /** Measured rounds. */
+  rounds: number;
+  /** Warm-up rounds. */
+  warmup: number;
+  /** Seconds per echo round. */
+  seconds: number;
+  /** Echo connections. */
+  conns: number;
+  /** Echo message size. */
+  size: number;
+  /** Bulk bytes per round. */
+  bulkBytes: number;
+  /** Bulk chunk size (writes and reads). */
+  chunk: number;
+  /** Workloads to run. */
+  only: Workload[];
+  /** Implementations to run. */
+  impls: ("ours" | "bare")[];
+  /** Layouts to run. */
+  layouts: Layout[];
+  /** Serve only (a server child). */
+  serve: "ours" | "bare" | null;
+}
+
+function usage(): never {
+  console.error(
+    "usage: deno run -A bench/streams_bench.ts [--json] [--rounds N] " +
+      "[--warmup N] [--seconds S] [--conns N] [--size BYTES] " +
+      "[--bulk-mib N] [--chunk BYTES] [--only echo,bulk_s2c,bulk_c2s] " +
+      "[--impl ours,bare] [--layout same,split]\n" +
+      "       deno run --allow-net bench/streams_bench.ts --serve ours|bare",
+  );
+  Deno.exit(64);
+}
+
+/** Parses the command line (the defaults with `[]`). */
+export function parseArgs(args: string[]): Options {
+  const opts: Options = {
+    json: false,
+    rounds: 5,
+    warmup: 1,
+    seconds: 2.5,
+    conns: 64,
+    size: 1024,
+    bulkBytes: 1024 * 1024 * 1024,
+    chunk: 64 * 1024,
+    only: WORKLOADS,
+    impls: [...IMPLS],
+    layouts: LAYOUTS,
+    serve: null,
+  };
+  for (let i = 0; i < args.length; i++) {
+    let arg = args[i];
+    let value: string | undefined;
+    const eq = arg.indexOf("=");
+    if (arg.startsWith("--") && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    const next = (): string => {
+      if (value !== undefined) return value;
+      if (i + 1 >= args.length) usage();
+      return args[++i];
+    };
+    const num = (min: number): number => {
+      const v = Number(next());
+      if (!Number.isFinite(v) || v < min) usage();
+      return v;
+    };
+    const list = <T extends string>(all: readonly T[]): T[] => {
+      const items = next().split(",").filter((s) => s !== "") as T[];
+      if (items.length === 0 || items.some((s) => !all.includes(s))) usage();
+      return items;
+    };
+    switch (arg) {
+      case "--json":
+        opts.json = true;
+        break;
+      case "--rounds":
+        opts.rounds = Math.floor(num(1));
+        break;
+      case "--warmup":
+        opts.warmup = Math.floor(num(0));
+        break;
+      case "--seconds":
+        opts.seconds = num(0.01);
+        break;
+      case "--conns":
+        opts.conns = Math.floor(num(1));
+        break;
+      case "--size":
+        opts.size = Math.floor(num(1));
+        break;
+      case "--bulk-mib":
+        opts.bulkBytes = Math.floor(num(1 / 1024) * 1024 * 1024);
+        break;
+      case "--chunk":
+        opts.chunk = Math.floor(num(1));
+        break;
+      case "--only":
+        opts.only = list(WORKLOADS);
+        break;
+      case "--impl":
+        opts.impls = list(IMPLS);
+        break;
+      case "--layout":
+        opts.layouts = list(LAYOUTS);
+        break;
+      case "--serve": {
+        const v = next();
+        if (v !== "ours" && v !== "bare") usage();
+        opts.serve = v;
+        break;
+      }
+      case "--uvloop": // accepted (and ignored) so that args pass through
+        break;
+      default:
+        usage();
+    }
+  }
+  if (opts.bulkBytes % opts.chunk !== 0) {
+    console.error("--bulk-mib must be a whole number of --chunk");
+    usage();
+  }
+  return opts;
+}
+
+// ------------------------------------------------------------ protocol
+
+const HEADER = 16;
+
+function header(mode: "E" | "S" | "R", size: number, count = 0): Uint8Array {
+  const h = new Uint8Array(HEADER);
+  const view = new DataView(h.buffer);
+  h[0] = mode.charCodeAt(0);
+  view.setUint32(4, size, true);
+  view.setFloat64(8, count, true);
+  return h;
+}
+
+function parseHeader(
+  h: Uint8Array,
+): { mode: string; size: number; count: number } {
+  const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+  return {
+    mode: String.fromCharCode(h[0]),
+    size: view.getUint32(4, true),
+    count: view.getFloat64(8, true),
+  };
+}
+
+function countBytes(n: number): Uint8Array {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setFloat64(0, n, true);
+  return out;
+}
+
+function readCount(b: Uint8Array): number {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getFloat64(0, true);
+}
+
+function pattern(size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  for (let i = 0; i < size; i++) out[i] = (i * 31 + 7) & 255;
+  return out;
+}
+
+// ---------------------------------------------------------- ours: server
+
+/** The server's side of every workload, on our streams. */
+async function oursHandler(
+  reader: StreamReader,
+  writer: StreamWriter,
+): Promise<void> {
+  const { mode, size, count } = parseHeader(await reader.readexactly(HEADER));
+  if (mode === "E") {
+    for (;;) {
+      let msg: Uint8Array;
+      try {
+        msg = await reader.readexactly(size);
+      } catch (error) {
+        if (
+          error instanceof IncompleteReadError && error.partial.length === 0
+        ) {
+          break;
+        }
+        throw error;
+      }
+      writer.write(msg);
+      await writer.drain();
+    }
+  } else if (mode === "S") {
+    const chunk = pattern(size);
+    for (let sent = 0; sent < count; sent += size) {
+      writer.write(chunk);
+      await writer.drain();
+    }
+  } else if (mode === "R") {
+    let total = 0;
+    for (;;) {
+      const block = await reader.read(size);
+      if (block.length === 0) break;
+      total += block.length;
+    }
+    writer.write(countBytes(total));
+    await writer.drain();
+  }
+  writer.close();
+  await writer.waitClosed();
+}
+
+// ---------------------------------------------------------- bare: server
+
+/** Reads until `buf` is full; false at EOF before any byte. */
+export async function readFull(
+  conn: Deno.Conn,
+  buf: Uint8Array,
+): Promise<boolean> {
+  let at = 0;
+  while (at < buf.length) {
+    const n = await conn.read(at === 0 ? buf : buf.subarray(at));
+    if (n === null) {
+      if (at === 0) return false;
+      throw new Error(`connection ended after ${at} of ${buf.length} bytes`);
+    }
+    at += n;
+  }
+  return true;
+}
+
+/** Writes all of `data`. */
+export async function writeAll(
+  conn: Deno.Conn,
+  data: Uint8Array,
+): Promise<void> {
+  let at = 0;
+  while (at < data.length) {
+    at += await conn.write(at === 0 ? data : data.subarray(at));
+  }
+}
+
+/** The server's side of every workload, on bare `Deno.Conn`. */
+async function bareHandler(conn: Deno.Conn): Promise<void> {
+  try {
+    const h = new Uint8Array(HEADER);
+    if (!await readFull(conn, h)) return;
+    const { mode, size, count } = parseHeader(h);
+    if (mode === "E") {
+      const buf = new Uint8Array(size);
+      while (await readFull(conn, buf)) await writeAll(conn, buf);
+    } else if (mode === "S") {
+      const chunk = pattern(size);
+      for (let sent = 0; sent < count; sent += size) {
+        await writeAll(conn, chunk);
+      }
+    } else if (mode === "R") {
+      const buf = new Uint8Array(size);
+      let total = 0;
+      for (;;) {
+        const n = await conn.read(buf);
+        if (n === null) break;
+        total += n;
+      }
+      await writeAll(conn, countBytes(total));
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+interface BareServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function startBareServer(): BareServer {
+  const listener = Deno.listen({ hostname: HOST, port: 0 });
+  const handlers = new Set<Promise<void>>();
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return;
+      }
+      const p = bareHandler(conn).catch((e) => {
+        console.error(`[deno] bare server: ${e}`);
+      });
+      handlers.add(p);
+      p.finally(() => handlers.delete(p));
+    }
+  })();
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      listener.close();
+      await accepting;
+      await Promise.all(handlers);
+    },
+  };
+}
+
+// ----------------------------------------------------------- the clients
+
+/** One round's figures. */
+export interface Measure {
+  /** Messages or bytes. */
+  items: number;
+  wallS: number;
+  cpuUs: number;
+}
+
+function cpuNow(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+/** Echo with our streams; `port` null: start our server in this loop. */
+export function oursEcho(port: number | null, o: Options): Promise<Measure> {
+  return run(async () => {
+    const loop = getRunningLoop();
+    const server = port === null
+      ? await startServer(oursHandler, HOST, 0)
+      : null;
+    const p = port ??
+      (server!.sockets[0].getsockname() as [string, number])[1];
+    const conns = await gather(
+      ...Array.from({ length: o.conns }, () => async () => {
+        const [reader, writer] = await openConnection(HOST, p);
+        writer.write(header("E", o.size));
+        await writer.drain();
+        return [reader, writer] as const;
+      }),
+    );
+    let stop = false;
+    const counts = new Array<number>(o.conns).fill(0);
+    const client = async (i: number) => {
+      const [reader, writer] = conns[i];
+      const msg = pattern(o.size);
+      let n = 0;
+      while (!stop) {
+        const tag = n & 255;
+        msg[0] = tag;
+        writer.write(msg);
+        await writer.drain();
+        const back = await reader.readexactly(o.size);
+        if (back[0] !== tag || back[o.size - 1] !== msg[o.size - 1]) {
+          throw new Error("echo: wrong bytes back");
+        }
+        n++;
+      }
+      counts[i] = n;
+    };
+    const cpu0 = cpuNow();
+    const t0 = performance.now();
+    loop.callLater(o.seconds, () => stop = true);
+    await gather(...conns.map((_, i) => () => client(i)));
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = cpuNow() - cpu0;
+    for (const [, writer] of conns) writer.close();
+    for (const [, writer] of conns) await writer.waitClosed();
+    if (server !== null) {
+      server.close();
+      await server.waitClosed();
+    }
+    const items = counts.reduce((a, b) => a + b, 0);
+    return { items, wallS, cpuUs: cpu / items };
+  });
+}
+
+/** Echo with bare `Deno.Conn`s; `port` null: a bare server here. */
+export async function bareEcho(
+  port: number | null,
+  o: Options,
+): Promise<Measure> {
+  const server = port === null ? startBareServer() : null;
+  const p = port ?? server!.port;
+  const conns = await Promise.all(
+    Array.from({ length: o.conns }, async () => {
+      const conn = await Deno.connect({ hostname: HOST, port: p });
+      await writeAll(conn, header("E", o.size));
+      return conn;
+    }),
+  );
+  let stop = false;
+  const counts = new Array<number>(o.conns).fill(0);
+  const client = async (i: number) => {
+    const conn = conns[i];
+    const msg = pattern(o.size);
+    const back = new Uint8Array(o.size);
+    let n = 0;
+    while (!stop) {
+      const tag = n & 255;
+      msg[0] = tag;
+      await writeAll(conn, msg);
+      if (!await readFull(conn, back)) throw new Error("echo: EOF");
+      if (back[0] !== tag || back[o.size - 1] !== msg[o.size - 1]) {
+        throw new Error("echo: wrong bytes back");
+      }
+      n++;
+    }
+    counts[i] = n;
+  };
+  const cpu0 = cpuNow();
+  const t0 = performance.now();
+  const timer = setTimeout(() => stop = true, o.seconds * 1000);
+  try {
+    await Promise.all(conns.map((_, i) => client(i)));
+  } finally {
+    clearTimeout(timer);
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - cpu0;
+  for (const conn of conns) conn.close();
+  await server?.close();
+  const items = counts.reduce((a, b) => a + b, 0);
+  return { items, wallS, cpuUs: cpu / items };
+}
+
+/** Bulk transfer with our streams. */
+export function oursBulk(
+  port: number | null,
+  o: Options,
+  toClient: boolean,
+): Promise<Measure> {
+  return run(async () => {
+    const server = port === null
+      ? await startServer(oursHandler, HOST, 0)
+      : null;
+    const p = port ??
+      (server!.sockets[0].getsockname() as [string, number])[1];
+    const [reader, writer] = await openConnection(HOST, p);
+    const cpu0 = cpuNow();
+    const t0 = performance.now();
+    let got = 0;
+    if (toClient) {
+      writer.write(header("S", o.chunk, o.bulkBytes));
+      await writer.drain();
+      for (;;) {
+        const block = await reader.read(o.chunk);
+        if (block.length === 0) break;
+        got += block.length;
+      }
+    } else {
+      writer.write(header("R", o.chunk));
+      const chunk = pattern(o.chunk);
+      for (let sent = 0; sent < o.bulkBytes; sent += o.chunk) {
+        writer.write(chunk);
+        await writer.drain();
+      }
+      writer.writeEof();
+      got = readCount(await reader.readexactly(8));
+    }
+    const wallS = (performance.now() - t0) / 1000;
+    const cpu = cpuNow() - cpu0;
+    if (got !== o.bulkBytes) {
+      throw new Error(`bulk: ${got} bytes arrived, not ${o.bulkBytes}`);
+    }
+    writer.close();
+    await writer.waitClosed();
+    if (server !== null) {
+      server.close();
+      await server.waitClosed();
+    }
+    return { items: got, wallS, cpuUs: cpu / (got / 1e6) };
+  });
+}
+
+/** Bulk transfer with bare `Deno.Conn`s. */
+export async function bareBulk(
+  port: number | null,
+  o: Options,
+  toClient: boolean,
+): Promise<Measure> {
+  const server = port === null ? startBareServer() : null;
+  const p = port ?? server!.port;
+  const conn = await Deno.connect({ hostname: HOST, port: p });
+  const cpu0 = cpuNow();
+  const t0 = performance.now();
+  let got = 0;
+  if (toClient) {
+    await writeAll(conn, header("S", o.chunk, o.bulkBytes));
+    const buf = new Uint8Array(o.chunk);
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      got += n;
+    }
+  } else {
+    await writeAll(conn, header("R", o.chunk));
+    const chunk = pattern(o.chunk);
+    for (let sent = 0; sent < o.bulkBytes; sent += o.chunk) {
+      await writeAll(conn, chunk);
+    }
+    await conn.closeWrite();
+    const ack = new Uint8Array(8);
+    if (!await readFull(conn, ack)) throw new Error("bulk: no count back");
+    got = readCount(ack);
+  }
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - cpu0;
+  conn.close();
+  if (got !== o.bulkBytes) {
+    throw new Error(`bulk: ${got} bytes arrived, not ${o.bulkBytes}`);
+  }
+  await server?.close();
+  return { items: got, wallS, cpuUs: cpu / (got / 1e6) };
+}
+
+// ------------------------------------------------------- server children
+
+interface Child {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function spawnServer(impl: "ours" | "bare"): Promise<Child> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", import.meta.url, "--serve", impl],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`server child (${impl}) exited early`);
+    text += value;
+    const m = /PORT (\d+)\n/.exec(text);
+    if (m !== null) {
+      reader.releaseLock();
+      return {
+        port: Number(m[1]),
+        async stop() {
+          try {
+            child.kill("SIGTERM");
+          } catch {
+            // already gone
+          }
+          await child.status;
+          await child.stdout.cancel().catch(() => {});
+        },
+      };
+    }
+  }
+}
+
+async function serve(impl: "ours" | "bare"): Promise<void> {
+  if (impl === "bare") {
+    const server = startBareServer();
+    console.log(`PORT ${server.port}`);
+    await new Promise(() => {}); // until killed
+  }
+  await run(async () => {
+    const server = await startServer(oursHandler, HOST, 0);
+    const [, port] = server.sockets[0].getsockname() as [string, number];
+    console.log(`PORT ${port}`);
+    await server.serveForever(); // until killed
+  });
+}
+
+// ---------------------------------------------------------------- driver
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(Deno.args);
+  if (o.serve !== null) return await serve(o.serve);
+  const progress = (msg: string) => console.error(`[deno streams] ${msg}`);
+  const children = new Map<string, Child>();
+  const results: StreamResult[] = [];
+  try {
+    if (o.layouts.includes("split")) {
+      for (const impl of o.impls) children.set(impl, await spawnServer(impl));
+    }
+    for (const workload of WORKLOADS) {
+      if (!o.only.includes(workload)) continue;
+      const series = new Map<string, Measure[]>();
+      const total = o.warmup + o.rounds;
+      for (let r = 0; r < total; r++) {
+        // Alternate ours and bare, so that drift hits both alike.
+        for (const layout of o.layouts) {
+          for (const impl of o.impls) {
+            const port = layout === "split" ? children.get(impl)!.port : null;
+            let m: Measure;
+            if (workload === "echo") {
+              m = impl === "ours"
+                ? await oursEcho(port, o)
+                : await bareEcho(port, o);
+            } else {
+              const toClient = workload === "bulk_s2c";
+              m = impl === "ours"
+                ? await oursBulk(port, o, toClient)
+                : await bareBulk(port, o, toClient);
+            }
+            const rate = workload === "echo"
+              ? m.items / m.wallS
+              : m.items / 1e6 / m.wallS;
+            progress(
+              `${workload} ${layout} ${impl} round ${r + 1}/${total}` +
+                `${r < o.warmup ? " (warm-up)" : ""}: ${rate.toFixed(0)} ` +
+                `${workload === "echo" ? "msg/s" : "MB/s"}`,
+            );
+            if (r < o.warmup) continue;
+            const key = `${layout}/${impl}`;
+            if (!series.has(key)) series.set(key, []);
+            series.get(key)!.push(m);
+          }
+        }
+      }
+      for (const [key, ms] of series) {
+        const [layout, impl] = key.split("/") as [Layout, Impl];
+        const rates = ms.map((m) =>
+          workload === "echo" ? m.items / m.wallS : m.items / 1e6 / m.wallS
+        );
+        const med = median(rates);
+        const at = rates.indexOf(
+          [...rates].sort((a, b) => Math.abs(a - med) - Math.abs(b - med))[0],
+        );
+        results.push({
+          workload,
+          layout,
+          impl,
+          unit: workload === "echo" ? "msg/s" : "MB/s",
+          median: med,
+          min: Math.min(...rates),
+          max: Math.max(...rates),
+          samples: rates,
+          wall_s: median(ms.map((m) => m.wallS)),
+          cpu_us: median(ms.map((m) => m.cpuUs)),
+          items: ms[at].items,
+        });
+      }
+    }
+  } finally {
+    for (const child of children.values()) await child.stop();
+  }
+  const report: StreamsReport = {
+    runtime: {
+      name: "deno",
+      deno: Deno.version.deno,
+      v8: Deno.version.v8,
+      typescript: Deno.version.typescript,
+    },
+    date: new Date().toISOString(),
+    rounds: o.rounds,
+    warmup: o.warmup,
+    seconds: o.seconds,
+    conns: o.conns,
+    size: o.size,
+    bulk_bytes: o.bulkBytes,
+    chunk: o.chunk,
+    results,
+  };
+  if (o.json) {
+    console.log(JSON.stringify(report, null, 2));
+    return;
+  }
+  for (const r of results) {
+    console.log(
+      `${r.workload.padEnd(9)} ${r.layout.padEnd(5)} ${r.impl.padEnd(5)} ` +
+        `${r.median.toFixed(0).padStart(8)} ${r.unit} (min ${
+          r.min.toFixed(0)
+        }, max ${r.max.toFixed(0)}; ${r.cpu_us.toFixed(2)} us CPU per ${
+          r.unit === "msg/s" ? "message" : "MB"
+        })`,
+    );
+  }
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (e) {
+    console.error(
+      `[deno streams] benchmark failed: ${e instanceof Error ? e.stack : e}`,
+    );
+    Deno.exit(2);
+  }
+  Deno.exit(0);
+}
