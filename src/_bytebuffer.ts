@@ -1,9 +1,25 @@
 // A growable byte queue: append at the end, take from the front, search.
-// The buffer of every StreamReader.
+// The read buffer of every StreamReader and the write buffer of every
+// Transport.
+//
+// Bytes once stored are never moved or overwritten in place, so take() and
+// peek() hand out views, not copies: a read returns part of what the socket
+// read into, and a write in flight reads the buffer while more is appended.
+// When the array is full a new one takes the unread bytes; the old one is
+// freed once no view of it is left.
+
 export class ByteBuffer {
-  #bytes = new Uint8Array(1024);
+  readonly #minSize: number;
+  #bytes = new Uint8Array(0);
   #start = 0;
   #end = 0;
+  // The free space handed to a read in flight (tail()), until commit().
+  #reserved: Uint8Array | null = null;
+
+  /** `minSize`: the smallest array allocated. */
+  constructor(minSize = 64 * 1024) {
+    this.#minSize = minSize;
+  }
 
   get length(): number {
     return this.#end - this.#start;
@@ -11,9 +27,37 @@ export class ByteBuffer {
 
   append(chunk: Uint8Array): void {
     const n = chunk.length;
-    if (this.#end + n > this.#bytes.length) this.#makeRoom(n);
+    if (this.#reserved !== null || this.#end + n > this.#bytes.length) {
+      this.#moveTo(n);
+    }
     this.#bytes.set(chunk, this.#end);
     this.#end += n;
+  }
+
+  /**
+   * Free space at the end to read into, at least `min` and at most `max`
+   * bytes; `commit(n)` then adds the first `n` bytes of it.
+   */
+  tail(min: number, max: number): Uint8Array {
+    if (this.#bytes.length - this.#end < min) this.#moveTo(min);
+    const end = Math.min(this.#bytes.length, this.#end + max);
+    return this.#reserved = this.#bytes.subarray(this.#end, end);
+  }
+
+  /** Adds the `n` bytes read into the last `tail()`. */
+  commit(n: number): void {
+    const space = this.#reserved!;
+    this.#reserved = null;
+    const inPlace = space.buffer === this.#bytes.buffer &&
+      space.byteOffset === this.#bytes.byteOffset + this.#end;
+    // An append() came in meanwhile and moved on to a new array.
+    if (!inPlace) this.append(space.subarray(0, n));
+    else this.#end += n;
+  }
+
+  /** All the bytes held (a view). */
+  peek(): Uint8Array {
+    return this.#bytes.subarray(this.#start, this.#end);
   }
 
   /** Index (from the front) of `separator` at or after `from`, or -1. */
@@ -40,35 +84,31 @@ export class ByteBuffer {
     return true;
   }
 
-  /** Removes and returns the first `n` bytes (a copy). */
+  /** Removes and returns the first `n` bytes (a view). */
   take(n: number): Uint8Array {
     const count = Math.min(n, this.length);
-    const out = this.#bytes.slice(this.#start, this.#start + count);
-    this.drop(count);
+    const out = this.#bytes.subarray(this.#start, this.#start + count);
+    this.#start += count;
     return out;
   }
 
   /** Removes the first `n` bytes. */
   drop(n: number): void {
     this.#start += Math.min(n, this.length);
-    if (this.#start === this.#end) this.#start = this.#end = 0;
   }
 
   clear(): void {
-    this.#start = this.#end = 0;
+    this.#start = this.#end;
   }
 
-  #makeRoom(n: number): void {
+  // A new array with room for `n` more bytes after the unread ones.
+  #moveTo(n: number): void {
     const length = this.length;
-    if (length + n > this.#bytes.length / 2) {
-      let size = this.#bytes.length * 2;
-      while (size < length + n) size *= 2;
-      const bytes = new Uint8Array(size);
-      bytes.set(this.#bytes.subarray(this.#start, this.#end), 0);
-      this.#bytes = bytes;
-    } else {
-      this.#bytes.copyWithin(0, this.#start, this.#end);
-    }
+    let size = this.#minSize;
+    while (size < length + n) size *= 2;
+    const bytes = new Uint8Array(size);
+    bytes.set(this.#bytes.subarray(this.#start, this.#end), 0);
+    this.#bytes = bytes;
     this.#start = 0;
     this.#end = length;
   }

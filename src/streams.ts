@@ -19,6 +19,9 @@ import type { Future } from "./futures.ts";
 import { sleep, type Task } from "./tasks.ts";
 
 const DEFAULT_LIMIT = 64 * 1024;
+const RESOLVED = Promise.resolve();
+// A read gets a new array rather than less than this much space.
+const READ_SPACE_MIN = 16 * 1024;
 const encoder = new TextEncoder();
 
 function toBytes(data: Uint8Array | string, what: string): Uint8Array {
@@ -113,6 +116,21 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this._eof) throw new Error("feedData() after feedEof()");
     if (data.length === 0) return;
     this.#buffer.append(data);
+    this.#dataArrived();
+  }
+
+  /** @internal Where the transport reads into: up to `max` bytes. */
+  _readSpace(max: number): Uint8Array {
+    return this.#buffer.tail(Math.min(max, READ_SPACE_MIN), max);
+  }
+
+  /** @internal The transport read `n` bytes into `_readSpace()`. */
+  _commitRead(n: number): void {
+    this.#buffer.commit(n);
+    if (n > 0) this.#dataArrived();
+  }
+
+  #dataArrived(): void {
     this.#wakeup();
     const transport = this.#transport;
     if (
@@ -390,7 +408,18 @@ export class StreamWriter {
    * Waits until the buffer is below its low-water mark. Throws the
    * connection's error if it was lost.
    */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    // The common case (nothing to wait for) without an async function.
+    const error = this.#reader?.exception();
+    if (
+      (error === null || error === undefined) && !this.#transport._mustDrain
+    ) {
+      return RESOLVED;
+    }
+    return this.#drainSlowly();
+  }
+
+  async #drainSlowly(): Promise<void> {
     const error = this.#reader?.exception();
     if (error !== null && error !== undefined) throw error;
     if (this.#transport.isClosing()) await sleep(0);

@@ -4,8 +4,8 @@
  *
  * @module
  */
+import { ByteBuffer } from "./_bytebuffer.ts";
 import { taskContext } from "./_context.ts";
-import { Deque } from "./_deque.ts";
 import { type EventLoop, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
 import type { StreamReader } from "./streams.ts";
@@ -36,7 +36,6 @@ export interface Resource {
 }
 
 const READ_SIZE = 64 * 1024;
-const WRITE_CHUNK = 64 * 1024;
 
 /**
  * Options of a {@link Transport}.
@@ -96,8 +95,7 @@ export class Transport {
   readonly #reader: StreamReader | null;
   readonly #extra: Record<string, unknown>;
   readonly #closed: Future<void>;
-  readonly #queue = new Deque<Uint8Array>();
-  #bufferSize = 0;
+  readonly #out = new ByteBuffer(16 * 1024);
   #high = 64 * 1024;
   #low = 16 * 1024;
   #writing = false;
@@ -163,20 +161,20 @@ export class Transport {
 
   async #readLoop(): Promise<void> {
     const reader = this.#reader!;
-    const buffer = new Uint8Array(READ_SIZE);
     try {
       for (;;) {
         if (this.#readPaused) {
           await new Promise<void>((resolve) => this.#resumeRead = resolve);
         }
         if (this.#closing) return;
-        const n = await this.#resource.read!(buffer);
+        // Straight into the reader's buffer: no copy.
+        const n = await this.#resource.read!(reader._readSpace(READ_SIZE));
         if (this.#closing) return;
         if (n === null) {
           reader.feedEof();
           return;
         }
-        reader.feedData(buffer.subarray(0, n));
+        reader._commitRead(n);
       }
     } catch (error) {
       if (!this.#closing) this.#connectionLost(error);
@@ -197,10 +195,9 @@ export class Transport {
       return;
     }
     if (data.length === 0) return;
-    this.#queue.push(data.slice());
-    this.#bufferSize += data.length;
+    this.#out.append(data);
     if (!this.#writing) this.#startWriting();
-    if (!this.#writePaused && this.#bufferSize > this.#high) {
+    if (!this.#writePaused && this.#out.length > this.#high) {
       this.#writePaused = true;
     }
   }
@@ -224,7 +221,7 @@ export class Transport {
 
   /** Bytes buffered and not yet written. */
   getWriteBufferSize(): number {
-    return this.#bufferSize;
+    return this.#out.length;
   }
 
   /** Sets the high- and low-water marks of the write buffer. */
@@ -240,7 +237,12 @@ export class Transport {
     this.#low = l;
   }
 
-  /** Resolves when the buffer is below the low-water mark (or throws). */
+  /** @internal drain() has something to wait for or to throw. */
+  get _mustDrain(): boolean {
+    return this.#writePaused || this.#lost || this.#closing;
+  }
+
+  /** @internal Resolves when the buffer is below the low-water mark (or throws). */
   _drain(): Future<void> | null {
     if (this.#lost) {
       throw this.#lostError ??
@@ -261,52 +263,25 @@ export class Transport {
   async #writeLoop(): Promise<void> {
     const sink = this.#resource;
     try {
-      while (this.#queue.length > 0) {
-        let chunk = this.#queue.shift()!;
-        if (chunk.length < WRITE_CHUNK && this.#queue.length > 0) {
-          chunk = this.#coalesce(chunk);
-        }
-        while (chunk.length > 0) {
-          const n = await sink.write!(chunk);
-          chunk = chunk.subarray(n);
-          this.#bufferSize -= n;
-          if (this.#writePaused && this.#bufferSize <= this.#low) {
-            this.#writePaused = false;
-            this.#wakeDrainers(null);
-          }
+      // The buffer is never overwritten in place, so appending while a
+      // write of it is in flight is safe.
+      while (this.#out.length > 0) {
+        const n = await sink.write!(this.#out.peek());
+        this.#out.drop(n);
+        if (this.#writePaused && this.#out.length <= this.#low) {
+          this.#writePaused = false;
+          this.#wakeDrainers(null);
         }
       }
       if (this.#eofWritten && !this.#lost) await sink.closeWrite!();
     } catch (error) {
-      this.#queue.clear();
-      this.#bufferSize = 0;
+      this.#out.clear();
       this.#connectionLost(error);
     } finally {
       this.#writing = false;
       this.#loop._ioFinished();
     }
     if (this.#closing && !this.#lost) this.#finish(null);
-  }
-
-  #coalesce(first: Uint8Array): Uint8Array {
-    let size = first.length;
-    let count = 1;
-    while (count - 1 < this.#queue.length) {
-      const next = this.#queue.at(count - 1)!;
-      if (size + next.length > WRITE_CHUNK) break;
-      size += next.length;
-      count++;
-    }
-    if (count === 1) return first;
-    const out = new Uint8Array(size);
-    out.set(first, 0);
-    let at = first.length;
-    for (let i = 1; i < count; i++) {
-      const next = this.#queue.shift()!;
-      out.set(next, at);
-      at += next.length;
-    }
-    return out;
   }
 
   // ------------------------------------------------------------- closing
@@ -322,8 +297,7 @@ export class Transport {
   /** Closes at once, dropping the buffered data. */
   abort(): void {
     this.#closing = true;
-    this.#queue.clear();
-    this.#bufferSize = 0;
+    this.#out.clear();
     this.#finish(null);
   }
 

@@ -731,6 +731,18 @@ Deno.test("transfer() needs an object, and the buffers of a value that is not a 
   );
   const buffer = new ArrayBuffer(8);
   assert.equal(transfer(buffer), buffer);
+  // A view of part of a buffer (as a StreamReader's reads are) would move
+  // all of it: refused, naming the copy that does what was meant.
+  const part = new Uint8Array(new ArrayBuffer(16), 4, 8);
+  assert.throws(
+    () => transfer(part),
+    (e: unknown) =>
+      e instanceof TypeError && /8 bytes/.test(e.message) &&
+      /16 bytes/.test(e.message) && /view\.slice\(\)/.test(e.message),
+  );
+  assert.equal(part.buffer.detached, false);
+  const whole = new Uint8Array(16);
+  assert.equal(transfer(whole), whole);
 });
 
 // --------------------------------------------------------------------- errors

@@ -467,6 +467,50 @@ Deno.test("StreamReader.atEof is true only once ended and empty; feedData after 
   }, VT);
 });
 
+Deno.test("StreamReader: what a read returned keeps its bytes while more data arrives and the buffer grows", async () => {
+  await run(async () => {
+    const reader = new StreamReader();
+    reader.feedData(bytes("abcdef"));
+    const first = await reader.read(3);
+    // Far more than one array of the buffer holds: it moves to new ones.
+    const big = pattern(300 * 1024);
+    reader.feedData(big);
+    const second = await reader.readexactly(100 * 1024);
+    reader.feedData(bytes("tail"));
+    const rest = await reader.read(1024 * 1024);
+    assert.equal(text(first), "abc");
+    assert.equal(text(second.subarray(0, 3)), "def");
+    assert.deepEqual(second.subarray(3), big.subarray(0, 100 * 1024 - 3));
+    assert.deepEqual(
+      rest,
+      new Uint8Array([...big.subarray(100 * 1024 - 3), ...bytes("tail")]),
+    );
+  });
+});
+
+Deno.test("StreamReader: feedData while the connection's read is in flight keeps the order: fed bytes first, then the socket's", async () => {
+  await run(async () => {
+    const server = await startServer(
+      async (reader, writer) => {
+        await reader.readline();
+        writer.write("from the socket\n");
+        await closeWriter(writer);
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    await sleep(0.05); // the transport is waiting in a read of the socket
+    reader.feedData(bytes("fed\n"));
+    writer.write("go\n");
+    assert.equal(text(await reader.readline()), "fed\n");
+    assert.equal(text(await reader.readline()), "from the socket\n");
+    assert.equal(text(await reader.read()), "");
+    await closeWriter(writer);
+    await shutdown(server);
+  });
+});
+
 Deno.test("StreamReader: the limit must be a positive integer", async () => {
   await run(async () => {
     assert.equal(new StreamReader().limit, 65536);
@@ -1178,15 +1222,15 @@ Deno.test("Flow control: a client that does not read stops reading at ~2*limit; 
     const [reader, writer] = await openConnection(LOCAL, portOf(server), {
       limit,
     });
-    // Count what the transport feeds the reader (nothing is read from it
+    // Count what the transport reads into the reader (nothing is read from it
     // during the first phase, so that is the buffer's size).
     let buffered = 0;
     let most = 0;
-    const feed = reader.feedData.bind(reader);
-    reader.feedData = (data: Uint8Array) => {
-      buffered += data.length;
+    const commitRead = reader._commitRead.bind(reader);
+    reader._commitRead = (n: number) => {
+      buffered += n;
       most = Math.max(most, buffered);
-      feed(data);
+      commitRead(n);
     };
     writer.write("go\n");
     await waitUntil(() => buffered >= 2 * limit, "the client's buffer to fill");

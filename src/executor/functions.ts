@@ -180,7 +180,8 @@ const transferables: WeakMap<object, Transferable[]> =
  * Marks `value` to be moved, not copied, to the other thread when it is
  * passed as an argument or returned as a result: the buffers it names (an
  * ArrayBuffer or typed array on its own names its buffer) are transferred,
- * and the sender's copies become detached. Returns `value`.
+ * and the sender's copies become detached. Returns `value`. A typed array
+ * must cover its whole buffer (`view.slice()` makes one that does).
  *
  * @example
  * ```ts ignore
@@ -204,8 +205,16 @@ export function transfer<T>(value: T, buffers?: Transferable[]): T {
   let list = buffers;
   if (list === undefined) {
     if (value instanceof ArrayBuffer) list = [value];
-    else if (ArrayBuffer.isView(value)) list = [value.buffer as ArrayBuffer];
-    else {
+    else if (ArrayBuffer.isView(value)) {
+      if (value.byteLength !== value.buffer.byteLength) {
+        // Moving the buffer would take the rest of it away from its owner
+        // (a StreamReader's reads are views of its buffer, for one).
+        throw new TypeError(
+          `transfer() of a view of ${value.byteLength} bytes would move its whole buffer of ${value.buffer.byteLength} bytes: transfer(view.slice()) moves a copy of just the view`,
+        );
+      }
+      list = [value.buffer as ArrayBuffer];
+    } else {
       throw new TypeError(
         "transfer(value) names the buffers to move when value is not an ArrayBuffer or typed array: transfer(value, [buffer, ...])",
       );
