@@ -6,19 +6,26 @@
 // peek() hand out views, not copies: a read returns part of what the socket
 // read into, and a write in flight reads the buffer while more is appended.
 // When the array is full a new one takes the unread bytes; the old one is
-// freed once no view of it is left.
+// freed once no view of it is left. Only rewind() reuses an array, for an
+// owner that knows no view of it is alive.
 
 export class ByteBuffer {
-  readonly #minSize: number;
+  #minSize: number;
+  readonly #maxSize: number;
   #bytes = new Uint8Array(0);
   #start = 0;
   #end = 0;
   // The free space handed to a read in flight (tail()), until commit().
   #reserved: Uint8Array | null = null;
 
-  /** `minSize`: the smallest array allocated. */
-  constructor(minSize = 64 * 1024) {
+  /**
+   * Arrays start at `minSize` bytes; each read that fills the space it was
+   * given doubles that, up to `maxSize` (a fast sender: fewer, larger
+   * arrays).
+   */
+  constructor(minSize = 64 * 1024, maxSize = minSize) {
     this.#minSize = minSize;
+    this.#maxSize = maxSize;
   }
 
   get length(): number {
@@ -53,6 +60,19 @@ export class ByteBuffer {
     // An append() came in meanwhile and moved on to a new array.
     if (!inPlace) this.append(space.subarray(0, n));
     else this.#end += n;
+    if (n === space.length && this.#minSize < this.#maxSize) {
+      this.#minSize *= 2;
+    }
+  }
+
+  /**
+   * Once empty, starts again at the front of the array. Only for an owner
+   * that holds no view of it any more (a write that finished).
+   */
+  rewind(): void {
+    if (this.#start === this.#end && this.#reserved === null) {
+      this.#start = this.#end = 0;
+    }
   }
 
   /** All the bytes held (a view). */

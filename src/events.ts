@@ -403,6 +403,7 @@ export class EventLoop {
   #rootResume: (() => void) | null = null;
   #inHandle = false;
   #hostTimer: ReturnType<typeof setTimeout> | undefined;
+  #hostTimerAt = 0; // when it fires, in ms of the loop's clock
   #hostImmediate: ReturnType<typeof hostImmediate> | undefined;
   #lastHostYield = 0;
   #busyIterations = 0;
@@ -826,7 +827,7 @@ export class EventLoop {
     if (wake === null) return; // an iteration is already on its way
     this.#idleWake = null;
     this.#kickPending = true;
-    this.#clearHostWakeups();
+    this.#clearHostImmediate();
     wake();
   }
 
@@ -862,6 +863,12 @@ export class EventLoop {
       clearTimeout(this.#hostTimer);
       this.#hostTimer = undefined;
     }
+    this.#clearHostImmediate();
+  }
+
+  // The host timer stays armed across wake-ups: re-arming it for the same
+  // timer each time the loop goes idle costs more than a spurious wake-up.
+  #clearHostImmediate(): void {
     if (this.#hostImmediate !== undefined) {
       clearHostImmediate(this.#hostImmediate);
       this.#hostImmediate = undefined;
@@ -872,7 +879,7 @@ export class EventLoop {
   // iteration in the root async context, whatever context woke us.
   #iterate = (): void => {
     this.#kickPending = false;
-    this.#clearHostWakeups();
+    this.#clearHostImmediate();
     if (!this.#running || this.#inIteration) return;
     this.#idleWake = null;
     this.#inIteration = true;
@@ -1010,12 +1017,24 @@ export class EventLoop {
       this.#hostImmediate = hostImmediate(this.#jumpToNextTimer);
       return;
     }
-    const delayMs = Math.ceil((next._when - this.#clock.now()) * 1000);
-    this.#hostTimer = setTimeout(
-      this.#iterate,
-      Math.min(Math.max(delayMs, 0), MAX_HOST_DELAY_MS),
+    const nowMs = this.#clock.now() * 1000;
+    const delayMs = Math.min(
+      Math.max(Math.ceil(next._when * 1000 - nowMs), 0),
+      MAX_HOST_DELAY_MS,
     );
+    if (this.#hostTimer !== undefined) {
+      // Armed for this timer or an earlier one (ceil: up to 1 ms after).
+      if (this.#hostTimerAt < next._when * 1000 + 1) return;
+      clearTimeout(this.#hostTimer);
+    }
+    this.#hostTimerAt = nowMs + delayMs;
+    this.#hostTimer = setTimeout(this.#onHostTimer, delayMs);
   }
+
+  #onHostTimer = (): void => {
+    this.#hostTimer = undefined;
+    this.#iterate();
+  };
 
   #jumpToNextTimer = (): void => {
     this.#hostImmediate = undefined;

@@ -83,7 +83,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   /** The limit given at creation. */
   readonly limit: number;
   readonly #loop: EventLoop;
-  readonly #buffer = new ByteBuffer();
+  readonly #buffer = new ByteBuffer(64 * 1024, 1024 * 1024);
   #waiter: Future<void> | null = null;
   #exception: unknown = null;
   #transport: Transport | null = null;

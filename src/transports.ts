@@ -268,6 +268,7 @@ export class Transport {
       while (this.#out.length > 0) {
         const n = await sink.write!(this.#out.peek());
         this.#out.drop(n);
+        this.#out.rewind();
         if (this.#writePaused && this.#out.length <= this.#low) {
           this.#writePaused = false;
           this.#wakeDrainers(null);

@@ -226,6 +226,29 @@ Deno.test("loop.time() never goes backwards on the real clock", async () => {
   }, {});
 });
 
+Deno.test("real clock: an idle loop wakes for a timer added before the one it waits for, and after one cancelled", async () => {
+  await withLoop(async (loop) => {
+    const fired: [string, number][] = [];
+    const t0 = loop.time();
+    const at = (name: string) => () => fired.push([name, loop.time() - t0]);
+    await loop.runUntilComplete(async () => {
+      // Idle, waiting for "late"; a host callback (I/O completing, say)
+      // then adds an earlier timer: the loop must not sleep until "late".
+      const late = loop.callLater(0.4, at("late"));
+      setTimeout(() => loop.callLater(0.03, at("early")), 20);
+      await sleep(0.15);
+      // The timer the loop waits for is cancelled and a later one added.
+      late.cancel();
+      loop.callLater(0.6, at("later"));
+      await sleep(0.7);
+    });
+    assert.deepEqual(fired.map(([name]) => name), ["early", "later"]);
+    const [[, early], [, later]] = fired;
+    assert.ok(early >= 0.045 && early < 0.14, `early fired at ${early}`);
+    assert.ok(later >= 0.75 && later < 1.2, `later fired at ${later}`);
+  }, {});
+});
+
 Deno.test("loop.time() on the virtual clock jumps to each timer's deadline", async () => {
   await withLoop(async (loop) => {
     assert.equal(loop.time(), 0);
