@@ -54,6 +54,7 @@ import {
 } from "../mod.ts";
 import type * as Jobs from "./_jobs.ts";
 import { fib } from "./_jobs.ts";
+import { scanArgs } from "./_args.ts";
 
 const jobs = workerModule<typeof Jobs>(new URL("./_jobs.ts", import.meta.url));
 // The same functions by source: self-contained, so they are sent as text.
@@ -154,55 +155,38 @@ function parseArgs(args: string[]): Options {
     memoryRounds: 5,
     only: SECTIONS,
   };
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let value: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const next = (): string => {
-      if (value !== undefined) return value;
-      if (i + 1 >= args.length) usage();
-      return args[++i];
-    };
-    const int = (min: number): number => {
-      const v = Number(next());
-      if (!Number.isInteger(v) || v < min) usage();
-      return v;
-    };
-    switch (arg) {
+  for (const arg of scanArgs(args, usage)) {
+    switch (arg.name) {
       case "--json":
         opts.json = true;
         break;
       case "--rounds":
-        opts.rounds = int(1);
+        opts.rounds = arg.integer(1);
         break;
       case "--warmup":
-        opts.warmup = int(0);
+        opts.warmup = arg.integer(0);
         break;
       case "--jobs":
-        opts.jobs = int(1);
+        opts.jobs = arg.integer(1);
         break;
       case "--fib-n":
-        opts.fibN = int(1);
+        opts.fibN = arg.integer(1);
         break;
       case "--py-fib-n": // CPython's; accepted so that options pass through
-        next();
+        arg.value();
         break;
       case "--cpu-rounds":
-        opts.cpuRounds = int(1);
+        opts.cpuRounds = arg.integer(1);
         break;
       case "--memory-rounds":
-        opts.memoryRounds = int(1);
+        opts.memoryRounds = arg.integer(1);
         break;
       case "--only":
-        opts.only = next().split(",").filter((s) => s !== "");
+        opts.only = arg.value().split(",").filter((s) => s !== "");
         if (opts.only.some((s) => !SECTIONS.includes(s))) usage();
         break;
       case "--memory-probe": // internal: one memory round in this process
-        opts.memoryProbe = next();
+        opts.memoryProbe = arg.value();
         break;
       default:
         usage();

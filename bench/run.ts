@@ -55,6 +55,7 @@ import {
   setTimeoutTimers,
   type TimerSample,
 } from "./_workloads.ts";
+import { scanArgs } from "./_args.ts";
 
 /**
  * What a workload's headline figure is: wall-clock or process-CPU
@@ -178,42 +179,25 @@ function parseArgs(args: string[]): Options {
     only: WORKLOADS,
     timeout: 300,
   };
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let value: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const next = (): string => {
-      if (value !== undefined) return value;
-      if (i + 1 >= args.length) usage();
-      return args[++i];
-    };
-    const num = (min: number): number => {
-      const v = Number(next());
-      if (!Number.isFinite(v) || v < min) usage();
-      return v;
-    };
-    switch (arg) {
+  for (const arg of scanArgs(args, usage)) {
+    switch (arg.name) {
       case "--json":
         opts.json = true;
         break;
       case "--rounds":
-        opts.rounds = Math.floor(num(1));
+        opts.rounds = Math.floor(arg.number(1));
         break;
       case "--warmup":
-        opts.warmup = Math.floor(num(0));
+        opts.warmup = Math.floor(arg.number(0));
         break;
       case "--scale":
-        opts.scale = num(1e-6);
+        opts.scale = arg.number(1e-6);
         break;
       case "--timeout":
-        opts.timeout = num(1);
+        opts.timeout = arg.number(1);
         break;
       case "--only":
-        opts.only = next().split(",").filter((s) => s !== "");
+        opts.only = arg.value().split(",").filter((s) => s !== "");
         if (opts.only.some((w) => !WORKLOADS.includes(w))) usage();
         break;
       case "--uvloop": // accepted (and ignored) so that args pass through

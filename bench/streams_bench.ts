@@ -51,6 +51,7 @@ import {
   type StreamReader,
   type StreamWriter,
 } from "../mod.ts";
+import { scanArgs } from "./_args.ts";
 
 /** Which implementation a result is from. */
 export type Impl = "ours" | "bare" | "cpython" | "uvloop";
@@ -172,65 +173,43 @@ export function parseArgs(args: string[]): Options {
     layouts: LAYOUTS,
     serve: null,
   };
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let value: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) {
-      value = arg.slice(eq + 1);
-      arg = arg.slice(0, eq);
-    }
-    const next = (): string => {
-      if (value !== undefined) return value;
-      if (i + 1 >= args.length) usage();
-      return args[++i];
-    };
-    const num = (min: number): number => {
-      const v = Number(next());
-      if (!Number.isFinite(v) || v < min) usage();
-      return v;
-    };
-    const list = <T extends string>(all: readonly T[]): T[] => {
-      const items = next().split(",").filter((s) => s !== "") as T[];
-      if (items.length === 0 || items.some((s) => !all.includes(s))) usage();
-      return items;
-    };
-    switch (arg) {
+  for (const arg of scanArgs(args, usage)) {
+    switch (arg.name) {
       case "--json":
         opts.json = true;
         break;
       case "--rounds":
-        opts.rounds = Math.floor(num(1));
+        opts.rounds = Math.floor(arg.number(1));
         break;
       case "--warmup":
-        opts.warmup = Math.floor(num(0));
+        opts.warmup = Math.floor(arg.number(0));
         break;
       case "--seconds":
-        opts.seconds = num(0.01);
+        opts.seconds = arg.number(0.01);
         break;
       case "--conns":
-        opts.conns = Math.floor(num(1));
+        opts.conns = Math.floor(arg.number(1));
         break;
       case "--size":
-        opts.size = Math.floor(num(1));
+        opts.size = Math.floor(arg.number(1));
         break;
       case "--bulk-mib":
-        opts.bulkBytes = Math.floor(num(1 / 1024) * 1024 * 1024);
+        opts.bulkBytes = Math.floor(arg.number(1 / 1024) * 1024 * 1024);
         break;
       case "--chunk":
-        opts.chunk = Math.floor(num(1));
+        opts.chunk = Math.floor(arg.number(1));
         break;
       case "--only":
-        opts.only = list(WORKLOADS);
+        opts.only = arg.list(WORKLOADS);
         break;
       case "--impl":
-        opts.impls = list(IMPLS);
+        opts.impls = arg.list(IMPLS);
         break;
       case "--layout":
-        opts.layouts = list(LAYOUTS);
+        opts.layouts = arg.list(LAYOUTS);
         break;
       case "--serve": {
-        const v = next();
+        const v = arg.value();
         if (v !== "ours" && v !== "bare") usage();
         opts.serve = v;
         break;

@@ -793,7 +793,12 @@ export class EventLoop {
   /** @internal I/O or an executor job finished. */
   _ioFinished(): void {
     this._inFlight--;
-    if (this._inFlight === 0 && this.#running && !this.#inIteration) {
+    // Only virtual time waits for I/O (the real clock's idle loop ignores
+    // it), so only there does the last one need to wake the loop.
+    if (
+      this._inFlight === 0 && this.#clock.virtual && this.#running &&
+      !this.#inIteration
+    ) {
       this.#kick();
     }
   }
