@@ -63,7 +63,9 @@ export interface StreamReaderOptions {
  * Reads bytes from a connection or pipe (Python's `asyncio.StreamReader`).
  * Every read waits for data without blocking the loop; at most one task
  * may wait on a reader at a time. `for await (const line of reader)`
- * iterates over lines.
+ * iterates over lines. Reads return views of the reader's buffer, whose
+ * bytes are never overwritten later; `data.slice()` makes a compact copy
+ * (to keep a small part of a large read, or to `transfer()` it).
  *
  * @example
  * ```ts
