@@ -285,7 +285,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     if (this.#buffer.length > 0) info.push(`${this.#buffer.length} bytes`);
     if (this._eof) info.push("eof");
     if (this.limit !== DEFAULT_LIMIT) info.push(`limit=${this.limit}`);
-    if (this.#waiter !== null) info.push("waiter");
+    if (this.#waiter !== null && !this.#waiter.done()) info.push("waiter");
     if (this.#exception !== null) info.push(`exception=${this.#exception}`);
     if (this.#paused) info.push("paused");
     return `${info.join(" ")}>`;
@@ -315,8 +315,11 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
   }
 
-  async #waitForData(method: string): Promise<void> {
-    if (this.#waiter !== null) {
+  // Not an async function: read methods await the future itself, one
+  // frame less per wait. A cancelled read leaves a done waiter behind.
+  #waitForData(method: string): Future<void> {
+    const pending = this.#waiter;
+    if (pending !== null && !pending.done()) {
       throw new Error(
         `${method}() called while another coroutine is already waiting for incoming data`,
       );
@@ -325,13 +328,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this.#paused = false;
       this.#transport!.resumeReading();
     }
-    const waiter = this.#loop.createFuture<void>();
-    this.#waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      if (this.#waiter === waiter) this.#waiter = null;
-    }
+    return this.#waiter = this.#loop.createFuture<void>();
   }
 }
 
