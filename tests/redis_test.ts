@@ -21,7 +21,7 @@ import {
 } from "../mod.ts";
 import type * as Jobs from "./_redis_jobs.ts";
 import { waitUntil, workerTest } from "./_helpers.ts";
-import { type RedisClient, redisClients, RedisServer } from "./_redis.ts";
+import { type RedisClient, redisClient, RedisServer } from "./_redis.ts";
 
 const jobs = workerModule<typeof Jobs>(
   new URL("./_redis_jobs.ts", import.meta.url),
@@ -188,9 +188,9 @@ workerTest(
   "seed 004: LPUSH 0.5, 0.3, 0.1 -> they run at once and end 0.1, 0.3, 0.5; a message pushed meanwhile starts at once",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
-    await using producer = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
+    await using producer = await redisClient(server.url);
     await using newLoop = await WorkerLoop.start();
     await using source = new RedisTaskSource({ redis, blockingRedis });
     await source.start();
@@ -248,7 +248,7 @@ Deno.test(
   "two consumer processes share one queue: 200 messages, each processed exactly once, both take some",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
     const queue = "jobs";
     await using a = await Consumer.start(server.url, queue, "A");
     await using b = await Consumer.start(server.url, queue, "B");
@@ -303,7 +303,7 @@ Deno.test(
   "a consumer killed (SIGKILL) in the middle of a task loses nothing: another one recovers its message",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
     const queue = "jobs";
     const fast = { heartbeat: 0.2, deadAfter: 1 };
     await using victim = await Consumer.start(server.url, queue, "A", fast);
@@ -359,9 +359,9 @@ workerTest(
   "Redis restarting mid-run: the consumer reconnects and processes the messages pushed after the restart",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
-    await using producer = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
+    await using producer = await redisClient(server.url);
     await using newLoop = await WorkerLoop.start();
     await using source = new RedisTaskSource({
       redis,
@@ -565,8 +565,8 @@ workerTest(
   "close() stops taking messages within about blockTimeout; a later message stays on the queue",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
     await using newLoop = await WorkerLoop.start();
     const source = new RedisTaskSource({
       redis,
@@ -597,8 +597,8 @@ workerTest(
   "a task cancelled (its loop stopped after close()) puts its message back on the queue",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
     const newLoop = await WorkerLoop.start();
     try {
       const source = new RedisTaskSource({
@@ -642,8 +642,8 @@ workerTest(
   "a failing task's message is acknowledged too; onDone gets the error",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
     await using newLoop = await WorkerLoop.start();
     await using source = new RedisTaskSource({
       redis,
@@ -666,8 +666,8 @@ Deno.test(
   "recover() puts a dead consumer's messages back oldest-first, leaves live consumers alone",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
     const cmd = (...args: string[]) => redis.command(args);
     // A consumer that took m1, m2, m3 (in that order) and died: BLMOVE
     // pushes each on the left of its processing list.
@@ -730,8 +730,8 @@ Deno.test(
   "requeue() puts this consumer's message back at the head of the queue",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
     const cmd = (...args: string[]) => redis.command(args);
     await using source = new RedisTaskSource({
       redis,
@@ -764,10 +764,10 @@ workerTest(
   "a consumer started after another died recovers its messages at start()",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
-    await using redis2 = (await redisClients(server.url, 1))[0];
-    await using blockingRedis2 = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
+    await using redis2 = await redisClient(server.url);
+    await using blockingRedis2 = await redisClient(server.url);
     // The first consumer takes a message and goes away without acking it
     // (closing the source stops its heartbeat).
     const first = new RedisTaskSource({
@@ -810,8 +810,8 @@ workerTest(
   "stopping the WorkerLoop while feed() runs: the cancelled task's message is requeued and not stranded",
   async () => {
     await using server = await RedisServer.start();
-    await using redis = (await redisClients(server.url, 1))[0];
-    await using blockingRedis = (await redisClients(server.url, 1))[0];
+    await using redis = await redisClient(server.url);
+    await using blockingRedis = await redisClient(server.url);
     const newLoop = await WorkerLoop.start();
     const source = new RedisTaskSource({
       redis,
