@@ -13,7 +13,7 @@
  * @module
  */
 import type { ExecutorReport, Section, Stat } from "./executor_bench.ts";
-import { parseReportArgs, readReport } from "./_report.ts";
+import { parseReportArgs, readReport, table, verdict } from "./_report.ts";
 
 /** The goals of the executor benchmarks. */
 export const GOALS = {
@@ -75,30 +75,6 @@ function fmtNum(v: number | undefined, unit: string): string {
   if (unit === "x") return `${v.toFixed(2)}x`;
   if (unit === "MB" && v < 1) return v.toFixed(3);
   return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-
-function table(header: string[], body: string[][], markdown: boolean): string {
-  const isText = (h: string) => /^(runtime|how|what|goal|result)$/.test(h);
-  if (markdown) {
-    const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-    return [
-      line(header),
-      line(header.map((h) => (isText(h) ? "---" : "---:"))),
-      ...body.map(line),
-    ].join("\n");
-  }
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...body.map((r) => r[i].length))
-  );
-  const line = (cells: string[]) =>
-    cells.map((c, i) =>
-      isText(header[i]) ? c.padEnd(widths[i]) : c.padStart(widths[i])
-    ).join("  ").trimEnd();
-  return [
-    line(header),
-    widths.map((w) => "-".repeat(w)).join("  "),
-    ...body.map(line),
-  ].join("\n");
 }
 
 interface Goal {
@@ -315,7 +291,7 @@ async function main(): Promise<void> {
       goals.map((g) => [
         g.text,
         g.figure,
-        g.ok === undefined ? "n/a" : g.ok ? "PASS" : "MISS",
+        verdict(g.ok),
       ]),
       md,
     ));

@@ -189,39 +189,49 @@ function buildRows(
 }
 
 /**
- * A table: aligned plain text, or Markdown. Columns named workload,
- * runtime, goal, result and what are left-aligned, the others right.
+ * The versions line of a report: Deno and V8, CPython, and uvloop (or why
+ * uvloop was not run).
+ */
+export function runtimesLine(
+  deno: { runtime: { deno?: string; v8?: string } },
+  cpy: { runtime: { python?: string } } | undefined,
+  uv: { runtime: { python?: string; uvloop?: string } } | undefined,
+  noUvloop: string | undefined,
+): string {
+  return `deno ${deno.runtime.deno} (V8 ${deno.runtime.v8}); ` +
+    (cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run") + "; " +
+    (uv
+      ? `uvloop ${uv.runtime.uvloop} on /usr/bin/python3 ${uv.runtime.python}`
+      : `uvloop: ${noUvloop ?? "not run"}`);
+}
+
+/**
+ * A table: aligned plain text, or Markdown. The first column and columns
+ * named workload, runtime, how, what, goal or result are left-aligned, the
+ * others right.
  */
 export function table(
   header: string[],
   body: string[][],
   markdown: boolean,
 ): string {
+  const left = header.map((h, i) =>
+    i === 0 || /^(workload|runtime|how|what|goal|result)$/.test(h)
+  );
   if (markdown) {
     const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
     return [
       line(header),
-      line(
-        header.map((
-          h,
-        ) => (/^(workload|runtime|goal|result|what)$/.test(h)
-          ? "---"
-          : "---:")
-        ),
-      ),
+      line(left.map((l) => (l ? "---" : "---:"))),
       ...body.map(line),
     ].join("\n");
   }
   const widths = header.map((h, i) =>
     Math.max(h.length, ...body.map((r) => r[i].length))
   );
-  const left = (h: string) =>
-    h === header[0] || h === "goal" || h === "result" || h === "runtime" ||
-    h === "what";
   const line = (cells: string[]) =>
-    cells.map((c, i) =>
-      left(header[i]) ? c.padEnd(widths[i]) : c.padStart(widths[i])
-    ).join("  ").trimEnd();
+    cells.map((c, i) => left[i] ? c.padEnd(widths[i]) : c.padStart(widths[i]))
+      .join("  ").trimEnd();
   return [
     line(header),
     widths.map((w) => "-".repeat(w)).join("  "),
@@ -246,13 +256,7 @@ async function main(): Promise<void> {
     `asyncio for Deno vs bare promises vs CPython asyncio vs uvloop, ` +
       `${deno.date.slice(0, 10)}`,
   );
-  lines.push(
-    `deno ${deno.runtime.deno} (V8 ${deno.runtime.v8}); ` +
-      (cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run") + "; " +
-      (uv
-        ? `uvloop ${uv.runtime.uvloop} on /usr/bin/python3 ${uv.runtime.python}`
-        : `uvloop: ${args.reasons.uvloop ?? "not run"}`),
-  );
+  lines.push(runtimesLine(deno, cpy, uv, args.reasons.uvloop));
   lines.push(
     `per-item cost in microseconds, median of ${deno.rounds} rounds after ` +
       `${deno.warmup} warm-up rounds (callLater: process CPU time; others: ` +

@@ -16,6 +16,7 @@ import {
   fmtRatio,
   parseReportArgs,
   readReport,
+  runtimesLine,
   table,
   verdict,
 } from "./_report.ts";
@@ -133,13 +134,7 @@ async function main(): Promise<void> {
     "Streams over loopback TCP: asyncio for Deno vs bare Deno.Conn vs " +
       `CPython asyncio vs uvloop, ${deno.date.slice(0, 10)}`,
   );
-  lines.push(
-    `deno ${deno.runtime.deno} (V8 ${deno.runtime.v8}); ` +
-      (cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run") + "; " +
-      (uv
-        ? `uvloop ${uv.runtime.uvloop} on /usr/bin/python3 ${uv.runtime.python}`
-        : `uvloop: ${args.reasons.uvloop ?? "not run"}`),
-  );
+  lines.push(runtimesLine(deno, cpy, uv, args.reasons.uvloop));
   lines.push(
     `median of ${deno.rounds} rounds after ${deno.warmup} warm-up ` +
       `round(s); echo: messages per second over ${deno.seconds} s rounds; ` +
