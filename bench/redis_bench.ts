@@ -43,6 +43,23 @@ const startedAt = (_body: string): number =>
 const now = () => performance.timeOrigin + performance.now();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A source on `queue` over two fresh connections. `close()` closes it,
+ * stops `loop` (if given) and closes the connections, in that order.
+ */
+async function openSource(url: string, queue: string, loop?: WorkerLoop) {
+  const redis = await connect(url);
+  const blockingRedis = await connect(url);
+  const source = new RedisTaskSource({ redis, blockingRedis, queue });
+  const close = async () => {
+    await source.close();
+    await loop?.stop();
+    await redis.close();
+    await blockingRedis.close();
+  };
+  return { source, close };
+}
+
 // ------------------------------------------------------ consumer process
 
 /**
@@ -51,9 +68,7 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 async function consumeMain(url: string, queue: string): Promise<void> {
   const loop = await WorkerLoop.start();
-  const redis = await connect(url);
-  const blocking = await connect(url);
-  const source = new RedisTaskSource({ redis, blockingRedis: blocking, queue });
+  const { source, close } = await openSource(url, queue, loop);
   console.log("ready");
   const lines = Deno.stdin.readable.pipeThrough(new TextDecoderStream())
     .getReader();
@@ -61,10 +76,7 @@ async function consumeMain(url: string, queue: string): Promise<void> {
   await source.start();
   source.feed(loop, noop);
   while (!(await lines.read()).done) { /* until EOF */ }
-  await source.close();
-  await loop.stop();
-  await redis.close();
-  await blocking.close();
+  await close();
 }
 
 // ----------------------------------------------------------- coordinator
@@ -153,13 +165,7 @@ async function latency(
   const queue = "lat";
   await redis.command(["DEL", queue]);
   const loop = await WorkerLoop.start();
-  const r2 = await connect(url);
-  const blocking = await connect(url);
-  const source = new RedisTaskSource({
-    redis: r2,
-    blockingRedis: blocking,
-    queue,
-  });
+  const { source, close } = await openSource(url, queue, loop);
   await source.start();
   const started = new Map<string, number>();
   let all!: () => void;
@@ -170,7 +176,6 @@ async function latency(
       if (started.size === pushes) all();
     },
   });
-  // Warm up the Worker and the path.
   const pushedAt = new Map<string, number>();
   for (let i = 0; i < pushes; i++) {
     const body = `p${i}`;
@@ -179,10 +184,7 @@ async function latency(
     await pause(gapMs);
   }
   await done;
-  await source.close();
-  await loop.stop();
-  await r2.close();
-  await blocking.close();
+  await close();
   const lat = [...pushedAt].map(([body, t]) => started.get(body)! - t)
     .sort((a, b) => a - b);
   const at = (q: number) =>
@@ -209,13 +211,7 @@ async function rawBlmove(url: string, redis: Client, n: number) {
 async function messagesAck(url: string, redis: Client, n: number) {
   const queue = "ma";
   await push(redis, queue, n);
-  const r2 = await connect(url);
-  const blocking = await connect(url);
-  const source = new RedisTaskSource({
-    redis: r2,
-    blockingRedis: blocking,
-    queue,
-  });
+  const { source, close } = await openSource(url, queue);
   await source.start();
   const t0 = now();
   let count = 0;
@@ -224,9 +220,7 @@ async function messagesAck(url: string, redis: Client, n: number) {
     if (++count === n) break;
   }
   const t = now() - t0;
-  await source.close();
-  await r2.close();
-  await blocking.close();
+  await close();
   return n / (t / 1000);
 }
 
@@ -235,13 +229,7 @@ async function feedInproc(url: string, redis: Client, n: number) {
   const queue = "fi";
   await push(redis, queue, n);
   const loop = await WorkerLoop.start();
-  const r2 = await connect(url);
-  const blocking = await connect(url);
-  const source = new RedisTaskSource({
-    redis: r2,
-    blockingRedis: blocking,
-    queue,
-  });
+  const { source, close } = await openSource(url, queue, loop);
   await source.start();
   let count = 0;
   let all!: () => void;
@@ -250,10 +238,7 @@ async function feedInproc(url: string, redis: Client, n: number) {
   source.feed(loop, noop, { onDone: () => ++count === n && all() });
   await done;
   const t = now() - t0;
-  await source.close();
-  await loop.stop();
-  await r2.close();
-  await blocking.close();
+  await close();
   return n / (t / 1000);
 }
 
