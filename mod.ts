@@ -48,7 +48,7 @@ export {
   VirtualClock,
 } from "./src/clock.ts";
 export {
-  EventLoop,
+  type AbstractEventLoop,
   type EventLoopOptions,
   type ExceptionContext,
   type ExceptionHandler,
@@ -56,10 +56,10 @@ export {
   getEventLoop,
   getRunningLoop,
   Handle,
-  newEventLoop,
   setEventLoop,
   TimerHandle,
 } from "./src/events.ts";
+export { EventLoop, newEventLoop } from "./src/base_events.ts";
 export {
   type DoneCallback,
   Future,
@@ -91,10 +91,9 @@ export {
   Task,
   type TaskOptions,
   wait,
-  waitFor,
   type WaitOptions,
 } from "./src/tasks.ts";
-export { Timeout, timeout, timeoutAt } from "./src/timeouts.ts";
+export { Timeout, timeout, timeoutAt, waitFor } from "./src/timeouts.ts";
 export { TaskGroup } from "./src/taskgroups.ts";
 export {
   Barrier,
@@ -102,18 +101,27 @@ export {
   Condition,
   Event,
   Lock,
+  type LockStatistics,
   Releaser,
   Semaphore,
+  type SemaphoreStatistics,
+  type WaitingStatistics,
 } from "./src/locks.ts";
-export { LifoQueue, PriorityQueue, Queue } from "./src/queues.ts";
+export {
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  type QueueStatistics,
+} from "./src/queues.ts";
 export { run, Runner, type RunOptions } from "./src/runners.ts";
 export { type AsyncContext, asyncContextManager } from "./src/contextlib.ts";
-export { runCoroutineThreadsafe, toThread } from "./src/threads.ts";
+export { runCoroutineThreadsafe, toThread } from "./src/workers/threads.ts";
 export {
   ThreadPoolExecutor,
   type ThreadPoolExecutorOptions,
-} from "./src/executor/pool.ts";
-export { ConcurrentFuture } from "./src/executor/concurrent.ts";
+  type ThreadPoolExecutorStatistics,
+} from "./src/workers/pool.ts";
+export { ConcurrentFuture } from "./src/workers/concurrent.ts";
 export {
   transfer,
   type WorkerCallable,
@@ -121,12 +129,12 @@ export {
   workerFunction,
   type WorkerModule,
   workerModule,
-} from "./src/executor/functions.ts";
+} from "./src/workers/functions.ts";
 export {
   parentLoop,
   type ThreadLoop,
   WorkerLoop,
-} from "./src/executor/worker_loop.ts";
+} from "./src/workers/worker_loop.ts";
 export {
   type ClientConnected,
   type ClientTls,
@@ -141,6 +149,7 @@ export {
   startUnixServer,
   StreamReader,
   type StreamReaderOptions,
+  type StreamReaderStatistics,
   StreamWriter,
 } from "./src/streams.ts";
 export {
@@ -153,13 +162,8 @@ export {
   type SubprocessOptions,
 } from "./src/subprocess.ts";
 export {
+  type BufferedProtocol,
   type Resource,
   Transport,
   type TransportOptions,
 } from "./src/transports.ts";
-export {
-  type RedisConnection,
-  type RedisMessage,
-  RedisTaskSource,
-  type RedisTaskSourceOptions,
-} from "./src/redis_tasks.ts";

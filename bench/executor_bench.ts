@@ -354,8 +354,8 @@ async function throughputSection(
     warm.push(pool.submit(jobs.add, i, 1), pool.submit(addSource, i, 1));
   }
   await Promise.all(warm);
-  if (pool._workerCount !== THROUGHPUT_WORKERS) {
-    throw new Error(`the pool runs ${pool._workerCount} Workers`);
+  if (pool.statistics().workers !== THROUGHPUT_WORKERS) {
+    throw new Error(`the pool runs ${pool.statistics().workers} Workers`);
   }
   const bare = Array.from(
     { length: THROUGHPUT_WORKERS },
@@ -625,8 +625,8 @@ async function memoryProbe(kind: string): Promise<number> {
       futures.push(pool.submit(noopSource));
     }
     await Promise.all(futures);
-    if (pool._workerCount !== MEMORY_WORKERS) {
-      throw new Error(`the pool started ${pool._workerCount} Workers`);
+    if (pool.statistics().workers !== MEMORY_WORKERS) {
+      throw new Error(`the pool started ${pool.statistics().workers} Workers`);
     }
     stop = () => pool.shutdown();
   } else if (kind === "worker_bare") {

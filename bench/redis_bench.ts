@@ -28,7 +28,8 @@
  *
  * @module
  */
-import { type RedisConnection, RedisTaskSource, WorkerLoop } from "../mod.ts";
+import { WorkerLoop } from "../mod.ts";
+import { type RedisConnection, RedisTaskSource } from "../redis.ts";
 import { type Client, connect, startRedisServer } from "../examples/_redis.ts";
 
 const args = Deno.args;

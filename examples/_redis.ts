@@ -13,7 +13,7 @@
 // Pinned, as the other npm imports here (deno.lock has it).
 // deno-lint-ignore no-import-prefix
 import { createClient } from "npm:redis@5.10.0";
-import type { RedisConnection } from "../mod.ts";
+import type { RedisConnection } from "../redis.ts";
 
 /** A Redis server to use; `stop()` stops it if we started it. */
 export interface RedisServer {

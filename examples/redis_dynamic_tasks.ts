@@ -23,12 +23,12 @@
 import {
   createTask,
   Queue,
-  RedisTaskSource,
   run,
   sleep,
   WorkerLoop,
   workerModule,
 } from "../mod.ts";
+import { RedisTaskSource } from "../redis.ts";
 import { ctime, print } from "./_print.ts";
 import { connect, findRedis, NO_REDIS } from "./_redis.ts";
 import type * as Jobs from "./_redis_jobs.ts";

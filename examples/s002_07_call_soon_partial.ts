@@ -1,4 +1,4 @@
-import { type EventLoop, getEventLoop, sleep } from "../mod.ts";
+import { type AbstractEventLoop, getEventLoop, sleep } from "../mod.ts";
 import { print, pyRepr } from "./_print.ts";
 
 // 除了管理协程和I/O回调,asyncio事件循环还可以根据循环中保存的一个定时器值来调度常规函数调用。
@@ -12,7 +12,7 @@ function callback(kwargs: Record<string, unknown>, ...args: unknown[]): void {
   print("callback:", tuple(args), kwargs);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   print("register callback");
   // 接收一个回调函数,和参数(没有关键字参数,kwargs是空的)
   loop.callSoon(callback, {}, "mashiro", 16);

@@ -1,4 +1,4 @@
-import { type EventLoop, getEventLoop, sleep } from "../mod.ts";
+import { type AbstractEventLoop, getEventLoop, sleep } from "../mod.ts";
 import { print } from "./_print.ts";
 
 // 要将回调推迟到将来的某个时间调用,可以使用callLater。这个方法的第一个参数是延迟时间(单位为秒),第二个参数是回调。
@@ -7,7 +7,7 @@ function callback(cb: string, n: string): void {
   print(`${cb} ${n}`);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   print("register callback");
   loop.callLater(0.2, callback, "call_later", "0.2s");
   loop.callLater(0.1, callback, "call_later", "0.1s");

@@ -1,11 +1,16 @@
-import { blockingSleep, type EventLoop, getEventLoop, sleep } from "../mod.ts";
+import {
+  type AbstractEventLoop,
+  blockingSleep,
+  getEventLoop,
+  sleep,
+} from "../mod.ts";
 import { print } from "./_print.ts";
 
 function callback(cb: string, n: string): void {
   print(`${cb} ${n}`);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   print("register callback");
   loop.callLater(0.2, callback, "call_later", "0.2s");
   loop.callLater(0.1, callback, "call_later", "0.1s");

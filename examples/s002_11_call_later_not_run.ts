@@ -1,11 +1,11 @@
-import { type EventLoop, getEventLoop, sleep } from "../mod.ts";
+import { type AbstractEventLoop, getEventLoop, sleep } from "../mod.ts";
 import { print } from "./_print.ts";
 
 function callback(cb: string, n: string): void {
   print(`${cb} ${n}`);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   print("register callback");
   loop.callLater(2, callback, "call_later", "0.2s");
   print("call_later注册完毕");

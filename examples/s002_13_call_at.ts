@@ -1,4 +1,9 @@
-import { blockingSleep, type EventLoop, getEventLoop, sleep } from "../mod.ts";
+import {
+  type AbstractEventLoop,
+  blockingSleep,
+  getEventLoop,
+  sleep,
+} from "../mod.ts";
 import { print } from "./_print.ts";
 
 /*
@@ -7,11 +12,11 @@ import { print } from "./_print.ts";
  * 要为一个调度回调选择时间,必须使用循环的time方法从这个时钟的内部开始
  */
 
-function callback(cb: string, loop: EventLoop): void {
+function callback(cb: string, loop: AbstractEventLoop): void {
   print(`callback ${cb} invoked at ${(loop.time() - loopStart).toFixed(1)}`);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   const now = loop.time();
   print("clock time:", (Date.now() / 1000 - clockStart).toFixed(1));
   print("loop time:", (now - loopStart).toFixed(1));

@@ -1,4 +1,4 @@
-import { type EventLoop, getEventLoop } from "../mod.ts";
+import { type AbstractEventLoop, getEventLoop } from "../mod.ts";
 import { print } from "./_print.ts";
 
 function callback(cb: string): void {
@@ -6,7 +6,7 @@ function callback(cb: string): void {
 }
 
 // deno-lint-ignore require-await
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   const now = loop.time();
   loop.callAt(now + 0.2, callback, "call_at");
   loop.callLater(0.2, callback, "call_later");

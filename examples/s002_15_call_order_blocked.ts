@@ -1,11 +1,16 @@
-import { blockingSleep, type EventLoop, getEventLoop, sleep } from "../mod.ts";
+import {
+  type AbstractEventLoop,
+  blockingSleep,
+  getEventLoop,
+  sleep,
+} from "../mod.ts";
 import { print } from "./_print.ts";
 
 function callback(cb: string): void {
   print(`callback ${cb}`);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   const now = loop.time();
   loop.callAt(now + 0.3, callback, "call_at");
   loop.callLater(0.2, callback, "call_later");

@@ -1,4 +1,4 @@
-import { type EventLoop, Future, getEventLoop } from "../mod.ts";
+import { type AbstractEventLoop, Future, getEventLoop } from "../mod.ts";
 import { print } from "./_print.ts";
 
 // Future还可以结合await关键字使用
@@ -8,7 +8,7 @@ function markDone(future: Future<string>, result: string): void {
   future.setResult(result);
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   const future = new Future<string>();
   print("scheduling mark_done");
   loop.callLater(2, markDone, future, "the result");

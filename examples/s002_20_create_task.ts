@@ -1,4 +1,4 @@
-import { type EventLoop, getEventLoop } from "../mod.ts";
+import { type AbstractEventLoop, getEventLoop } from "../mod.ts";
 import { print } from "./_print.ts";
 
 /*
@@ -15,7 +15,7 @@ async function taskFunc(): Promise<string> {
   return "the result";
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   print("creating task");
   // 除了使用loop.createTask,我们还可以使用ensureFuture
   // 对于传入一个协程函数的话,ensureFuture还是调用了loop.createTask

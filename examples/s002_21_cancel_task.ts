@@ -1,4 +1,8 @@
-import { CancelledError, type EventLoop, getEventLoop } from "../mod.ts";
+import {
+  type AbstractEventLoop,
+  CancelledError,
+  getEventLoop,
+} from "../mod.ts";
 import { print } from "./_print.ts";
 
 // 通过createTask可以创建对象,那么也可以在任务完成前取消操作
@@ -9,7 +13,7 @@ async function taskFunc(): Promise<string> {
   return "the result";
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   print("creating task");
   const task = loop.createTask(taskFunc);
   print("canceling task");

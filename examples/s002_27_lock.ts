@@ -1,4 +1,4 @@
-import { type EventLoop, getEventLoop, Lock, wait } from "../mod.ts";
+import { type AbstractEventLoop, getEventLoop, Lock, wait } from "../mod.ts";
 import { print } from "./_print.ts";
 
 /*
@@ -35,7 +35,7 @@ async function coro2(lock: Lock): Promise<void> {
   lock.release();
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   // 创建共享锁
   const lock = new Lock();
   print("在开始协程之前创建一把锁");

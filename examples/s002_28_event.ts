@@ -1,4 +1,4 @@
-import { Event, type EventLoop, getEventLoop, wait } from "../mod.ts";
+import { type AbstractEventLoop, Event, getEventLoop, wait } from "../mod.ts";
 import { print, pyStr } from "./_print.ts";
 
 /*
@@ -31,7 +31,7 @@ async function coro2(event: Event): Promise<void> {
   );
 }
 
-async function main(loop: EventLoop): Promise<void> {
+async function main(loop: AbstractEventLoop): Promise<void> {
   // 创建共享事件
   const event = new Event();
   // 现在设置标志位了吗?

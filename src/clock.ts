@@ -152,8 +152,8 @@ export function perfCounter(): number {
 
 let runningClock: () => Clock | undefined = () => undefined;
 
-/** @internal The event loop tells the clock module which loop runs. */
-export function _setRunningClockSource(source: () => Clock | undefined): void {
+/** The event loop tells the clock module which loop runs. */
+export function setRunningClockSource(source: () => Clock | undefined): void {
   runningClock = source;
 }
 

@@ -3,26 +3,42 @@
  *
  * A Future is a thenable, not a Promise: `await fut` works, and when a task
  * awaits it the task knows what it waits on, so cancelling the task
- * cancels the future.
+ * cancels the future. This module knows nothing of tasks: `then` hands the
+ * await to whatever `Awaiter` runs the calling code (a Task, tasks.ts),
+ * and wakes it through the same interface.
  *
  * @module
  */
 import { taskContext } from "./_context.ts";
 import { pyRepr } from "./_repr.ts";
+import { checkFunction } from "./_validate.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
-import { ConcurrentFuture } from "./executor/concurrent.ts";
+import { ConcurrentFuture } from "./workers/concurrent.ts";
 import {
-  _closedLoopError,
-  _getRunningLoop,
-  type EventLoop,
+  type AbstractEventLoop,
+  countIo,
   getEventLoop,
+  internal,
+  isEventLoop,
+  kCallSoon,
+  kUnretrieved,
+  type LoopInternal,
+  runningLoopOrNull,
 } from "./events.ts";
-import type { Task } from "./tasks.ts";
 
 const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
 const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
+
+// What tasks.ts and the combinators reach on a future beyond its public
+// face; the symbols never leave the library.
+export const kHasException: unique symbol = Symbol("hasException");
+export const kCancelledError: unique symbol = Symbol("cancelledError");
+export const kDeliver: unique symbol = Symbol("deliver");
+export const kReportUnretrieved: unique symbol = Symbol("reportUnretrieved");
+export const kSuspendOn: unique symbol = Symbol("suspendOn");
+export const kWake: unique symbol = Symbol("wake");
 
 /**
  * A callback run when a future is done; it receives the future.
@@ -57,7 +73,7 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
  */
 export interface FutureOptions {
   /** The loop the future belongs to (default: `getEventLoop()`). */
-  loop?: EventLoop;
+  loop?: AbstractEventLoop;
 }
 
 /**
@@ -79,40 +95,40 @@ export interface FutureOptions {
  * ```
  */
 export class Future<T = unknown> implements PromiseLike<T> {
-  /** @internal */ _state: 0 | 1 | 2 = PENDING;
-  /** @internal */ _result: T | undefined = undefined;
-  /** @internal */ _exception: unknown = undefined;
-  /** @internal */ _hasException = false;
-  /** @internal */ _cancelMessage: string | undefined = undefined;
-  // deno-lint-ignore no-explicit-any
-  /** @internal */ _callback: DoneCallback<any> | Waiter<any> | null = null;
-  // deno-lint-ignore no-explicit-any
-  /** @internal */ _callbacks: (DoneCallback<any> | Waiter<any>)[] | null =
-    null;
-  /** @internal */ _loop: EventLoop;
+  #state: 0 | 1 | 2 = PENDING;
+  #result: T | undefined = undefined;
+  #exception: unknown = undefined;
+  #hasException = false;
+  #cancelMessage: string | undefined = undefined;
+  // Most futures get one callback: it is kept without an array.
+  #callback: AnyCallback | Waiter | null = null;
+  #callbacks: (AnyCallback | Waiter)[] | null = null;
+  readonly #loop: LoopInternal;
 
   /** Creates a pending future on `options.loop` or `getEventLoop()`. */
-  constructor(options?: FutureOptions | EventLoop) {
-    this._loop = options === undefined
-      ? getEventLoop()
-      : isLoop(options)
-      ? options
-      : options.loop ?? getEventLoop();
+  constructor(options?: FutureOptions | AbstractEventLoop) {
+    this.#loop = internal(
+      options === undefined
+        ? getEventLoop()
+        : isEventLoop(options)
+        ? options
+        : options.loop ?? getEventLoop(),
+    );
   }
 
   /** The loop this future belongs to. */
-  getLoop(): EventLoop {
-    return this._loop;
+  getLoop(): AbstractEventLoop {
+    return this.#loop;
   }
 
   /** Whether the future is done: it has a result, an error, or was cancelled. */
   done(): boolean {
-    return this._state !== PENDING;
+    return this.#state !== PENDING;
   }
 
   /** Whether the future was cancelled. */
   cancelled(): boolean {
-    return this._state === CANCELLED;
+    return this.#state === CANCELLED;
   }
 
   /**
@@ -120,15 +136,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * if it was cancelled, and `InvalidStateError` if it is not done.
    */
   result(): T {
-    if (this._state === CANCELLED) throw this._makeCancelledError();
-    if (this._state === PENDING) {
+    if (this.#state === CANCELLED) throw this[kCancelledError]();
+    if (this.#state === PENDING) {
       throw new InvalidStateError("Result is not set.");
     }
-    if (this._hasException) {
-      this._markRetrieved();
-      throw this._exception;
+    if (this.#hasException) {
+      this.#markRetrieved();
+      throw this.#exception;
     }
-    return this._result as T;
+    return this.#result as T;
   }
 
   /**
@@ -137,34 +153,34 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * if it is not done.
    */
   exception(): unknown {
-    if (this._state === CANCELLED) throw this._makeCancelledError();
-    if (this._state === PENDING) {
+    if (this.#state === CANCELLED) throw this[kCancelledError]();
+    if (this.#state === PENDING) {
       throw new InvalidStateError("Exception is not set.");
     }
-    this._markRetrieved();
-    return this._exception;
+    this.#markRetrieved();
+    return this.#exception;
   }
 
   /** Marks the future done with `result` and schedules its callbacks. */
   setResult(result: T): void {
-    if (this._state !== PENDING) {
-      throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this}`);
     }
-    this._result = result;
-    this._state = FINISHED;
-    this._scheduleCallbacks();
+    this.#result = result;
+    this.#state = FINISHED;
+    this.#scheduleCallbacks();
   }
 
   /** Marks the future failed with `exception` and schedules its callbacks. */
   setException(exception: unknown): void {
-    if (this._state !== PENDING) {
-      throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
+    if (this.#state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this}`);
     }
-    this._exception = exception;
-    this._hasException = true;
-    this._state = FINISHED;
-    this._loop._unretrieved.add(this as Future<unknown>);
-    this._scheduleCallbacks();
+    this.#exception = exception;
+    this.#hasException = true;
+    this.#state = FINISHED;
+    this.#loop[kUnretrieved].add(this as Future<unknown>);
+    this.#scheduleCallbacks();
   }
 
   /**
@@ -172,10 +188,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * was already done.
    */
   cancel(msg?: string): boolean {
-    if (this._state !== PENDING) return false;
-    this._state = CANCELLED;
-    this._cancelMessage = msg;
-    this._scheduleCallbacks();
+    if (this.#state !== PENDING) return false;
+    this.#state = CANCELLED;
+    this.#cancelMessage = msg;
+    this.#scheduleCallbacks();
     return true;
   }
 
@@ -184,43 +200,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * done; if it is done already, the callback is scheduled at once.
    */
   addDoneCallback(callback: (future: this) => unknown): void {
-    if (typeof callback !== "function") {
-      throw new TypeError(
-        `addDoneCallback() takes a function, got ${typeof callback}`,
-      );
-    }
-    if (this._state !== PENDING) {
-      this._loop._callSoonInternal(callback, this);
+    checkFunction("addDoneCallback()", "callback", callback);
+    if (this.#state !== PENDING) {
+      this.#loop[kCallSoon](callback, this);
     } else {
-      this._addCallback(callback as DoneCallback<T>);
-    }
-  }
-
-  /** @internal */
-  // deno-lint-ignore no-explicit-any
-  _addCallback(callback: DoneCallback<any> | Waiter<any>): void {
-    // Most futures get one callback: keep it without an array.
-    if (this._callback === null && this._callbacks === null) {
-      this._callback = callback;
-    } else if (this._callbacks === null) {
-      this._callbacks = [this._callback!, callback];
-      this._callback = null;
-    } else {
-      this._callbacks.push(callback);
+      this.#addCallback(callback as AnyCallback);
     }
   }
 
   /** Removes every registration of `callback`; returns how many. */
   removeDoneCallback(callback: (future: this) => unknown): number {
-    if (this._callback !== null) {
-      if (this._callback !== callback) return 0;
-      this._callback = null;
+    if (this.#callback !== null) {
+      if (this.#callback !== callback) return 0;
+      this.#callback = null;
       return 1;
     }
-    const callbacks = this._callbacks;
+    const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
     const kept = callbacks.filter((cb) => cb !== (callback as unknown));
-    this._callbacks = kept.length > 0 ? kept : null;
+    this.#callbacks = kept.length > 0 ? kept : null;
     return callbacks.length - kept.length;
   }
 
@@ -232,120 +230,139 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): PromiseLike<R1 | R2> {
-    const waiter = new Waiter<T>(this, onFulfilled, onRejected);
-    if (this._state !== PENDING) {
+    const waiter = new Waiter(
+      this as Future<unknown>,
+      onFulfilled as ((value: unknown) => unknown) | null | undefined,
+      onRejected,
+    );
+    if (this.#state !== PENDING) {
       // Awaiting a done future does not suspend the task (as in Python).
       queueMicrotask(() => waiter.settle());
       return waiter as PromiseLike<R1 | R2>;
     }
-    if (this._loop.isClosed()) {
-      waiter.fail(_closedLoopError());
+    if (this.#loop.isClosed()) {
+      waiter.fail(closedLoopError());
       return waiter as PromiseLike<R1 | R2>;
     }
-    const task = taskContext.getStore();
-    if (task === undefined || task.done()) {
-      this._addCallback(waiter);
-      return waiter as PromiseLike<R1 | R2>;
-    }
-    if (task._loop !== this._loop) {
-      waiter.fail(
-        new Error(
-          `Task ${task} got Future ${this} attached to a different loop: ` +
-            `create futures with the running loop (getRunningLoop().createFuture())`,
-        ),
-      );
-      return waiter as PromiseLike<R1 | R2>;
-    }
-    if (task === (this as unknown)) {
-      waiter.fail(new Error(`Task cannot await on itself: ${task}`));
-      return waiter as PromiseLike<R1 | R2>;
-    }
-    waiter.task = task;
-    task._futWaiter = this as Future<unknown>;
-    this._addCallback(waiter);
-    if (task._mustCancel && this.cancel(task._cancelMessage)) {
-      task._mustCancel = false;
-    }
-    this._loop._taskSuspended(task);
+    this.#addCallback(waiter);
+    // The task running this code (if any) suspends on the future: it may
+    // claim the waiter, to be woken instead of the waiter settling.
+    taskContext.getStore()?.[kSuspendOn](this as Future<unknown>, waiter);
     return waiter as PromiseLike<R1 | R2>;
   }
 
   /** Python's repr: `<Future finished result='xxx'>`. */
   toString(): string {
-    return `<${this.constructor.name} ${this._reprInfo().join(" ")}>`;
+    return `<${this.constructor.name} ${this.reprInfo().join(" ")}>`;
   }
 
-  /** @internal */
-  _reprInfo(): string[] {
-    const info: string[] = [STATE_NAMES[this._state].toLowerCase()];
-    if (this._state === FINISHED) {
-      if (this._hasException) {
-        info.push(`exception=${pyRepr(this._exception)}`);
+  /** The parts of the repr after the class name (Python's `_repr_info`). */
+  protected reprInfo(): string[] {
+    const info: string[] = [STATE_NAMES[this.#state].toLowerCase()];
+    if (this.#state === FINISHED) {
+      if (this.#hasException) {
+        info.push(`exception=${pyRepr(this.#exception)}`);
       } else {
-        info.push(`result=${pyRepr(this._result)}`);
+        info.push(`result=${pyRepr(this.#result)}`);
       }
     }
     return info;
   }
 
-  /** @internal `setException` that subclasses (Task) cannot override. */
-  _setExceptionRaw(exception: unknown): void {
-    Future.prototype.setException.call(this, exception);
+  /** @ignore Whether the future failed (and was not cancelled). */
+  get [kHasException](): boolean {
+    return this.#hasException;
   }
 
-  /** @internal */
-  _makeCancelledError(): CancelledError {
-    return new CancelledError(this._cancelMessage);
+  /** @ignore The error `result()` throws for a cancelled future. */
+  [kCancelledError](): CancelledError {
+    return new CancelledError(this.#cancelMessage);
   }
 
-  /** @internal The exception was seen by someone: do not report it. */
-  _markRetrieved(): void {
-    if (this._hasException) {
-      this._loop._unretrieved.delete(this as Future<unknown>);
+  // Adds a done-callback or a waiter, without checks.
+  #addCallback(callback: AnyCallback | Waiter): void {
+    if (this.#callback === null && this.#callbacks === null) {
+      this.#callback = callback;
+    } else if (this.#callbacks === null) {
+      this.#callbacks = [this.#callback!, callback];
+      this.#callback = null;
+    } else {
+      this.#callbacks.push(callback);
     }
   }
 
-  /** @internal Called by the loop at close for exceptions nobody saw. */
-  _reportUnretrieved(): void {
+  /** @ignore Hands the outcome to `waiter` (marks an error retrieved). */
+  [kDeliver](waiter: Waiter): void {
+    if (this.#state === CANCELLED) waiter.fail(this[kCancelledError]());
+    else if (this.#hasException) {
+      this.#markRetrieved();
+      waiter.fail(this.#exception);
+    } else waiter.succeed(this.#result);
+  }
+
+  /** @ignore Called by the loop at close for an exception nobody saw. */
+  [kReportUnretrieved](): void {
     const isTask = this.constructor.name !== "Future" && "getName" in this;
-    this._loop.callExceptionHandler({
+    this.#loop.callExceptionHandler({
       message: `${isTask ? "Task" : "Future"} exception was never retrieved`,
-      exception: this._exception,
+      exception: this.#exception,
       future: this as Future<unknown>,
     });
   }
 
-  /** @internal */
-  _scheduleCallbacks(): void {
-    const loop = this._loop;
-    const single = this._callback;
+  // The exception was seen by someone: it is not reported at close.
+  #markRetrieved(): void {
+    if (this.#hasException) {
+      this.#loop[kUnretrieved].delete(this as Future<unknown>);
+    }
+  }
+
+  #scheduleCallbacks(): void {
+    const loop = this.#loop;
+    const single = this.#callback;
     if (single !== null) {
-      this._callback = null;
-      scheduleCallback(loop, single, this);
+      this.#callback = null;
+      scheduleCallback(loop, single, this as Future<unknown>);
       return;
     }
-    const callbacks = this._callbacks;
+    const callbacks = this.#callbacks;
     if (callbacks === null) return;
-    this._callbacks = null;
+    this.#callbacks = null;
     for (let i = 0; i < callbacks.length; i++) {
-      scheduleCallback(loop, callbacks[i], this);
+      scheduleCallback(loop, callbacks[i], this as Future<unknown>);
     }
   }
 }
 
-// One `then` call. It delivers the future's outcome to the callbacks given
-// to `then`, and it is itself what `then` returns: a PromiseLike whose
-// promise is only made if someone chains on it (an `await` never does).
-class Waiter<T> implements PromiseLike<unknown> {
-  task: Task<unknown> | null = null;
+/**
+ * What runs the code that awaits a future: a Task (tasks.ts). `then`
+ * offers it each await; it claims the waiter (sets `waiter.awaiter`) to be
+ * woken through `[kWake]` instead of the waiter settling by itself.
+ */
+export interface Awaiter {
+  /** `await future` from the code this awaiter runs. */
+  [kSuspendOn](future: Future<unknown>, waiter: Waiter): void;
+  /** `future` is done: resume the code that awaited it. */
+  [kWake](waiter: Waiter): void;
+}
+
+/**
+ * One `then` call. It delivers the future's outcome to the callbacks given
+ * to `then`, and it is itself what `then` returns: a PromiseLike whose
+ * promise is only made if someone chains on it (an `await` never does).
+ * It settles once; later outcomes are ignored.
+ */
+export class Waiter implements PromiseLike<unknown> {
+  /** The task that claimed this waiter, woken in its place. */
+  awaiter: Awaiter | null = null;
   // deno-lint-ignore no-explicit-any
-  chained: PromiseWithResolvers<any> | null = null;
-  outcome: 0 | 1 | 2 = 0; // pending, resolved with value, rejected
-  value: unknown = undefined;
+  #chained: PromiseWithResolvers<any> | null = null;
+  #outcome: 0 | 1 | 2 = 0; // pending, resolved with value, rejected
+  #value: unknown = undefined;
 
   constructor(
-    readonly future: Future<T>,
-    readonly onFulfilled: ((value: T) => unknown) | null | undefined,
+    readonly future: Future<unknown>,
+    readonly onFulfilled: ((value: unknown) => unknown) | null | undefined,
     readonly onRejected: ((reason: unknown) => unknown) | null | undefined,
   ) {}
 
@@ -353,115 +370,107 @@ class Waiter<T> implements PromiseLike<unknown> {
     onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this.chained === null) {
-      this.chained = Promise.withResolvers();
-      if (this.outcome === 1) this.chained.resolve(this.value);
-      else if (this.outcome === 2) this.chained.reject(this.value);
+    if (this.#chained === null) {
+      this.#chained = Promise.withResolvers();
+      if (this.#outcome === 1) this.#chained.resolve(this.#value);
+      else if (this.#outcome === 2) this.#chained.reject(this.#value);
     }
-    return this.chained.promise.then(onFulfilled, onRejected);
+    return this.#chained.promise.then(onFulfilled, onRejected);
   }
 
-  resolve(value: unknown): void {
-    this.outcome = 1;
-    this.value = value;
-    this.chained?.resolve(value);
+  /** Delivers the future's outcome. */
+  settle(): void {
+    if (this.#outcome === 0) this.future[kDeliver](this);
   }
 
-  reject(reason: unknown): void {
-    this.outcome = 2;
-    this.value = reason;
-    this.chained?.reject(reason);
-  }
-
-  succeed(value: T): void {
+  /** Delivers `value` as the future's result. */
+  succeed(value: unknown): void {
+    if (this.#outcome !== 0) return;
     const onFulfilled = this.onFulfilled;
     if (typeof onFulfilled !== "function") {
-      this.resolve(value);
+      this.#resolve(value);
       return;
     }
     try {
-      this.resolve(onFulfilled(value));
+      this.#resolve(onFulfilled(value));
     } catch (e) {
-      this.reject(e);
+      this.#reject(e);
     }
   }
 
+  /** Delivers `error` instead of the future's outcome. */
   fail(error: unknown): void {
+    if (this.#outcome !== 0) return;
     const onRejected = this.onRejected;
     if (typeof onRejected !== "function") {
-      this.reject(error);
+      this.#reject(error);
       return;
     }
     try {
-      this.resolve(onRejected(error));
+      this.#resolve(onRejected(error));
     } catch (e) {
-      this.reject(e);
+      this.#reject(e);
     }
   }
 
-  settle(): void {
-    const fut = this.future;
-    if (fut._state === CANCELLED) this.fail(fut._makeCancelledError());
-    else if (fut._hasException) {
-      fut._markRetrieved();
-      this.fail(fut._exception);
-    } else this.succeed(fut._result as T);
+  #resolve(value: unknown): void {
+    this.#outcome = 1;
+    this.#value = value;
+    this.#chained?.resolve(value);
+  }
+
+  #reject(reason: unknown): void {
+    this.#outcome = 2;
+    this.#value = reason;
+    this.#chained?.reject(reason);
   }
 }
+
+// deno-lint-ignore no-explicit-any
+type AnyCallback = DoneCallback<any>;
 
 const CONTEXT_FREE = Symbol("context-free callback");
 
 /**
- * @internal Marks a library done-callback that runs no user code, so the
- * loop may run it in any async context (it saves a hop to the loop's own).
+ * Marks a library done-callback that runs no user code, so the loop may
+ * run it in any async context (it saves a hop to the loop's own).
  */
-export function _contextFree<F extends (...args: never[]) => unknown>(
+export function contextFree<F extends (...args: never[]) => unknown>(
   callback: F,
 ): F {
   (callback as { [CONTEXT_FREE]?: boolean })[CONTEXT_FREE] = true;
   return callback;
 }
 
-function isLoop(x: FutureOptions | EventLoop): x is EventLoop {
-  return typeof (x as EventLoop).callSoon === "function";
-}
-
-function scheduleCallback<T>(
-  loop: EventLoop,
-  cb: DoneCallback<T> | Waiter<T>,
-  fut: Future<T>,
+function scheduleCallback(
+  loop: LoopInternal,
+  cb: AnyCallback | Waiter,
+  fut: Future<unknown>,
 ): void {
   if (typeof cb === "function") {
-    loop._callSoonInternal(
+    loop[kCallSoon](
       cb,
       fut,
       (cb as { [CONTEXT_FREE]?: boolean })[CONTEXT_FREE] === true,
     );
   } else {
-    loop._callSoonInternal(cb.task === null ? wakePlain : wakeTask, cb);
+    loop[kCallSoon](cb.awaiter === null ? settleWaiter : wakeAwaiter, cb);
   }
 }
 
-function wakePlain(waiter: Waiter<unknown>): void {
+function settleWaiter(waiter: Waiter): void {
   waiter.settle();
 }
 
-// Resumes the awaiting task; the loop then waits for the task's step to end
-// before it runs its next handle.
-function wakeTask(waiter: Waiter<unknown>): void {
-  const task = waiter.task!;
-  const fut = waiter.future;
-  if (task._futWaiter === fut) task._futWaiter = null;
-  if (task.done()) return;
-  if (task._mustCancel) {
-    task._mustCancel = false;
-    waiter.fail(task._throwCancel(task._makeCancelledError()));
-  } else if (fut._state === CANCELLED) {
-    waiter.fail(task._throwCancel(fut._makeCancelledError()));
-  } else {
-    waiter.settle();
-  }
-  task._loop._resumeTask(task);
+function wakeAwaiter(waiter: Waiter): void {
+  waiter.awaiter![kWake](waiter);
+}
+
+function closedLoopError(): InvalidStateError {
+  return new InvalidStateError(
+    "this future belongs to an event loop that is closed, so it can never " +
+      "complete; create futures on the running loop (getRunningLoop().createFuture())",
+  );
 }
 
 /**
@@ -498,7 +507,7 @@ export function isFuture(value: unknown): value is Future<unknown> {
  */
 export function wrapFuture<T>(
   promise: PromiseLike<T> | Future<T>,
-  options: { loop?: EventLoop; abort?: AbortController } = {},
+  options: { loop?: AbstractEventLoop; abort?: AbortController } = {},
 ): Future<T> {
   if (promise instanceof Future) return promise;
   if (
@@ -509,53 +518,58 @@ export function wrapFuture<T>(
       `wrapFuture() takes a promise or thenable, got ${String(promise)}`,
     );
   }
-  const loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+  const loop = internal(
+    options.loop ?? runningLoopOrNull() ?? getEventLoop(),
+  );
   if (promise instanceof ConcurrentFuture) {
     return wrapConcurrentFuture(promise as ConcurrentFuture<T>, loop);
   }
   const fut = new Future<T>({ loop });
-  loop._ioStarted();
-  let settled = false;
-  const finish = (apply: () => void) => {
-    if (settled) return;
-    settled = true;
-    if (!loop.isClosed()) {
-      loop.callSoonThreadsafe(() => {
-        if (!fut.done()) apply();
-      });
-      loop._ioFinished();
-    }
-  };
-  promise.then(
-    (value) => finish(() => fut.setResult(value)),
-    (error) => finish(() => fut.setException(error)),
+  // The loop counts the promise as I/O in flight until it settles (and
+  // the outcome is scheduled first, so virtual time cannot pass it).
+  countIo(
+    loop,
+    Promise.resolve(promise).then(
+      (value) => deliver(loop, fut, () => fut.setResult(value)),
+      (error) => deliver(loop, fut, () => fut.setException(error)),
+    ),
   );
   if (options.abort) {
     const abort = options.abort;
     fut.addDoneCallback((f) => {
-      if (f.cancelled()) abort.abort(f._makeCancelledError());
+      if (f.cancelled()) abort.abort(f[kCancelledError]());
     });
   }
   return fut;
 }
 
+// Schedules a host outcome for `fut` onto its loop, unless the loop closed
+// meanwhile; a future cancelled before the outcome arrives keeps that.
+function deliver(
+  loop: AbstractEventLoop,
+  fut: Future<unknown>,
+  apply: () => void,
+): void {
+  if (loop.isClosed()) return;
+  loop.callSoonThreadsafe(() => {
+    if (!fut.done()) apply();
+  });
+}
+
 function wrapConcurrentFuture<T>(
   source: ConcurrentFuture<T>,
-  loop: EventLoop,
+  loop: AbstractEventLoop,
 ): Future<T> {
   const fut = new Future<T>({ loop });
-  loop._ioStarted();
-  source.addDoneCallback(() => {
-    if (loop.isClosed()) return;
-    loop.callSoonThreadsafe(copyState, source, fut);
-    loop._ioFinished();
-  });
+  countIo(loop, source);
+  source.addDoneCallback(() =>
+    deliver(loop, fut, () => copyState(source, fut))
+  );
   fut.addDoneCallback(cancelSource.bind(null, source));
   return fut;
 }
 
 function copyState<T>(source: ConcurrentFuture<T>, dest: Future<T>): void {
-  if (dest.done()) return;
   if (source.cancelled()) {
     dest.cancel();
     return;

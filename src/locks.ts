@@ -9,8 +9,9 @@
  *
  * @module
  */
-import { BrokenBarrierError } from "./errors.ts";
+import { checkFunction, checkInteger, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import { BrokenBarrierError } from "./errors.ts";
 
 /**
  * What `acquire()` resolves to: releases what was acquired, once, when
@@ -33,7 +34,7 @@ import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 export class Releaser implements Disposable, AsyncDisposable {
   #release: (() => void) | null;
 
-  /** @internal Made by `acquire()`. */
+  /** Made by `acquire()`. */
   constructor(release: () => void) {
     this.#release = release;
   }
@@ -56,6 +57,59 @@ export class Releaser implements Disposable, AsyncDisposable {
     this[Symbol.dispose]();
     return Promise.resolve();
   }
+}
+
+/**
+ * What {@link Lock.statistics} returns (Trio's `statistics()`).
+ *
+ * @example
+ * ```ts
+ * import { Lock, type LockStatistics } from "@aio/asyncio";
+ *
+ * const stats: LockStatistics = new Lock().statistics();
+ * console.log(stats); // { locked: false, waiting: 0 }
+ * ```
+ */
+export interface LockStatistics {
+  /** Whether the lock is held. */
+  locked: boolean;
+  /** Tasks in line for it (a woken one counts until it runs). */
+  waiting: number;
+}
+
+/**
+ * What the `statistics()` of an {@link Event} or a {@link Condition}
+ * returns.
+ *
+ * @example
+ * ```ts
+ * import { Event, type WaitingStatistics } from "@aio/asyncio";
+ *
+ * const stats: WaitingStatistics = new Event().statistics();
+ * console.log(stats.waiting); // 0
+ * ```
+ */
+export interface WaitingStatistics {
+  /** Tasks waiting (a woken one counts until it runs). */
+  waiting: number;
+}
+
+/**
+ * What {@link Semaphore.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * import { Semaphore, type SemaphoreStatistics } from "@aio/asyncio";
+ *
+ * const stats: SemaphoreStatistics = new Semaphore(2).statistics();
+ * console.log(stats); // { value: 2, waiting: 0 }
+ * ```
+ */
+export interface SemaphoreStatistics {
+  /** Permits free now. */
+  value: number;
+  /** Tasks in line for a permit (a woken one counts until it runs). */
+  waiting: number;
 }
 
 /**
@@ -89,22 +143,15 @@ export class Lock {
    * resolves to a {@link Releaser}.
    */
   async acquire(): Promise<Releaser> {
-    if (!this.#locked && this.#waiters.allCancelled()) {
+    if (!this.#locked && !this.#waiters.hasLiveWaiter()) {
       this.#locked = true;
       return new Releaser(() => this.release());
     }
-    const fut = this.#waiters.park();
-    try {
-      try {
-        await fut;
-      } finally {
-        this.#waiters.remove(fut);
-      }
-    } catch (e) {
-      // Woken and cancelled at once: the next waiter gets the lock instead.
+    await this.#waiters.park(() => {
+      // Cancelled (perhaps just after being woken): if the lock is free,
+      // the waiter now at the head gets its chance.
       if (!this.#locked) this.#waiters.wakeHead(true);
-      throw e;
-    }
+    });
     this.#locked = true;
     return new Releaser(() => this.release());
   }
@@ -114,6 +161,11 @@ export class Lock {
     if (!this.#locked) throw new Error("Lock is not acquired.");
     this.#locked = false;
     this.#waiters.wakeHead(true);
+  }
+
+  /** Whether the lock is held and how many tasks are in line for it. */
+  statistics(): LockStatistics {
+    return { locked: this.#locked, waiting: this.#waiters.size };
   }
 
   /** Python's repr: `<Lock [unlocked]>`, `<Lock [locked, waiters:2]>`. */
@@ -157,7 +209,7 @@ export class Event {
   set(): void {
     if (this.#value) return;
     this.#value = true;
-    this.#waiters.wake(Infinity, true);
+    this.#waiters.wakeAll(true);
   }
 
   /** Clears the flag. */
@@ -165,16 +217,16 @@ export class Event {
     this.#value = false;
   }
 
+  /** How many tasks wait for the flag. */
+  statistics(): WaitingStatistics {
+    return { waiting: this.#waiters.size };
+  }
+
   /** Waits until the flag is set; resolves to true. */
   async wait(): Promise<true> {
     if (this.#value) return true;
-    const fut = this.#waiters.park();
-    try {
-      await fut;
-      return true;
-    } finally {
-      this.#waiters.remove(fut);
-    }
+    await this.#waiters.park();
+    return true;
   }
 
   /** Python's repr: `<Event [unset, waiters:1]>`. */
@@ -219,7 +271,7 @@ export class Condition {
   /** A condition on `lock`, or on a new Lock. */
   constructor(lock?: Lock) {
     if (lock !== undefined && !(lock instanceof Lock)) {
-      throw new TypeError("Condition() takes a Lock (or nothing)");
+      throw typeError("new Condition()", "lock", "a Lock or undefined", lock);
     }
     this.#lock = lock ?? new Lock();
   }
@@ -247,14 +299,9 @@ export class Condition {
     if (!this.locked()) throw new Error("cannot wait on un-acquired lock");
     this.release();
     try {
-      const fut = this.#waiters.park();
       try {
-        try {
-          await fut;
-          return true;
-        } finally {
-          this.#waiters.remove(fut);
-        }
+        await this.#waiters.park();
+        return true;
       } finally {
         // The lock is taken again whatever happened; a cancellation during
         // that is raised afterwards.
@@ -282,9 +329,7 @@ export class Condition {
 
   /** Waits until `predicate()` is truthy; resolves to its value. */
   async waitFor<R>(predicate: () => R): Promise<R> {
-    if (typeof predicate !== "function") {
-      throw new TypeError("waitFor() takes a predicate function");
-    }
+    checkFunction("Condition.waitFor()", "predicate", predicate);
     let result = predicate();
     while (!result) {
       await this.wait();
@@ -304,8 +349,13 @@ export class Condition {
     this.notify(this.#waiters.size);
   }
 
+  /** How many tasks wait to be notified. */
+  statistics(): WaitingStatistics {
+    return { waiting: this.#waiters.size };
+  }
+
   #notify(n: number): void {
-    this.#waiters.wake(n, false);
+    this.#waiters.wakeUpTo(n, false);
   }
 
   /** Python's repr: `<Condition [locked, waiters:1]>`. */
@@ -315,16 +365,6 @@ export class Condition {
       waiters ? `, waiters:${waiters}` : ""
     }]>`;
   }
-}
-
-function checkCount(what: string, value: unknown, min: number): number {
-  if (typeof value !== "number") {
-    throw new TypeError(`${what} must be a number, got ${typeof value}`);
-  }
-  if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`${what} must be an integer >= ${min}, got ${value}`);
-  }
-  return value;
 }
 
 /**
@@ -350,17 +390,22 @@ function checkCount(what: string, value: unknown, min: number): number {
  * ```
  */
 export class Semaphore {
-  /** @internal */ _value: number;
+  #value: number;
   #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
 
   /** A semaphore with `value` permits (a non-negative integer). */
   constructor(value = 1) {
-    this._value = checkCount("Semaphore initial value", value, 0);
+    this.#value = checkInteger("new Semaphore()", "value", value, 0);
+  }
+
+  /** The permits free now (Python's `_value`). */
+  protected get value(): number {
+    return this.#value;
   }
 
   /** Whether `acquire()` would wait. */
   locked(): boolean {
-    return this._value === 0 || this.#waiters.anyLive();
+    return this.#value === 0 || this.#waiters.hasLiveWaiter();
   }
 
   /**
@@ -369,25 +414,19 @@ export class Semaphore {
    */
   async acquire(): Promise<Releaser> {
     if (!this.locked()) {
-      this._value--;
+      this.#value--;
       return new Releaser(() => this.release());
     }
-    const fut = this.#waiters.park();
     try {
-      try {
-        await fut;
-      } finally {
-        this.#waiters.remove(fut);
-      }
-    } catch (e) {
-      // Woken (a permit was taken for us) and cancelled at once: give the
-      // permit back.
-      if (fut.done() && !fut.cancelled()) this._value++;
-      throw e;
+      await this.#waiters.park((woken) => {
+        // Woken (a permit was taken for us) and cancelled at once: give
+        // the permit back.
+        if (woken) this.#value++;
+      });
     } finally {
       // Waiters that arrived meanwhile had to queue behind us: wake as
       // many as there are permits.
-      while (this._value > 0) {
+      while (this.#value > 0) {
         if (!this.#wakeUpNext()) break;
       }
     }
@@ -396,16 +435,21 @@ export class Semaphore {
 
   /** Gives a permit back and wakes the next waiter. */
   release(): void {
-    this._value++;
+    this.#value++;
     this.#wakeUpNext();
+  }
+
+  /** The permits free and how many tasks are in line for one. */
+  statistics(): SemaphoreStatistics {
+    return { value: this.#value, waiting: this.#waiters.size };
   }
 
   #wakeUpNext(): boolean {
     // The permit is taken on the waiter's behalf when it is woken.
     if (this.#waiters.size === 0) return false;
-    this._value--;
-    if (this.#waiters.wakeFirst(true)) return true;
-    this._value++;
+    this.#value--;
+    if (this.#waiters.wakeNext(true)) return true;
+    this.#value++;
     return false;
   }
 
@@ -413,7 +457,7 @@ export class Semaphore {
   toString(): string {
     const waiters = this.#waiters.size;
     return `<${this.constructor.name} [${
-      this.locked() ? "locked" : `unlocked, value:${this._value}`
+      this.locked() ? "locked" : `unlocked, value:${this.#value}`
     }${waiters ? `, waiters:${waiters}` : ""}]>`;
   }
 }
@@ -445,7 +489,7 @@ export class BoundedSemaphore extends Semaphore {
 
   /** Gives a permit back; throws `RangeError` if that exceeds the bound. */
   override release(): void {
-    if (this._value >= this.#bound) {
+    if (this.value >= this.#bound) {
       throw new RangeError("BoundedSemaphore released too many times");
     }
     super.release();
@@ -481,7 +525,7 @@ export class Barrier {
 
   /** A barrier for `parties` tasks (a positive integer). */
   constructor(parties: number) {
-    this.#parties = checkCount("Barrier parties", parties, 1);
+    this.#parties = checkInteger("new Barrier()", "parties", parties, 1);
   }
 
   /** How many tasks must wait for the barrier to open. */

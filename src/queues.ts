@@ -10,9 +10,38 @@
 import { Deque } from "./_deque.ts";
 import { Heap } from "./_heap.ts";
 import { pyRepr } from "./_repr.ts";
+import { typeError } from "./_validate.ts";
+import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./locks.ts";
-import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+
+/**
+ * What {@link Queue.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * import { Queue, type QueueStatistics } from "@aio/asyncio";
+ *
+ * const q = new Queue<number>(2);
+ * q.putNowait(1);
+ * const stats: QueueStatistics = q.statistics();
+ * console.log(stats.size, stats.unfinishedTasks); // 1 1
+ * ```
+ */
+export interface QueueStatistics {
+  /** Items in the queue. */
+  size: number;
+  /** The most items it holds (0 or less: no limit). */
+  maxsize: number;
+  /** Items put and not yet marked with `taskDone()`. */
+  unfinishedTasks: number;
+  /** Tasks waiting in `get()` (a woken one counts until it runs). */
+  gettersWaiting: number;
+  /** Tasks waiting in `put()` (a woken one counts until it runs). */
+  puttersWaiting: number;
+  /** Whether `shutdown()` was called. */
+  isShutdown: boolean;
+}
 
 /**
  * A first-in, first-out queue, Python's `asyncio.Queue`. With `maxsize`
@@ -49,10 +78,11 @@ export class Queue<T> implements AsyncIterable<T> {
   /** A queue holding at most `maxsize` items (0 or less: no limit). */
   constructor(maxsize = 0) {
     if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
-      throw new TypeError(
-        `Queue maxsize must be an integer (0 for no limit), got ${
-          pyRepr(maxsize)
-        }`,
+      throw typeError(
+        `new ${new.target.name}()`,
+        "maxsize",
+        "an integer (0 for no limit)",
+        maxsize,
       );
     }
     this.#maxsize = maxsize;
@@ -66,33 +96,39 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** How many items the queue holds. */
   qsize(): number {
-    return this._size();
+    return this.size();
   }
 
   /** Whether the queue is empty. */
   empty(): boolean {
-    return this._size() === 0;
+    return this.size() === 0;
   }
 
   /** Whether the queue holds `maxsize` items. */
   full(): boolean {
-    return this.#maxsize > 0 && this._size() >= this.#maxsize;
+    return this.#maxsize > 0 && this.size() >= this.#maxsize;
+  }
+
+  /** What the queue holds and who waits on it. */
+  statistics(): QueueStatistics {
+    return {
+      size: this.size(),
+      maxsize: this.#maxsize,
+      unfinishedTasks: this.#unfinishedTasks,
+      gettersWaiting: this.#getters.size,
+      puttersWaiting: this.#putters.size,
+      isShutdown: this.#isShutdown,
+    };
   }
 
   /** Puts `item` in, waiting while the queue is full. */
   async put(item: T): Promise<void> {
     while (this.full()) {
       if (this.#isShutdown) throw new QueueShutDown();
-      const putter = this.#putters.park();
-      try {
-        await putter;
-      } catch (e) {
-        putter.cancel();
-        this.#putters.remove(putter);
+      await this.#putters.park((woken) => {
         // Woken by a get but cancelled before using the room: pass it on.
-        if (!this.full() && !putter.cancelled()) this.#putters.popWake(null);
-        throw e;
-      }
+        if (woken && !this.full()) this.#putters.takeNext(null);
+      });
     }
     this.putNowait(item);
   }
@@ -101,26 +137,20 @@ export class Queue<T> implements AsyncIterable<T> {
   putNowait(item: T): void {
     if (this.#isShutdown) throw new QueueShutDown();
     if (this.full()) throw new QueueFull();
-    this._put(item);
+    this.putItem(item);
     this.#unfinishedTasks++;
     this.#finished.clear();
-    this.#getters.popWake(null);
+    this.#getters.takeNext(null);
   }
 
   /** Takes an item out, waiting while the queue is empty. */
   async get(): Promise<T> {
     while (this.empty()) {
       if (this.#isShutdown) throw new QueueShutDown();
-      const getter = this.#getters.park();
-      try {
-        await getter;
-      } catch (e) {
-        getter.cancel();
-        this.#getters.remove(getter);
+      await this.#getters.park((woken) => {
         // Woken by a put but cancelled before taking the item: pass it on.
-        if (!this.empty() && !getter.cancelled()) this.#getters.popWake(null);
-        throw e;
-      }
+        if (woken && !this.empty()) this.#getters.takeNext(null);
+      });
     }
     return this.getNowait();
   }
@@ -131,8 +161,8 @@ export class Queue<T> implements AsyncIterable<T> {
       if (this.#isShutdown) throw new QueueShutDown();
       throw new QueueEmpty();
     }
-    const item = this._get();
-    this.#putters.popWake(null);
+    const item = this.getItem();
+    this.#putters.takeNext(null);
     return item;
   }
 
@@ -165,13 +195,13 @@ export class Queue<T> implements AsyncIterable<T> {
     this.#isShutdown = true;
     if (immediate) {
       while (!this.empty()) {
-        this._get();
+        this.getItem();
         if (this.#unfinishedTasks > 0) this.#unfinishedTasks--;
       }
       if (this.#unfinishedTasks === 0) this.#finished.set();
     }
-    while (this.#getters.popWake(null));
-    while (this.#putters.popWake(null));
+    while (this.#getters.takeNext(null));
+    while (this.#putters.takeNext(null));
   }
 
   /**
@@ -194,7 +224,7 @@ export class Queue<T> implements AsyncIterable<T> {
   /** Python's repr: `<Queue maxsize=0 _queue=[1, 2] tasks=2>`. */
   toString(): string {
     const parts = [`maxsize=${this.#maxsize}`];
-    if (!this.empty()) parts.push(`_queue=${pyRepr(this._items())}`);
+    if (!this.empty()) parts.push(`_queue=${pyRepr(this.items())}`);
     if (this.#getters.size) parts.push(`_getters[${this.#getters.size}]`);
     if (this.#putters.size) parts.push(`_putters[${this.#putters.size}]`);
     if (this.#unfinishedTasks) parts.push(`tasks=${this.#unfinishedTasks}`);
@@ -205,23 +235,23 @@ export class Queue<T> implements AsyncIterable<T> {
   // Storage, overridden by the other queues (Python's _init/_put/_get).
   #items = new Deque<T>();
 
-  /** @internal */
-  _size(): number {
+  /** How many items the storage holds (Python's `_qsize`). */
+  protected size(): number {
     return this.#items.length;
   }
 
-  /** @internal */
-  _put(item: T): void {
+  /** Stores an item (Python's `_put`). */
+  protected putItem(item: T): void {
     this.#items.push(item);
   }
 
-  /** @internal */
-  _get(): T {
+  /** Takes the next item out of storage (Python's `_get`). */
+  protected getItem(): T {
     return this.#items.shift()!;
   }
 
-  /** @internal */
-  _items(): T[] {
+  /** The items in storage, for the repr. */
+  protected items(): T[] {
     return [...this.#items];
   }
 }
@@ -276,24 +306,24 @@ function pyCompare(a: unknown, b: unknown): number {
 export class PriorityQueue<T> extends Queue<T> {
   #heap = new Heap<T>(pyLess);
 
-  /** @internal */
-  override _size(): number {
+  /** How many items the heap holds. */
+  protected override size(): number {
     return this.#heap.length;
   }
 
-  /** @internal */
-  override _put(item: T): void {
+  /** Puts an item on the heap. */
+  protected override putItem(item: T): void {
     if (this.#heap.length > 0) pyCompare(item, this.#heap.peek());
     this.#heap.push(item);
   }
 
-  /** @internal */
-  override _get(): T {
+  /** Takes the smallest item. */
+  protected override getItem(): T {
     return this.#heap.pop()!;
   }
 
-  /** @internal */
-  override _items(): T[] {
+  /** The items in heap order. */
+  protected override items(): T[] {
     return this.#heap.toArray();
   }
 }
@@ -314,23 +344,23 @@ export class PriorityQueue<T> extends Queue<T> {
 export class LifoQueue<T> extends Queue<T> {
   #stack: T[] = [];
 
-  /** @internal */
-  override _size(): number {
+  /** How many items the stack holds. */
+  protected override size(): number {
     return this.#stack.length;
   }
 
-  /** @internal */
-  override _put(item: T): void {
+  /** Pushes an item. */
+  protected override putItem(item: T): void {
     this.#stack.push(item);
   }
 
-  /** @internal */
-  override _get(): T {
+  /** Pops the last item. */
+  protected override getItem(): T {
     return this.#stack.pop()!;
   }
 
-  /** @internal */
-  override _items(): T[] {
+  /** The items, bottom first. */
+  protected override items(): T[] {
     return this.#stack.slice();
   }
 }

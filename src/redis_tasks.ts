@@ -6,9 +6,9 @@
  *
  * @module
  */
-import type { ConcurrentFuture } from "./executor/concurrent.ts";
-import type { WorkerCallable } from "./executor/functions.ts";
-import type { ThreadLoop } from "./executor/worker_loop.ts";
+import type { ConcurrentFuture } from "./workers/concurrent.ts";
+import type { WorkerCallable } from "./workers/functions.ts";
+import type { ThreadLoop } from "./workers/worker_loop.ts";
 
 /**
  * One Redis connection, as the task source uses it: `command(["BLMOVE",
@@ -18,7 +18,7 @@ import type { ThreadLoop } from "./executor/worker_loop.ts";
  *
  * @example
  * ```ts
- * import type { RedisConnection } from "@aio/asyncio";
+ * import type { RedisConnection } from "@aio/asyncio/redis";
  *
  * const replies = new Map<string, unknown>([["PING", "PONG"]]);
  * const fake: RedisConnection = {
@@ -131,7 +131,8 @@ const pause = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
  *
  * @example
  * ```ts ignore
- * import { RedisTaskSource, WorkerLoop, workerModule } from "@aio/asyncio";
+ * import { RedisTaskSource } from "@aio/asyncio/redis";
+ * import { WorkerLoop, workerModule } from "@aio/asyncio";
  *
  * const source = new RedisTaskSource({ redis, blockingRedis, queue: "queue" });
  * await using newLoop = await WorkerLoop.start();

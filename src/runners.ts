@@ -3,16 +3,22 @@
  *
  * @module
  */
+import { startedPromiseError } from "./_validate.ts";
+import { newEventLoop } from "./base_events.ts";
 import { CancelledError, KeyboardInterrupt } from "./errors.ts";
 import {
-  _getRunningLoop,
-  type EventLoop,
+  type AbstractEventLoop,
   type EventLoopOptions,
-  newEventLoop,
+  runningLoopOrNull,
   setEventLoop,
 } from "./events.ts";
-import { startedPromiseError } from "./events.ts";
-import { type CoroutineFunction, gather, type Task } from "./tasks.ts";
+import { kHasException } from "./futures.ts";
+import {
+  allTasks,
+  type CoroutineFunction,
+  gather,
+  type Task,
+} from "./tasks.ts";
 
 /**
  * Options for {@link run} and {@link Runner}.
@@ -30,7 +36,7 @@ import { type CoroutineFunction, gather, type Task } from "./tasks.ts";
  */
 export interface RunOptions extends EventLoopOptions {
   /** Makes the loop (default: `newEventLoop(options)`). */
-  loopFactory?: () => EventLoop;
+  loopFactory?: () => AbstractEventLoop;
 }
 
 /**
@@ -49,7 +55,7 @@ export interface RunOptions extends EventLoopOptions {
  */
 export class Runner implements AsyncDisposable {
   #options: RunOptions;
-  #loop: EventLoop | null = null;
+  #loop: AbstractEventLoop | null = null;
   #closed = false;
   #interrupts = 0;
 
@@ -59,14 +65,14 @@ export class Runner implements AsyncDisposable {
   }
 
   /** The runner's loop (created if needed). */
-  getLoop(): EventLoop {
+  getLoop(): AbstractEventLoop {
     return this.#lazyInit();
   }
 
   /** Runs `main` as a task to completion and returns its result. */
   async run<T>(main: CoroutineFunction<T>): Promise<T> {
     if (typeof main !== "function") throw startedPromiseError("run", main);
-    if (_getRunningLoop() !== null) {
+    if (runningLoopOrNull() !== null) {
       throw new Error(
         "Runner.run() cannot be called from a running event loop: await the coroutine instead",
       );
@@ -116,7 +122,7 @@ export class Runner implements AsyncDisposable {
     return this.close();
   }
 
-  #lazyInit(): EventLoop {
+  #lazyInit(): AbstractEventLoop {
     if (this.#closed) throw new Error("Runner is closed");
     if (this.#loop === null) {
       const { loopFactory, ...loopOptions } = this.#options;
@@ -146,14 +152,14 @@ export class Runner implements AsyncDisposable {
   }
 }
 
-async function cancelAllTasks(loop: EventLoop): Promise<void> {
-  const toCancel = loop._tasks.slice();
+async function cancelAllTasks(loop: AbstractEventLoop): Promise<void> {
+  const toCancel = [...allTasks(loop)];
   if (toCancel.length === 0) return;
   for (const task of toCancel) task.cancel();
   await loop.runUntilComplete(gather(...toCancel, { returnExceptions: true }));
   for (const task of toCancel) {
     if (task.cancelled()) continue;
-    if (task._hasException) {
+    if (task[kHasException]) {
       loop.callExceptionHandler({
         message: "unhandled exception during asyncio.run() shutdown",
         exception: task.exception(),
@@ -186,7 +192,7 @@ export async function run<T>(
   main: CoroutineFunction<T>,
   options: RunOptions = {},
 ): Promise<T> {
-  if (_getRunningLoop() !== null) {
+  if (runningLoopOrNull() !== null) {
     throw new Error(
       "run() cannot be called from a running event loop: await the coroutine (or createTask it) instead",
     );

@@ -6,14 +6,21 @@
  * @module
  */
 import { ByteBuffer } from "./_bytebuffer.ts";
-import { taskContext } from "./_context.ts";
-import { Transport } from "./transports.ts";
+import { outsideTasks } from "./_context.ts";
+import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import {
+  type BufferedProtocol,
+  kDrain,
+  kProtocol,
+  Transport,
+} from "./transports.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import {
-  _getRunningLoop,
-  type EventLoop,
+  type AbstractEventLoop,
+  countIo,
   getEventLoop,
   getRunningLoop,
+  runningLoopOrNull,
 } from "./events.ts";
 import type { Future } from "./futures.ts";
 import { sleep, type Task } from "./tasks.ts";
@@ -56,7 +63,7 @@ export interface StreamReaderOptions {
   /** The most bytes a line may have, and the buffer size (64 KiB). */
   limit?: number;
   /** The loop (default: the running one, or the current one). */
-  loop?: EventLoop;
+  loop?: AbstractEventLoop;
 }
 
 /**
@@ -84,18 +91,39 @@ export interface StreamReaderOptions {
 export class StreamReader implements AsyncIterable<Uint8Array> {
   /** The limit given at creation. */
   readonly limit: number;
-  readonly #loop: EventLoop;
+  readonly #loop: AbstractEventLoop;
   readonly #buffer = new ByteBuffer(64 * 1024, 1024 * 1024);
   #waiter: Future<void> | null = null;
   #exception: unknown = null;
   #transport: Transport | null = null;
   #paused = false;
-  /** @internal */ _eof = false;
+  #eof = false;
+
+  /**
+   * @ignore What the transport feeds: it reads straight into this
+   * reader's buffer.
+   */
+  readonly [kProtocol]: BufferedProtocol = {
+    connectionMade: (transport) => {
+      this.#transport = transport;
+    },
+    getBuffer: (sizeHint) =>
+      this.#buffer.tail(Math.min(sizeHint, READ_SPACE_MIN), sizeHint),
+    bufferUpdated: (n) => {
+      this.#buffer.commit(n);
+      if (n > 0) this.#dataArrived();
+    },
+    eofReceived: () => this.feedEof(),
+    connectionLost: (error) => {
+      if (error !== null) this.setException(error);
+      else if (!this.#eof) this.feedEof();
+    },
+  };
 
   /** Creates a reader to feed with `feedData` (or from a transport). */
   constructor(options: StreamReaderOptions = {}) {
     this.limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
-    this.#loop = options.loop ?? _getRunningLoop() ?? getEventLoop();
+    this.#loop = options.loop ?? runningLoopOrNull() ?? getEventLoop();
   }
 
   /** The error set by `setException` (the connection's), or null. */
@@ -115,21 +143,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /** Adds bytes to the buffer (what the transport does). */
   feedData(data: Uint8Array): void {
-    if (this._eof) throw new Error("feedData() after feedEof()");
+    if (this.#eof) throw new Error("feedData() after feedEof()");
     if (data.length === 0) return;
     this.#buffer.append(data);
     this.#dataArrived();
-  }
-
-  /** @internal Where the transport reads into: up to `max` bytes. */
-  _readSpace(max: number): Uint8Array {
-    return this.#buffer.tail(Math.min(max, READ_SPACE_MIN), max);
-  }
-
-  /** @internal The transport read `n` bytes into `_readSpace()`. */
-  _commitRead(n: number): void {
-    this.#buffer.commit(n);
-    if (n > 0) this.#dataArrived();
   }
 
   #dataArrived(): void {
@@ -146,13 +163,26 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /** Marks the end of the stream. */
   feedEof(): void {
-    this._eof = true;
+    this.#eof = true;
     this.#wakeup();
+  }
+
+  /**
+   * What the reader holds now: bytes buffered and not read yet, whether
+   * it stopped its transport reading (above twice its limit), whether the
+   * end of the stream was fed.
+   */
+  statistics(): StreamReaderStatistics {
+    return {
+      bufferedBytes: this.#buffer.length,
+      readingPaused: this.#paused,
+      eof: this.#eof,
+    };
   }
 
   /** True when the stream has ended and the buffer is empty. */
   atEof(): boolean {
-    return this._eof && this.#buffer.length === 0;
+    return this.#eof && this.#buffer.length === 0;
   }
 
   /**
@@ -173,7 +203,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       }
       return concat(blocks, size);
     }
-    if (this.#buffer.length === 0 && !this._eof) {
+    if (this.#buffer.length === 0 && !this.#eof) {
       await this.#waitForData("read");
     }
     const data = this.#buffer.take(n);
@@ -215,7 +245,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     this.#throwIfFailed();
     if (n === 0) return new Uint8Array(0);
     while (this.#buffer.length < n) {
-      if (this._eof) {
+      if (this.#eof) {
         throw new IncompleteReadError(this.#buffer.take(Infinity), n);
       }
       await this.#waitForData("readexactly");
@@ -254,7 +284,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
           );
         }
       }
-      if (this._eof) {
+      if (this.#eof) {
         throw new IncompleteReadError(this.#buffer.take(Infinity), null);
       }
       await this.#waitForData("readuntil");
@@ -283,17 +313,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   toString(): string {
     const info = [`<StreamReader`];
     if (this.#buffer.length > 0) info.push(`${this.#buffer.length} bytes`);
-    if (this._eof) info.push("eof");
+    if (this.#eof) info.push("eof");
     if (this.limit !== DEFAULT_LIMIT) info.push(`limit=${this.limit}`);
     if (this.#waiter !== null && !this.#waiter.done()) info.push("waiter");
     if (this.#exception !== null) info.push(`exception=${this.#exception}`);
     if (this.#paused) info.push("paused");
     return `${info.join(" ")}>`;
-  }
-
-  /** @internal */
-  _setTransport(transport: Transport): void {
-    this.#transport = transport;
   }
 
   #throwIfFailed(): void {
@@ -343,6 +368,30 @@ function concat(blocks: Uint8Array[], size: number): Uint8Array {
     at += block.length;
   }
   return out;
+}
+
+/**
+ * What {@link StreamReader.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * import { run, StreamReader, type StreamReaderStatistics } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const reader = new StreamReader();
+ *   reader.feedData(new TextEncoder().encode("abc"));
+ *   const stats: StreamReaderStatistics = reader.statistics();
+ *   console.log(stats.bufferedBytes); // 3
+ * });
+ * ```
+ */
+export interface StreamReaderStatistics {
+  /** Bytes received and not read yet. */
+  bufferedBytes: number;
+  /** Whether the reader paused its transport (too much unread data). */
+  readingPaused: boolean;
+  /** Whether the end of the stream was fed. */
+  eof: boolean;
 }
 
 /**
@@ -408,22 +457,17 @@ export class StreamWriter {
    * connection's error if it was lost.
    */
   drain(): Promise<void> {
-    // The common case (nothing to wait for) without an async function.
+    // The common cases without an async function.
     const error = this.#reader?.exception();
-    if (
-      (error === null || error === undefined) && !this.#transport._mustDrain
-    ) {
-      return RESOLVED;
-    }
-    return this.#drainSlowly();
+    if (error !== null && error !== undefined) return Promise.reject(error);
+    if (this.#transport.isClosing()) return this.#drainClosing();
+    return this.#transport[kDrain]() ?? RESOLVED;
   }
 
-  async #drainSlowly(): Promise<void> {
-    const error = this.#reader?.exception();
-    if (error !== null && error !== undefined) throw error;
-    if (this.#transport.isClosing()) await sleep(0);
-    const waiter = this.#transport._drain();
-    if (waiter !== null) await waiter;
+  // As in Python: yield once, so that a closed connection's error is seen.
+  async #drainClosing(): Promise<void> {
+    await sleep(0);
+    await this.#transport[kDrain]();
   }
 
   /** Closes the connection once the buffer is written. */
@@ -477,10 +521,10 @@ function addressOf(addr: Deno.Addr): unknown {
   return (addr as Deno.UnixAddr).path ?? "";
 }
 
-/** @internal Reader, transport and writer for a Deno connection. */
-export function _streamsFor(
+/** Reader, transport and writer for a Deno connection. */
+export function streamsFor(
   conn: Deno.Conn,
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   limit: number,
   onClose: ((transport: Transport) => void) | null = null,
   tls = false,
@@ -503,19 +547,16 @@ export function _streamsFor(
 
 /** Awaits a host promise as loop I/O; a cancelled wait closes its result. */
 async function connecting<C extends Deno.Conn>(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   connect: () => Promise<C>,
 ): Promise<C> {
   const fut = loop.createFuture<C>();
-  loop._ioStarted();
-  connect().then(
+  countIo(loop, connect()).then(
     (conn) => {
-      loop._ioFinished();
       if (fut.done()) conn.close();
       else fut.setResult(conn);
     },
     (error) => {
-      loop._ioFinished();
       if (!fut.done()) fut.setException(error);
     },
   );
@@ -608,7 +649,7 @@ export async function openConnection(
     }
     conn = await connecting(loop, () => Deno.connect({ hostname: host, port }));
   }
-  return _streamsFor(conn, loop, limit, null, Boolean(ssl));
+  return streamsFor(conn, loop, limit, null, Boolean(ssl));
 }
 
 /**
@@ -636,7 +677,7 @@ export async function openUnixConnection(
     loop,
     () => Deno.connect({ transport: "unix", path }),
   );
-  return _streamsFor(conn, loop, limit);
+  return streamsFor(conn, loop, limit);
 }
 
 function checkPort(port: number): void {
@@ -749,7 +790,7 @@ export interface StartServerOptions {
  * ```
  */
 export class Server {
-  readonly #loop: EventLoop;
+  readonly #loop: AbstractEventLoop;
   readonly #listener: Deno.Listener;
   readonly #clientConnected: ClientConnected;
   readonly #limit: number;
@@ -760,12 +801,12 @@ export class Server {
   #serving = false;
   #closed = false;
   #accepting: Promise<void> | null = null;
-  #waiters: Future<void>[] = [];
+  readonly #closedWaiters: WaiterQueue<void>;
   #serveForever: Future<void> | null = null;
 
-  /** @internal Made by `startServer` and `startUnixServer`. */
+  /** Made by `startServer` and `startUnixServer`. */
   constructor(
-    loop: EventLoop,
+    loop: AbstractEventLoop,
     listener: Deno.Listener,
     clientConnected: ClientConnected,
     limit: number,
@@ -776,6 +817,7 @@ export class Server {
     this.#listener = listener;
     this.#clientConnected = clientConnected;
     this.#limit = limit;
+    this.#closedWaiters = new WaiterQueue(new LoopBinding(this, loop));
   }
 
   /** The listening sockets (one here), for their addresses. */
@@ -786,7 +828,7 @@ export class Server {
   }
 
   /** The loop the server runs on. */
-  getLoop(): EventLoop {
+  getLoop(): AbstractEventLoop {
     return this.#loop;
   }
 
@@ -801,7 +843,7 @@ export class Server {
     if (!this.#serving) {
       this.#serving = true;
       // The accept loop is host code, outside any task's context.
-      this.#accepting = taskContext.exit(() => this.#accept());
+      this.#accepting = outsideTasks(() => this.#accept());
     }
     return Promise.resolve();
   }
@@ -859,9 +901,7 @@ export class Server {
       await this.#accepting;
       return;
     }
-    const waiter = this.#loop.createFuture<void>();
-    this.#waiters.push(waiter);
-    await waiter;
+    await this.#closedWaiters.park();
     await this.#accepting;
   }
 
@@ -919,7 +959,7 @@ export class Server {
   }
 
   #connected(conn: Deno.Conn): void {
-    const [reader, writer] = _streamsFor(
+    const [reader, writer] = streamsFor(
       conn,
       this.#loop,
       this.#limit,
@@ -940,7 +980,7 @@ export class Server {
         const error = task.exception();
         if (error !== null && error !== undefined) {
           this.#loop.callExceptionHandler({
-            message: "Unhandled exception in client_connected_cb",
+            message: "Unhandled exception in the clientConnected callback",
             exception: error,
             transport: writer.transport,
           } as never);
@@ -955,9 +995,7 @@ export class Server {
     if (!this.#closed || this.#transports.size > 0 || this.#tasks.size > 0) {
       return;
     }
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) if (!waiter.done()) waiter.setResult();
+    this.#closedWaiters.wakeAll();
   }
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { Transport } from "./transports.ts";
-import { type EventLoop, getRunningLoop } from "./events.ts";
+import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
 import { StreamReader, StreamWriter } from "./streams.ts";
 import { gather } from "./tasks.ts";
@@ -142,9 +142,9 @@ export class Process {
   readonly #exited: Future<number>;
   #returncode: number | null = null;
 
-  /** @internal Made by `createSubprocessExec` / `createSubprocessShell`. */
+  /** Made by `createSubprocessExec` / `createSubprocessShell`. */
   constructor(
-    loop: EventLoop,
+    loop: AbstractEventLoop,
     child: Deno.ChildProcess,
     options: SubprocessOptions,
   ) {
@@ -158,9 +158,7 @@ export class Process {
       ? readerFor(loop, child.stderr, limit)
       : null;
     this.#exited = loop.createFuture<number>();
-    loop._ioStarted();
-    child.status.then((status) => {
-      loop._ioFinished();
+    countIo(loop, child.status).then((status) => {
       this.#returncode = status.signal !== null
         ? -(signalNumbers[status.signal] ?? 128)
         : status.code;
@@ -251,7 +249,7 @@ export class Process {
 }
 
 function writerFor(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   stream: WritableStream<Uint8Array>,
 ): StreamWriter {
   const writer = stream.getWriter();
@@ -272,7 +270,7 @@ function writerFor(
 }
 
 function readerFor(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   stream: ReadableStream<Uint8Array>,
   limit: number | undefined,
 ): StreamReader {

@@ -4,12 +4,17 @@
  *
  * @module
  */
-import { CancelledError, ExceptionGroup } from "./errors.ts";
-import { type EventLoop, getRunningLoop } from "./events.ts";
-import type { Future } from "./futures.ts";
-import { currentTaskOf } from "./_current.ts";
 import { replaceError } from "./_replace_error.ts";
-import type { CoroutineFunction, Task, TaskOptions } from "./tasks.ts";
+import { CancelledError, ExceptionGroup } from "./errors.ts";
+import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
+import { type Future, kHasException } from "./futures.ts";
+import {
+  type CoroutineFunction,
+  currentTask,
+  kLastCancelError,
+  type Task,
+  type TaskOptions,
+} from "./tasks.ts";
 
 const NOTHING = Symbol("nothing to raise");
 
@@ -45,7 +50,7 @@ const NOTHING = Symbol("nothing to raise");
  * ```
  */
 export class TaskGroup implements AsyncDisposable {
-  #loop: EventLoop;
+  #loop: AbstractEventLoop;
   #parentTask: Task<unknown>;
   #parentCancelling: number;
   #lastCancelErrorAtEnter: CancelledError | null;
@@ -60,7 +65,7 @@ export class TaskGroup implements AsyncDisposable {
   /** Enters the group in the current task. */
   constructor() {
     this.#loop = getRunningLoop();
-    const task = currentTaskOf(this.#loop);
+    const task = currentTask(this.#loop);
     if (task === null) {
       throw new Error(
         "TaskGroup cannot determine the parent task: create it inside a task",
@@ -68,7 +73,7 @@ export class TaskGroup implements AsyncDisposable {
     }
     this.#parentTask = task;
     this.#parentCancelling = task.cancelling();
-    this.#lastCancelErrorAtEnter = task._lastCancelError;
+    this.#lastCancelErrorAtEnter = task[kLastCancelError];
   }
 
   /** Starts a task owned by the group. */
@@ -98,10 +103,10 @@ export class TaskGroup implements AsyncDisposable {
     // The scope's code is leaving with the CancelledError of a cancellation
     // requested while it ran (by us, after a child failed, or by others).
     const leaving = parent.cancelling() > this.#parentCancelling &&
-        parent._lastCancelError !== this.#lastCancelErrorAtEnter
-      ? parent._lastCancelError
+        parent[kLastCancelError] !== this.#lastCancelErrorAtEnter
+      ? parent[kLastCancelError]
       : null;
-    const toRaise = await this._exit(leaving ?? undefined, leaving !== null);
+    const toRaise = await this.#exit(leaving ?? undefined, leaving !== null);
     if (toRaise === NOTHING || toRaise === leaving) return;
     if (leaving !== null && toRaise instanceof Error) {
       replaceError(leaving, toRaise);
@@ -110,12 +115,10 @@ export class TaskGroup implements AsyncDisposable {
     throw toRaise;
   }
 
-  /**
-   * @internal Python's `__aexit__`, for a caller that knows which error is
-   * leaving the scope (`hasError`): returns what to raise instead, or
-   * NOTHING to let it (or the normal exit) proceed.
-   */
-  async _exit(error: unknown, hasError: boolean): Promise<unknown> {
+  // Python's `__aexit__`, for a caller that knows which error is leaving
+  // the scope (`hasError`): returns what to raise instead, or NOTHING to
+  // let it (or the normal exit) proceed.
+  async #exit(error: unknown, hasError: boolean): Promise<unknown> {
     if (this.#finished) {
       throw new Error("TaskGroup is finished: it can be left only once");
     }
@@ -180,9 +183,8 @@ export class TaskGroup implements AsyncDisposable {
     if (this.#onCompleted !== null && this.#tasks.size === 0) {
       if (!this.#onCompleted.done()) this.#onCompleted.setResult(true);
     }
-    if (task.cancelled()) return;
+    if (task.cancelled() || !task[kHasException]) return;
     const exc = task.exception();
-    if (exc === undefined || !task._hasException) return;
     this.#errors.push(exc);
     if (this.#parentTask.done()) {
       this.#loop.callExceptionHandler({

@@ -1,23 +1,55 @@
 /**
  * Tasks and the functions that wait on them: `createTask`, `sleep`,
- * `gather`, `wait`, `waitFor`, `asCompleted`, `shield`.
+ * `gather`, `wait`, `asCompleted`, `shield`.
+ *
+ * Every decision about a task lives here: how `await future` suspends it
+ * (`Task[kSuspendOn]`), how it resumes with a value or with its pending
+ * cancellation (`Task#resume`, shared by future wake-ups and `sleep(0)`),
+ * and which task is current.
  *
  * @module
  */
 import { taskContext } from "./_context.ts";
 import { coroName, pyRepr } from "./_repr.ts";
+import {
+  checkOptionalSeconds,
+  checkSeconds,
+  rangeError,
+  startedPromiseError,
+  typeError,
+} from "./_validate.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import {
-  _getRunningLoop,
-  _yield,
-  type EventLoop,
+  type AbstractEventLoop,
   getEventLoop,
   getRunningLoop,
-  startedPromiseError,
+  Handle,
+  internal,
+  kArg,
+  kCallSoon,
+  kContextFree,
+  kScheduleHandle,
+  kTaskResumed,
+  kTasks,
+  kTaskSuspended,
+  type LoopInternal,
+  runningLoopOrNull,
   type TimerHandle,
 } from "./events.ts";
-import { _contextFree, Future } from "./futures.ts";
-import { Timeout } from "./timeouts.ts";
+import {
+  contextFree,
+  Future,
+  kCancelledError,
+  kHasException,
+  kSuspendOn,
+  kWake,
+  type Waiter,
+} from "./futures.ts";
+
+// What the scopes (timeouts.ts, taskgroups.ts) read of a task: the
+// CancelledError last thrown into its coroutine.
+export const kLastCancelError: unique symbol = Symbol("lastCancelError");
+const kYield: unique symbol = Symbol("yield");
 
 /**
  * A coroutine function: what starts a task.
@@ -80,7 +112,7 @@ export interface TaskOptions {
   /** The task's name (default `Task-N`). */
   name?: string;
   /** The loop to run on (default: the running loop). */
-  loop?: EventLoop;
+  loop?: AbstractEventLoop;
   /**
    * Run the first step now, inside `createTask`, instead of on the next
    * loop iteration (Python 3.12's eager tasks).
@@ -90,6 +122,13 @@ export interface TaskOptions {
 
 let taskCounter = 0;
 const NO_OPTIONS: TaskOptions = {};
+
+// How a task resumes: with the awaited outcome, or with an error thrown in
+// at the await instead (its pending cancellation).
+interface Resumption {
+  settle(): void;
+  fail(error: unknown): void;
+}
 
 /**
  * A coroutine function running on the event loop, Python's `asyncio.Task`.
@@ -117,32 +156,42 @@ const NO_OPTIONS: TaskOptions = {};
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  /** @internal */ _futWaiter: Future<unknown> | null = null;
-  /** @internal */ _mustCancel = false;
-  /** @internal */ _numCancelsRequested = 0;
-  /** @internal */ _lastCancelError: CancelledError | null = null;
-  /** @internal Position in the loop's task list (-1 when done). */
-  _index = -1;
+  readonly #loop: LoopInternal;
+  // The future the coroutine awaits now (Python's _fut_waiter).
+  #futWaiter: Future<unknown> | null = null;
+  // A cancellation requested while awaiting nothing of the library: thrown
+  // in at the next library await.
+  #mustCancel = false;
+  #cancelMessage: string | undefined = undefined;
+  #numCancelsRequested = 0;
+  // Position in the loop's list of pending tasks (-1 once done).
+  #index = -1;
   #coro: CoroutineFunction<T>;
   #name: string | number;
   #abort: AbortController | null = null;
   #started = false;
+  /** @ignore The CancelledError last thrown into the coroutine. */
+  [kLastCancelError]: CancelledError | null = null;
 
   /** Creates and schedules a task; prefer {@link createTask}. */
   constructor(
     coroutine: CoroutineFunction<T>,
     options: TaskOptions = NO_OPTIONS,
-    loop?: EventLoop,
+    loop?: AbstractEventLoop,
   ) {
     if (typeof coroutine !== "function") {
       throw startedPromiseError("createTask", coroutine);
     }
-    super(loop ?? options.loop ?? getRunningLoop());
+    const l = internal(loop ?? options.loop ?? getRunningLoop());
+    super(l);
+    this.#loop = l;
     this.#coro = coroutine;
     this.#name = options.name ?? ++taskCounter;
-    this._loop._addTask(this as Task<unknown>);
-    if (options.eagerStart) this._step();
-    else this._loop._callSoonInternal(stepTask, this, true);
+    const tasks = l[kTasks];
+    this.#index = tasks.length;
+    tasks.push(this as Task<unknown>);
+    if (options.eagerStart) this.#step();
+    else l[kCallSoon](Task.#firstStep, this, true);
   }
 
   /** The task's name: `Task-1` unless one was given. */
@@ -171,7 +220,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** How many cancellation requests are pending (not uncancelled). */
   cancelling(): number {
-    return this._numCancelsRequested;
+    return this.#numCancelsRequested;
   }
 
   /**
@@ -179,9 +228,9 @@ export class Task<T = unknown> extends Future<T> {
    * none remain, a cancellation not yet delivered is dropped too.
    */
   uncancel(): number {
-    if (this._numCancelsRequested > 0) this._numCancelsRequested--;
-    if (this._numCancelsRequested === 0) this._mustCancel = false;
-    return this._numCancelsRequested;
+    if (this.#numCancelsRequested > 0) this.#numCancelsRequested--;
+    if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+    return this.#numCancelsRequested;
   }
 
   /**
@@ -191,8 +240,8 @@ export class Task<T = unknown> extends Future<T> {
   get signal(): AbortSignal {
     if (this.#abort === null) {
       this.#abort = new AbortController();
-      if (this._numCancelsRequested > 0 || this.cancelled()) {
-        this.#abort.abort(new CancelledError(this._cancelMessage));
+      if (this.#numCancelsRequested > 0 || this.cancelled()) {
+        this.#abort.abort(new CancelledError(this.#cancelMessage));
       }
     }
     return this.#abort.signal;
@@ -206,18 +255,18 @@ export class Task<T = unknown> extends Future<T> {
    */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
-    this._numCancelsRequested++;
+    this.#numCancelsRequested++;
     this.#abort?.abort(new CancelledError(msg));
-    if (this._futWaiter !== null && this._futWaiter.cancel(msg)) return true;
-    this._mustCancel = true;
-    this._cancelMessage = msg;
+    if (this.#futWaiter !== null && this.#futWaiter.cancel(msg)) return true;
+    this.#mustCancel = true;
+    this.#cancelMessage = msg;
     return true;
   }
 
   /** Python's repr: `<Task pending name='Task-1' coro=<main()>>`. */
   override toString(): string {
-    const info = this._reprInfo();
-    if (this._numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
+    const info = this.reprInfo();
+    if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
     info.splice(
       1,
       0,
@@ -225,62 +274,6 @@ export class Task<T = unknown> extends Future<T> {
       `coro=<${coroName(this.#coro)}()>`,
     );
     return `<Task ${info.join(" ")}>`;
-  }
-
-  /** @internal Records the CancelledError thrown into the coroutine. */
-  _throwCancel(error: CancelledError): CancelledError {
-    this._lastCancelError = error;
-    return error;
-  }
-
-  /** @internal The first (and only explicit) step: start the coroutine. */
-  _step(): void {
-    if (this.#started || this.done()) {
-      this._loop._taskSuspended(this as Task<unknown>);
-      return;
-    }
-    this.#started = true;
-    if (this._mustCancel) {
-      // Cancelled before its first step: the body never runs (Python throws
-      // CancelledError into the coroutine before its first line).
-      this._mustCancel = false;
-      this.#finishCancelled(this._makeCancelledError());
-      this._loop._taskSuspended(this as Task<unknown>);
-      return;
-    }
-    taskContext.run(this as Task<unknown>, startCoroutine, this.#coro);
-  }
-
-  /** @internal */
-  _onFulfilled(value: T): void {
-    this._futWaiter = null;
-    if (this._mustCancel) {
-      // Cancelled while finishing without another await: Python cancels it.
-      this._mustCancel = false;
-      this.#finishCancelled(this._makeCancelledError());
-    } else {
-      this._loop._removeTask(this as Task<unknown>);
-      super.setResult(value);
-    }
-    this._loop._taskSuspended(this as Task<unknown>);
-  }
-
-  /** @internal */
-  _onRejected(error: unknown): void {
-    this._futWaiter = null;
-    if (error instanceof CancelledError) {
-      this.#finishCancelled(error);
-    } else {
-      this._loop._removeTask(this as Task<unknown>);
-      super.setException(error);
-    }
-    this._loop._taskSuspended(this as Task<unknown>);
-  }
-
-  #finishCancelled(error: CancelledError): void {
-    this._loop._removeTask(this as Task<unknown>);
-    this._cancelMessage = error.message || undefined;
-    super.cancel(this._cancelMessage);
   }
 
   /** Tasks finish by running; use `cancel()` to stop one. */
@@ -292,53 +285,230 @@ export class Task<T = unknown> extends Future<T> {
   override setException(_exception: unknown): never {
     throw new Error("Task does not support setException() operation");
   }
-}
 
-// Starts a task's coroutine inside the task's async context. The handlers
-// run in that context too, so they find their task without a closure.
-function startCoroutine(coro: CoroutineFunction<unknown>): void {
-  let promise;
-  try {
-    promise = coro();
-  } catch (error) {
-    taskFailed(error);
-    return;
+  /**
+   * @ignore `await future` in this task's coroutine: the task suspends on
+   * it (cancelling the task cancels it) and is woken when it is done.
+   */
+  [kSuspendOn](future: Future<unknown>, waiter: Waiter): void {
+    // Code that runs on after its task ended awaits like plain code.
+    if (this.done()) return;
+    if (future.getLoop() !== this.#loop) {
+      waiter.fail(
+        new Error(
+          `Task ${this} got Future ${future} attached to a different loop: ` +
+            `create futures with the running loop (getRunningLoop().createFuture())`,
+        ),
+      );
+      return;
+    }
+    if (future === (this as Future<unknown>)) {
+      waiter.fail(new Error(`Task cannot await on itself: ${this}`));
+      return;
+    }
+    waiter.awaiter = this;
+    this.#futWaiter = future;
+    if (this.#mustCancel && future.cancel(this.#cancelMessage)) {
+      this.#mustCancel = false;
+    }
+    this.#loop[kTaskSuspended](this);
   }
-  if (
-    promise === null || typeof promise !== "object" ||
-    typeof promise.then !== "function"
-  ) {
-    taskFailed(
-      new TypeError(
-        `a coroutine function must return a promise, ${
-          coroName(coro)
-        }() returned ${pyRepr(promise)}; declare it async`,
-      ),
+
+  /** @ignore The future this task awaited is done: resume the coroutine. */
+  [kWake](waiter: Waiter): void {
+    const future = waiter.future;
+    if (this.#futWaiter === future) this.#futWaiter = null;
+    this.#resume(waiter, future);
+  }
+
+  /**
+   * Resumes the coroutine at its await: with the pending cancellation if
+   * there is one, with a CancelledError if the awaited future was
+   * cancelled, else with the awaited outcome. The loop then waits for the
+   * step to end before it runs its next handle.
+   */
+  #resume(at: Resumption, awaited: Future<unknown> | null): void {
+    if (this.done()) return;
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      at.fail(this.#throwCancel(this.#cancelledError()));
+    } else if (awaited !== null && awaited.cancelled()) {
+      at.fail(this.#throwCancel(awaited[kCancelledError]()));
+    } else {
+      at.settle();
+    }
+    this.#loop[kTaskResumed](this);
+  }
+
+  #throwCancel(error: CancelledError): CancelledError {
+    this[kLastCancelError] = error;
+    return error;
+  }
+
+  #cancelledError(): CancelledError {
+    return new CancelledError(this.#cancelMessage);
+  }
+
+  // The handle that starts a task: like every step, it runs until the
+  // task first suspends before the loop runs its next handle.
+  static #firstStep(task: Task<unknown>): void {
+    task.#loop[kTaskResumed](task);
+    task.#step();
+  }
+
+  #step(): void {
+    if (this.#started || this.done()) {
+      this.#loop[kTaskSuspended](this);
+      return;
+    }
+    this.#started = true;
+    if (this.#mustCancel) {
+      // Cancelled before its first step: the body never runs (Python throws
+      // CancelledError into the coroutine before its first line).
+      this.#mustCancel = false;
+      this.#finishCancelled(this.#cancelledError());
+      this.#loop[kTaskSuspended](this);
+      return;
+    }
+    taskContext.run(this, Task.#startCoroutine, this.#coro);
+  }
+
+  // Starts a task's coroutine inside the task's async context. The
+  // handlers run in that context too, so they find their task without a
+  // closure.
+  static #startCoroutine(coro: CoroutineFunction<unknown>): void {
+    let promise;
+    try {
+      promise = coro();
+    } catch (error) {
+      Task.#failed(error);
+      return;
+    }
+    if (
+      promise === null || typeof promise !== "object" ||
+      typeof promise.then !== "function"
+    ) {
+      Task.#failed(
+        new TypeError(
+          `a coroutine function must return a promise, ${
+            coroName(coro)
+          }() returned ${pyRepr(promise)}; declare it async`,
+        ),
+      );
+      return;
+    }
+    // A native promise's handlers run in the context `then` was called in
+    // (this task's); a library awaitable is adopted by one first, so that
+    // the task is what awaits it.
+    (promise instanceof Promise ? promise : Promise.resolve(promise)).then(
+      Task.#succeeded,
+      Task.#failed,
     );
-    return;
   }
-  // A native promise's handlers run in the context `then` was called in
-  // (this task's); a library awaitable is adopted by one first, so that
-  // the task is what awaits it.
-  (promise instanceof Promise ? promise : Promise.resolve(promise)).then(
-    taskSucceeded,
-    taskFailed,
-  );
+
+  static #succeeded(value: unknown): void {
+    const task = taskContext.getStore() as Task<unknown>;
+    task.#futWaiter = null;
+    if (task.#mustCancel) {
+      // Cancelled while finishing without another await: Python cancels it.
+      task.#mustCancel = false;
+      task.#finishCancelled(task.#cancelledError());
+    } else {
+      task.#unlist();
+      Future.prototype.setResult.call(task, value);
+    }
+    task.#loop[kTaskSuspended](task);
+  }
+
+  static #failed(error: unknown): void {
+    const task = taskContext.getStore() as Task<unknown>;
+    task.#futWaiter = null;
+    if (error instanceof CancelledError) {
+      task.#finishCancelled(error);
+    } else {
+      task.#unlist();
+      Future.prototype.setException.call(task, error);
+    }
+    task.#loop[kTaskSuspended](task);
+  }
+
+  #finishCancelled(error: CancelledError): void {
+    this.#unlist();
+    this.#cancelMessage = error.message || undefined;
+    Future.prototype.cancel.call(this, this.#cancelMessage);
+  }
+
+  // Takes the task off its loop's list of pending tasks.
+  #unlist(): void {
+    const i = this.#index;
+    if (i < 0) return;
+    const tasks = this.#loop[kTasks];
+    const last = tasks.pop()!;
+    if (last !== (this as Task<unknown>)) {
+      tasks[i] = last;
+      last.#index = i;
+    }
+    this.#index = -1;
+  }
+
+  /**
+   * @ignore `sleep(0)` from `task` (or from code outside any task): a
+   * promise the loop settles one iteration later, resuming the task as a
+   * future's wake-up does.
+   */
+  static [kYield]<V>(
+    loop: LoopInternal,
+    task: Task<unknown> | null,
+    value: V,
+  ): Promise<V> {
+    const promise = new Promise<V>((resolve, reject) => {
+      loop[kScheduleHandle](
+        new YieldHandle(
+          loop,
+          Task.#wakeFromYield,
+          task,
+          value,
+          resolve as (v: unknown) => void,
+          reject,
+        ),
+      );
+    });
+    // The task suspends on the promise as soon as its synchronous code
+    // ends, before the loop goes on (from a later microtask).
+    if (task !== null) loop[kTaskSuspended](task);
+    return promise;
+  }
+
+  static #wakeFromYield(handle: YieldHandle): void {
+    if (handle.task === null) handle.settle();
+    else handle.task.#resume(handle, null);
+  }
 }
 
-function taskSucceeded(value: unknown): void {
-  taskContext.getStore()!._onFulfilled(value);
-}
+// The pending `sleep(0)` of a task: one loop iteration, like Python's bare
+// `yield`. It is its own handle in the ready queue, and a native promise
+// costs less to await than a thenable.
+class YieldHandle extends Handle implements Resumption {
+  constructor(
+    loop: LoopInternal,
+    wake: (handle: YieldHandle) => void,
+    readonly task: Task<unknown> | null,
+    readonly value: unknown,
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {
+    super(wake, [], loop);
+    this[kArg] = this;
+    this[kContextFree] = true;
+  }
 
-function taskFailed(error: unknown): void {
-  taskContext.getStore()!._onRejected(error);
-}
+  settle(): void {
+    this.resolve(this.value);
+  }
 
-// The handle that starts a task: like every step, it runs until the task
-// first suspends before the loop runs its next handle.
-function stepTask(task: Task<unknown>): void {
-  task._loop._resumeTask(task);
-  task._step();
+  fail(error: unknown): void {
+    this.reject(error);
+  }
 }
 
 /**
@@ -370,8 +540,9 @@ export function createTask<T>(
 }
 
 /**
- * Returns the task the calling code runs in, or null (in callbacks and
- * outside the loop).
+ * Returns the task the calling code runs in on `loop` (default: the
+ * running loop), or null: in callbacks, outside the loop, or in a task of
+ * another loop.
  *
  * @example
  * ```ts
@@ -382,10 +553,12 @@ export function createTask<T>(
  * });
  * ```
  */
-export function currentTask(): Task<unknown> | null {
-  const task = taskContext.getStore();
-  // Python keeps a current task per loop: only the running loop's counts.
-  return task !== undefined && task._loop === _getRunningLoop() ? task : null;
+export function currentTask(loop?: AbstractEventLoop): Task<unknown> | null {
+  const task = taskContext.getStore() as Task<unknown> | undefined;
+  // Python keeps a current task per loop: only the given loop's counts.
+  return task !== undefined && task.getLoop() === (loop ?? runningLoopOrNull())
+    ? task
+    : null;
 }
 
 /**
@@ -401,9 +574,8 @@ export function currentTask(): Task<unknown> | null {
  * });
  * ```
  */
-export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
-  const l = loop ?? getRunningLoop();
-  return new Set(l._tasks);
+export function allTasks(loop?: AbstractEventLoop): Set<Task<unknown>> {
+  return new Set(internal(loop ?? getRunningLoop())[kTasks]);
 }
 
 /**
@@ -424,16 +596,16 @@ export function allTasks(loop?: EventLoop): Set<Task<unknown>> {
  */
 export function ensureFuture<F extends Future<unknown>>(
   value: F,
-  options?: { loop?: EventLoop },
+  options?: { loop?: AbstractEventLoop },
 ): F;
 /** `ensureFuture` of a coroutine function or thenable: a new task. */
 export function ensureFuture<T>(
   value: CoroutineFunction<T> | PromiseLike<T>,
-  options?: { loop?: EventLoop },
+  options?: { loop?: AbstractEventLoop },
 ): Task<T>;
 export function ensureFuture<T>(
   value: Future<T> | CoroutineFunction<T> | PromiseLike<T>,
-  options: { loop?: EventLoop } = {},
+  options: { loop?: AbstractEventLoop } = {},
 ): Future<T> {
   if (value instanceof Promise) {
     throw startedPromiseError("ensureFuture", value);
@@ -442,23 +614,23 @@ export function ensureFuture<T>(
 }
 
 /**
- * @internal Like ensureFuture, but also accepts promises (the waiting
- * functions do); `caller` names the function in errors.
+ * Like ensureFuture, but also accepts promises (the waiting functions do);
+ * `caller` names the function in errors.
  */
 export function toFuture<T>(
   value: AwaitableLike<T> | Future<T>,
-  loop: EventLoop | undefined,
+  loop: AbstractEventLoop | undefined,
   caller: string,
 ): Future<T> {
   if (value instanceof Future) {
-    if (loop !== undefined && value._loop !== loop) {
+    if (loop !== undefined && value.getLoop() !== loop) {
       throw new RangeError(
         `${caller}(): the future belongs to a different loop than the one given`,
       );
     }
     return value;
   }
-  const l = loop ?? _getRunningLoop() ?? getEventLoop();
+  const l = loop ?? runningLoopOrNull() ?? getEventLoop();
   if (typeof value === "function") return l.createTask(value);
   if (
     value !== null && typeof value === "object" &&
@@ -469,10 +641,11 @@ export function toFuture<T>(
       return await awaitable;
     });
   }
-  throw new TypeError(
-    `${caller}(): an awaitable (Future, Task, promise) or a coroutine function is required, got ${
-      pyRepr(value)
-    }`,
+  throw typeError(
+    `${caller}()`,
+    "the awaitable",
+    "a Future, a Task, a promise or a coroutine function",
+    value,
   );
 }
 
@@ -493,22 +666,15 @@ export function sleep(delay: number): PromiseLike<void>;
 /** `sleep` that resolves to `result`. */
 export function sleep<T>(delay: number, result: T): PromiseLike<T>;
 export function sleep<T>(delay: number, result?: T): PromiseLike<T> {
-  if (typeof delay !== "number") {
-    throw new TypeError(
-      `sleep() takes a number of seconds, got ${pyRepr(delay)}`,
-    );
-  }
-  if (Number.isNaN(delay)) {
-    throw new RangeError("sleep() length must not be NaN");
-  }
-  const loop = getRunningLoop();
-  if (delay <= 0) return _yield(loop, result as T);
+  checkSeconds("sleep()", "delay", delay);
+  const loop = internal(getRunningLoop());
+  if (delay <= 0) return Task[kYield](loop, currentTask(loop), result as T);
   return new SleepFuture(loop, delay, result as T);
 }
 
 class SleepFuture<T> extends Future<T> {
   #timer: TimerHandle | null;
-  constructor(loop: EventLoop, delay: number, result: T) {
+  constructor(loop: AbstractEventLoop, delay: number, result: T) {
     super({ loop });
     this.#timer = loop.callLater(delay, this.#fire, result);
   }
@@ -600,24 +766,72 @@ function isOptionsObject(value: unknown): value is GatherOptions {
  * ```
  */
 export class GatheringFuture<T> extends Future<T> {
-  /** @internal */ _children: Future<unknown>[];
-  /** @internal */ _cancelRequested = false;
+  readonly #children: Future<unknown>[];
+  readonly #returnExceptions: boolean;
+  #pending: number;
+  #cancelRequested = false;
 
-  /** @internal Use {@link gather}. */
-  constructor(children: Future<unknown>[], loop: EventLoop) {
+  /** Made by {@link gather}. */
+  constructor(
+    children: Future<unknown>[],
+    loop: AbstractEventLoop,
+    returnExceptions = false,
+  ) {
     super({ loop });
-    this._children = children;
+    this.#children = children;
+    this.#returnExceptions = returnExceptions;
+    const unique = new Set(children);
+    this.#pending = unique.size;
+    if (children.length === 0) {
+      this.setResult([] as T);
+      return;
+    }
+    const onChildDone = contextFree((child: Future<unknown>) =>
+      this.#onChildDone(child)
+    );
+    for (const child of unique.size === children.length ? children : unique) {
+      child.addDoneCallback(onChildDone);
+    }
   }
 
   /** Cancels every child that is not done; true if any was. */
   override cancel(msg?: string): boolean {
     if (this.done()) return false;
     let ret = false;
-    for (const child of this._children) {
+    for (const child of this.#children) {
       if (child.cancel(msg)) ret = true;
     }
-    if (ret) this._cancelRequested = true;
+    if (ret) this.#cancelRequested = true;
     return ret;
+  }
+
+  #onChildDone(child: Future<unknown>): void {
+    this.#pending--;
+    if (this.done()) {
+      if (!child.cancelled()) child.exception(); // retrieved: not reported
+      return;
+    }
+    if (!this.#returnExceptions) {
+      if (child.cancelled()) {
+        this.setException(child[kCancelledError]());
+        return;
+      }
+      if (child[kHasException]) {
+        this.setException(child.exception());
+        return;
+      }
+    }
+    if (this.#pending > 0) return;
+    const children = this.#children;
+    const results = new Array(children.length);
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i];
+      if (c.cancelled()) results[i] = c[kCancelledError]();
+      else if (c[kHasException]) results[i] = c.exception();
+      else results[i] = c.result();
+    }
+    if (this.#cancelRequested) this.setException(new CancelledError());
+    else this.setResult(results as T);
   }
 }
 
@@ -666,10 +880,9 @@ export function gather(
       "gather() takes awaitables as separate arguments: write gather(...list), not gather(list)",
     );
   }
-  const loop = _getRunningLoop() ?? getEventLoop();
+  const loop = runningLoopOrNull() ?? getEventLoop();
   const seen = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
-  let duplicates = 0;
   for (const arg of args) {
     // The same future (or promise) given twice is awaited once, as in
     // Python; a coroutine function given twice runs twice.
@@ -677,62 +890,14 @@ export function gather(
     if (fut === undefined) {
       fut = toFuture(arg as AwaitableLike<unknown>, undefined, "gather");
       if (typeof arg !== "function") seen.set(arg, fut);
-    } else {
-      duplicates++;
     }
     children.push(fut);
   }
-  const outer = new GatheringFuture<unknown[]>(
+  return new GatheringFuture<unknown[]>(
     children,
-    children.length > 0 ? children[0]._loop : loop,
+    children.length > 0 ? children[0].getLoop() : loop,
+    returnExceptions,
   );
-  if (children.length === 0) {
-    outer.setResult([]);
-    return outer;
-  }
-  const uniqueCount = children.length - duplicates;
-  let finished = 0;
-  const onChildDone = _contextFree((fut: Future<unknown>): void => {
-    finished++;
-    if (outer.done()) {
-      if (!fut.cancelled()) fut._markRetrieved();
-      return;
-    }
-    if (!returnExceptions) {
-      if (fut.cancelled()) {
-        outer._setExceptionRaw(fut._makeCancelledError());
-        return;
-      }
-      if (fut._hasException) {
-        fut._markRetrieved();
-        outer._setExceptionRaw(fut._exception);
-        return;
-      }
-    }
-    if (finished === uniqueCount) {
-      const results = new Array(children.length);
-      for (let i = 0; i < children.length; i++) {
-        const child = children[i];
-        if (child.cancelled()) {
-          results[i] = child._makeCancelledError();
-        } else if (child._hasException) {
-          child._markRetrieved();
-          results[i] = child._exception;
-        } else {
-          results[i] = child._result;
-        }
-      }
-      if (outer._cancelRequested) {
-        outer._setExceptionRaw(new CancelledError());
-      } else {
-        outer.setResult(results);
-      }
-    }
-  });
-  for (const fut of duplicates === 0 ? children : new Set(children)) {
-    fut.addDoneCallback(onChildDone);
-  }
-  return outer;
 }
 
 /**
@@ -829,18 +994,6 @@ export interface WaitOptions {
   returnWhen?: ReturnWhen;
 }
 
-function checkTimeout(name: string, timeout: unknown): number | null {
-  if (timeout === null || timeout === undefined) return null;
-  if (typeof timeout !== "number" || Number.isNaN(timeout)) {
-    throw new TypeError(
-      `${name}: timeout must be a number of seconds or null, got ${
-        pyRepr(timeout)
-      }`,
-    );
-  }
-  return timeout;
-}
-
 /**
  * Waits for futures until `returnWhen` is met or `timeout` passes, and
  * returns `[done, pending]` sets. Nothing is cancelled on timeout.
@@ -872,13 +1025,18 @@ export async function wait<T>(
   fs: Iterable<Future<T> | AwaitableLike<T>>,
   options: WaitOptions = {},
 ): Promise<[Set<Future<T>>, Set<Future<T>>]> {
-  const timeout = checkTimeout("wait()", options.timeout);
+  const timeout = checkOptionalSeconds("wait()", "timeout", options.timeout);
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (
     returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION &&
     returnWhen !== ALL_COMPLETED
   ) {
-    throw new RangeError(`Invalid return_when value: ${pyRepr(returnWhen)}`);
+    throw rangeError(
+      "wait()",
+      "returnWhen",
+      "FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED",
+      returnWhen,
+    );
   }
   if (fs === null || typeof fs !== "object" || !(Symbol.iterator in fs)) {
     throw new TypeError(
@@ -901,11 +1059,11 @@ export async function wait<T>(
     });
   }
   let counter = futures.size;
-  const onCompletion = _contextFree((f: Future<T>): void => {
+  const onCompletion = contextFree((f: Future<T>): void => {
     counter--;
     if (
       counter <= 0 || returnWhen === FIRST_COMPLETED ||
-      (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f._hasException)
+      (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f[kHasException])
     ) {
       timer?.cancel();
       if (!waiter.done()) waiter.setResult(undefined);
@@ -922,56 +1080,6 @@ export async function wait<T>(
   const pending = new Set<Future<T>>();
   for (const f of futures) (f.done() ? done : pending).add(f);
   return [done, pending];
-}
-
-/**
- * Waits for one awaitable with a time limit. On timeout the awaitable is
- * cancelled (and waited for) and `TimeoutError` is raised; `null` waits
- * without limit.
- *
- * @example
- * ```ts
- * import { run, sleep, TimeoutError, waitFor } from "@aio/asyncio";
- *
- * await run(async () => {
- *   try {
- *     await waitFor(() => sleep(1), 0.01);
- *   } catch (e) {
- *     console.log(e instanceof TimeoutError); // true
- *   }
- * });
- * ```
- */
-export async function waitFor<T>(
-  aw: Future<T> | AwaitableLike<T>,
-  timeout: number | null,
-): Promise<T> {
-  const seconds = checkTimeout("waitFor()", timeout);
-  const loop = getRunningLoop();
-  const fut = toFuture(aw, undefined, "waitFor");
-  if (seconds === null) return await fut;
-  if (seconds <= 0) {
-    // No time at all: as CPython, cancel it before it runs (and wait for
-    // the cancellation to finish) instead of letting its first step happen.
-    if (fut.done()) return fut.result();
-    fut.cancel();
-    try {
-      await fut;
-    } catch (e) {
-      if (!(e instanceof CancelledError)) throw e;
-      throw new TimeoutError("", { cause: e });
-    }
-    return fut.result();
-  }
-  const scope = new Timeout(loop.time() + seconds, loop);
-  try {
-    const result = await fut;
-    scope._exit(undefined, false);
-    return result;
-  } catch (error) {
-    scope._exit(error, true);
-    throw error;
-  }
 }
 
 /**
@@ -1020,18 +1128,18 @@ export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
   #timer: TimerHandle | null = null;
   #remaining: number;
 
-  /** @internal Use {@link asCompleted}. */
+  /** Made by {@link asCompleted}. */
   constructor(
     fs: Iterable<Future<T> | AwaitableLike<T>>,
     timeout: number | null | undefined,
   ) {
-    const seconds = checkTimeout("asCompleted()", timeout);
+    const seconds = checkOptionalSeconds("asCompleted()", "timeout", timeout);
     if (fs === null || typeof fs !== "object" || !(Symbol.iterator in fs)) {
       throw new TypeError(
         `asCompleted() expects an iterable of awaitables, got ${pyRepr(fs)}`,
       );
     }
-    const loop = _getRunningLoop() ?? getEventLoop();
+    const loop = runningLoopOrNull() ?? getEventLoop();
     this.#todo = new Set();
     for (const f of fs) this.#todo.add(toFuture(f, undefined, "asCompleted"));
     this.#remaining = this.#todo.size;
@@ -1041,7 +1149,7 @@ export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
     }
   }
 
-  #onCompletion = _contextFree((f: Future<T>): void => {
+  #onCompletion = contextFree((f: Future<T>): void => {
     if (!this.#todo.delete(f)) return;
     const waiter = this.#waiters.shift();
     if (waiter) waiter.setResult({ done: f });
@@ -1110,17 +1218,15 @@ export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
 export function shield<T>(aw: Future<T> | AwaitableLike<T>): Future<T> {
   const inner = toFuture(aw, undefined, "shield");
   if (inner.done()) return inner;
-  const outer = new Future<T>({ loop: inner._loop });
+  const outer = new Future<T>({ loop: inner.getLoop() });
   const onInnerDone = (f: Future<T>): void => {
     if (outer.cancelled()) {
-      if (!f.cancelled()) f._markRetrieved();
+      if (!f.cancelled()) f.exception(); // retrieved: not reported
       return;
     }
     if (f.cancelled()) outer.cancel();
-    else if (f._hasException) {
-      f._markRetrieved();
-      outer.setException(f._exception);
-    } else outer.setResult(f._result as T);
+    else if (f[kHasException]) outer.setException(f.exception());
+    else outer.setResult(f.result());
   };
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(() => {

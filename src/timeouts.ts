@@ -1,14 +1,29 @@
 /**
  * `timeout()` and `timeoutAt()`: a deadline for a block of code, Python's
- * `asyncio.timeout`, written with `await using`.
+ * `asyncio.timeout`, written with `await using`; and `waitFor`, which is
+ * built on it (as in CPython 3.12+).
  *
  * @module
  */
-import { CancelledError, TimeoutError } from "./errors.ts";
-import { type EventLoop, getRunningLoop, type Handle } from "./events.ts";
-import { currentTaskOf } from "./_current.ts";
 import { replaceError } from "./_replace_error.ts";
-import type { Task } from "./tasks.ts";
+import { checkOptionalSeconds } from "./_validate.ts";
+import { CancelledError, TimeoutError } from "./errors.ts";
+import {
+  type AbstractEventLoop,
+  getRunningLoop,
+  type Handle,
+} from "./events.ts";
+import type { Future } from "./futures.ts";
+import {
+  type AwaitableLike,
+  currentTask,
+  kLastCancelError,
+  type Task,
+  toFuture,
+} from "./tasks.ts";
+
+// Python's __aexit__, for waitFor, which knows the error leaving its scope.
+const kExit: unique symbol = Symbol("exit");
 
 type State = "entered" | "expiring" | "expired" | "exited";
 
@@ -35,12 +50,15 @@ export class Timeout implements AsyncDisposable {
   #when: number | null;
   #handle: Handle | null = null;
   #task: Task<unknown>;
-  #loop: EventLoop;
+  #loop: AbstractEventLoop;
   #cancelling: number;
 
-  /** @internal Use {@link timeout} or {@link timeoutAt}. */
-  constructor(when: number | null, loop: EventLoop = getRunningLoop()) {
-    const task = currentTaskOf(loop);
+  /** Made by {@link timeout} or {@link timeoutAt}, in the current task. */
+  constructor(
+    when: number | null,
+    loop: AbstractEventLoop = getRunningLoop(),
+  ) {
+    const task = currentTask(loop);
     if (task === null) throw new Error("Timeout should be used inside a task");
     this.#loop = loop;
     this.#task = task;
@@ -63,10 +81,7 @@ export class Timeout implements AsyncDisposable {
           : "Cannot change state of expiring Timeout",
       );
     }
-    if (when !== null && (typeof when !== "number" || Number.isNaN(when))) {
-      throw new TypeError(`the deadline must be a number or null, got ${when}`);
-    }
-    this.#when = when;
+    this.#when = checkOptionalSeconds("reschedule()", "when", when);
     this.#handle?.cancel();
     this.#handle = null;
     if (when === null) return;
@@ -91,9 +106,9 @@ export class Timeout implements AsyncDisposable {
     // scope; the CancelledError that the expiry caused is known, though,
     // and is turned into the TimeoutError in place.
     const error = this.#state === "expiring"
-      ? this.#task._lastCancelError
+      ? this.#task[kLastCancelError]
       : null;
-    const timedOut = this._exit(error, error !== null, true);
+    const timedOut = this[kExit](error, error !== null, true);
     if (timedOut && error !== null) {
       replaceError(
         error,
@@ -104,11 +119,11 @@ export class Timeout implements AsyncDisposable {
   }
 
   /**
-   * @internal Python's `__aexit__`: returns true when the error leaving
-   * the scope is the cancellation the expiry caused (and, unless `inPlace`,
+   * @ignore Python's `__aexit__`: returns true when the error leaving the
+   * scope is the cancellation the expiry caused (and, unless `inPlace`,
    * throws the TimeoutError for it).
    */
-  _exit(error: unknown, hasError: boolean, inPlace = false): boolean {
+  [kExit](error: unknown, hasError: boolean, inPlace = false): boolean {
     this.#handle?.cancel();
     this.#handle = null;
     if (this.#state === "expiring") {
@@ -135,7 +150,7 @@ export class Timeout implements AsyncDisposable {
   #onTimeout = (): void => {
     this.#handle = null;
     if (this.#state !== "entered") return;
-    this.#task._lastCancelError = null;
+    this.#task[kLastCancelError] = null;
     this.#task.cancel();
     this.#state = "expiring";
   };
@@ -162,12 +177,8 @@ export class Timeout implements AsyncDisposable {
  */
 export function timeout(delay: number | null): Timeout {
   const loop = getRunningLoop();
-  if (delay !== null && (typeof delay !== "number" || Number.isNaN(delay))) {
-    throw new TypeError(
-      `timeout() takes a number of seconds or null, got ${String(delay)}`,
-    );
-  }
-  return new Timeout(delay === null ? null : loop.time() + delay, loop);
+  const seconds = checkOptionalSeconds("timeout()", "delay", delay);
+  return new Timeout(seconds === null ? null : loop.time() + seconds, loop);
 }
 
 /**
@@ -186,5 +197,56 @@ export function timeout(delay: number | null): Timeout {
  * ```
  */
 export function timeoutAt(when: number | null): Timeout {
+  checkOptionalSeconds("timeoutAt()", "when", when);
   return new Timeout(when, getRunningLoop());
+}
+
+/**
+ * Waits for one awaitable with a time limit. On timeout the awaitable is
+ * cancelled (and waited for) and `TimeoutError` is raised; `null` waits
+ * without limit.
+ *
+ * @example
+ * ```ts
+ * import { run, sleep, TimeoutError, waitFor } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   try {
+ *     await waitFor(() => sleep(1), 0.01);
+ *   } catch (e) {
+ *     console.log(e instanceof TimeoutError); // true
+ *   }
+ * });
+ * ```
+ */
+export async function waitFor<T>(
+  aw: Future<T> | AwaitableLike<T>,
+  timeout: number | null,
+): Promise<T> {
+  const seconds = checkOptionalSeconds("waitFor()", "timeout", timeout);
+  const loop = getRunningLoop();
+  const fut = toFuture(aw, undefined, "waitFor");
+  if (seconds === null) return await fut;
+  if (seconds <= 0) {
+    // No time at all: as CPython, cancel it before it runs (and wait for
+    // the cancellation to finish) instead of letting its first step happen.
+    if (fut.done()) return fut.result();
+    fut.cancel();
+    try {
+      await fut;
+    } catch (e) {
+      if (!(e instanceof CancelledError)) throw e;
+      throw new TimeoutError("", { cause: e });
+    }
+    return fut.result();
+  }
+  const scope = new Timeout(loop.time() + seconds, loop);
+  try {
+    const result = await fut;
+    scope[kExit](undefined, false);
+    return result;
+  } catch (error) {
+    scope[kExit](error, true);
+    throw error;
+  }
 }

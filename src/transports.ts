@@ -5,10 +5,51 @@
  * @module
  */
 import { ByteBuffer } from "./_bytebuffer.ts";
-import { taskContext } from "./_context.ts";
-import { type EventLoop, getRunningLoop } from "./events.ts";
+import { outsideTasks } from "./_context.ts";
+import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
 import type { StreamReader } from "./streams.ts";
+
+/**
+ * What a transport feeds as it reads, CPython's `BufferedProtocol`: the
+ * transport reads straight into the protocol's buffer. A `StreamReader`
+ * carries one; pass your own as `TransportOptions.protocol`.
+ *
+ * @example A protocol that counts bytes
+ * ```ts
+ * import type { BufferedProtocol } from "@aio/asyncio";
+ *
+ * let total = 0;
+ * const buffer = new Uint8Array(1024);
+ * const counter: BufferedProtocol = {
+ *   connectionMade() {},
+ *   getBuffer: () => buffer,
+ *   bufferUpdated(n) { total += n; },
+ *   eofReceived() { console.log("end after", total, "bytes"); },
+ *   connectionLost() {},
+ * };
+ * counter.bufferUpdated(3);
+ * counter.eofReceived(); // end after 3 bytes
+ * ```
+ */
+export interface BufferedProtocol {
+  /** The transport starts reading for this protocol. */
+  connectionMade(transport: Transport): void;
+  /** Where the next read goes; at most `sizeHint` bytes are wanted. */
+  getBuffer(sizeHint: number): Uint8Array;
+  /** `n` bytes were read into the last buffer `getBuffer` gave. */
+  bufferUpdated(n: number): void;
+  /** The peer ended its sending side. */
+  eofReceived(): void;
+  /** The connection is closed: `error` is null for a clean close. */
+  connectionLost(error: unknown): void;
+}
+
+// How a transport finds the protocol of a StreamReader given as `reader`,
+// and how a StreamWriter's drain() reaches its transport.
+export const kProtocol: unique symbol = Symbol("protocol");
+export const kDrain: unique symbol = Symbol("drain");
 
 /**
  * What a transport reads from and writes to: a `Deno.Conn` fits.
@@ -51,10 +92,12 @@ const READ_SIZE = 64 * 1024;
 export interface TransportOptions {
   /** The reader fed with what the resource reads. */
   reader?: StreamReader | null;
+  /** What is fed with what the resource reads (instead of `reader`). */
+  protocol?: BufferedProtocol | null;
   /** What `getExtraInfo(name)` answers. */
   extra?: Record<string, unknown>;
   /** The loop (default: the running one). */
-  loop?: EventLoop;
+  loop?: AbstractEventLoop;
   /** Called once the resource is closed. */
   onClose?: ((transport: Transport) => void) | null;
   /** Whether `writeEof()` may half-close (default: if it has closeWrite). */
@@ -90,9 +133,9 @@ export interface TransportOptions {
  * ```
  */
 export class Transport {
-  readonly #loop: EventLoop;
+  readonly #loop: AbstractEventLoop;
   readonly #resource: Resource;
-  readonly #reader: StreamReader | null;
+  readonly #protocol: BufferedProtocol | null;
   readonly #extra: Record<string, unknown>;
   readonly #closed: Future<void>;
   readonly #out = new ByteBuffer(16 * 1024);
@@ -100,7 +143,7 @@ export class Transport {
   #low = 16 * 1024;
   #writing = false;
   #writePaused = false;
-  #drainWaiters: Future<void>[] = [];
+  readonly #drainers: WaiterQueue<void>;
   #eofWritten = false;
   #closing = false;
   #lost = false;
@@ -118,19 +161,23 @@ export class Transport {
    */
   constructor(resource: Resource, options: TransportOptions = {}) {
     const loop = options.loop ?? getRunningLoop();
-    const reader = options.reader ?? null;
+    const protocol = options.protocol ??
+      (options.reader as { [kProtocol]?: BufferedProtocol } | null)?.[
+        kProtocol
+      ] ?? null;
     this.#loop = loop;
     this.#resource = resource;
-    this.#reader = reader;
+    this.#protocol = protocol;
+    this.#drainers = new WaiterQueue(new LoopBinding(this, loop));
     this.#extra = options.extra ?? {};
     this.#onClose = options.onClose ?? null;
     this.#canWriteEof = options.canWriteEof ??
       resource.closeWrite !== undefined;
     this.#closed = loop.createFuture<void>();
-    if (reader !== null && resource.read !== undefined) {
-      reader._setTransport(this);
+    if (protocol !== null && resource.read !== undefined) {
+      protocol.connectionMade(this);
       // The pump is host code: keep it out of the starting task's context.
-      taskContext.exit(() => this.#readLoop());
+      outsideTasks(() => this.#readLoop(protocol));
     }
   }
 
@@ -159,22 +206,21 @@ export class Transport {
     resume?.();
   }
 
-  async #readLoop(): Promise<void> {
-    const reader = this.#reader!;
+  async #readLoop(protocol: BufferedProtocol): Promise<void> {
     try {
       for (;;) {
         if (this.#readPaused) {
           await new Promise<void>((resolve) => this.#resumeRead = resolve);
         }
         if (this.#closing) return;
-        // Straight into the reader's buffer: no copy.
-        const n = await this.#resource.read!(reader._readSpace(READ_SIZE));
+        // Straight into the protocol's buffer: no copy.
+        const n = await this.#resource.read!(protocol.getBuffer(READ_SIZE));
         if (this.#closing) return;
         if (n === null) {
-          reader.feedEof();
+          protocol.eofReceived();
           return;
         }
-        reader._commitRead(n);
+        protocol.bufferUpdated(n);
       }
     } catch (error) {
       if (!this.#closing) this.#connectionLost(error);
@@ -190,7 +236,7 @@ export class Transport {
     }
     if (this.#lost || this.#closing) {
       if (++this.#writesIgnored === 5) {
-        console.warn("socket.send() raised exception.");
+        console.warn("write(): the connection is closed; writes are ignored");
       }
       return;
     }
@@ -237,27 +283,23 @@ export class Transport {
     this.#low = l;
   }
 
-  /** @internal drain() has something to wait for or to throw. */
-  get _mustDrain(): boolean {
-    return this.#writePaused || this.#lost || this.#closing;
-  }
-
-  /** @internal Resolves when the buffer is below the low-water mark (or throws). */
-  _drain(): Future<void> | null {
+  /**
+   * @ignore What `StreamWriter.drain()` waits for: null when the buffer is
+   * below the high-water mark, else a wait until it is below the low one.
+   * Throws the connection's error if it was lost.
+   */
+  [kDrain](): Promise<void> | null {
     if (this.#lost) {
       throw this.#lostError ??
         new Deno.errors.ConnectionReset("Connection lost");
     }
     if (!this.#writePaused) return null;
-    const waiter = this.#loop.createFuture<void>();
-    this.#drainWaiters.push(waiter);
-    return waiter;
+    return this.#drainers.park();
   }
 
   #startWriting(): void {
     this.#writing = true;
-    this.#loop._ioStarted();
-    taskContext.exit(() => this.#writeLoop());
+    countIo(this.#loop, outsideTasks(() => this.#writeLoop()));
   }
 
   async #writeLoop(): Promise<void> {
@@ -271,7 +313,7 @@ export class Transport {
         this.#out.rewind();
         if (this.#writePaused && this.#out.length <= this.#low) {
           this.#writePaused = false;
-          this.#wakeDrainers(null);
+          this.#drainers.wakeAll();
         }
       }
       if (this.#eofWritten && !this.#lost) await sink.closeWrite!();
@@ -280,7 +322,6 @@ export class Transport {
       this.#connectionLost(error);
     } finally {
       this.#writing = false;
-      this.#loop._ioFinished();
     }
     if (this.#closing && !this.#lost) this.#finish(null);
   }
@@ -324,31 +365,17 @@ export class Transport {
     } catch {
       // already closed by the peer or the runtime
     }
-    const reader = this.#reader;
-    if (reader !== null) {
-      if (error === null) {
-        if (!reader._eof) reader.feedEof();
-      } else reader.setException(error);
-    }
-    this.#wakeDrainers(error);
+    this.#protocol?.connectionLost(error);
+    if (error === null) this.#drainers.wakeAll();
+    else this.#drainers.failAll(error);
     this.#onClose?.(this);
     if (!this.#closed.done() && !this.#loop.isClosed()) {
       if (error === null) this.#closed.setResult();
       else {
         // waitClosed() raises it, as Python's does; unawaited, it is no leak.
         this.#closed.setException(error);
-        this.#closed._markRetrieved();
+        this.#closed.exception(); // retrieved: not reported at close
       }
-    }
-  }
-
-  #wakeDrainers(error: unknown): void {
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const waiter of waiters) {
-      if (waiter.done()) continue;
-      if (error === null) waiter.setResult();
-      else waiter.setException(error);
     }
   }
 }

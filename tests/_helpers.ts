@@ -1,7 +1,7 @@
 // Shared helpers for the test suite.
 import assert from "node:assert/strict";
 import {
-  type EventLoop,
+  type AbstractEventLoop,
   type EventLoopOptions,
   type ExceptionContext,
   newEventLoop,
@@ -13,7 +13,7 @@ import {
  * and closes the loop afterwards, whatever happens.
  */
 export async function withLoop<T>(
-  fn: (loop: EventLoop) => Promise<T> | T,
+  fn: (loop: AbstractEventLoop) => Promise<T> | T,
   options: EventLoopOptions = { virtualTime: true },
 ): Promise<T> {
   const loop = newEventLoop(options);
@@ -25,7 +25,7 @@ export async function withLoop<T>(
 }
 
 /** Records every context passed to the loop's exception handler. */
-export function recordExceptions(loop: EventLoop): ExceptionContext[] {
+export function recordExceptions(loop: AbstractEventLoop): ExceptionContext[] {
   const seen: ExceptionContext[] = [];
   loop.setExceptionHandler((_loop, context) => {
     seen.push(context);

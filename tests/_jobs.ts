@@ -6,9 +6,9 @@
 // so its module-level state is per thread: `reports` and `mainSide` below
 // are the main thread's when a Worker calls back through parentLoop().
 import {
+  type AbstractEventLoop,
   Barrier,
   blockingSleep,
-  type EventLoop,
   ExceptionGroup,
   getRunningLoop,
   parentLoop,
@@ -285,7 +285,7 @@ export const reports: string[] = [];
 /** Main-thread state a test sets up, shared with the callbacks. */
 export const mainSide: {
   queue: Queue<string> | null;
-  loops: EventLoop[];
+  loops: AbstractEventLoop[];
 } = { queue: null, loops: [] };
 
 /** Runs on the main thread (scheduled by a Worker through parentLoop()). */

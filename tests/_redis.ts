@@ -6,7 +6,7 @@
 // RedisTaskSource takes. Not a test file.
 // deno-lint-ignore no-import-prefix
 import { createClient } from "npm:redis@5.10.0";
-import type { RedisConnection } from "../mod.ts";
+import type { RedisConnection } from "../redis.ts";
 
 /** Why a test cannot run without the `redis-server` command. */
 export const NO_REDIS_SERVER =

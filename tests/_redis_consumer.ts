@@ -8,7 +8,8 @@
 //
 // Prints "ready" once it takes messages; stops cleanly (closes the source,
 // waits for the recordings, stops the loop) when its stdin closes.
-import { RedisTaskSource, WorkerLoop, workerModule } from "../mod.ts";
+import { WorkerLoop, workerModule } from "../mod.ts";
+import { RedisTaskSource } from "../redis.ts";
 import type * as Jobs from "./_redis_jobs.ts";
 import { redisClients } from "./_redis.ts";
 

@@ -4,10 +4,10 @@
 // obvious were checked against CPython 3.11's asyncio (see the comments).
 import assert from "node:assert/strict";
 import {
+  type AbstractEventLoop,
   blockingSleep,
   createTask,
   currentTask,
-  type EventLoop,
   gather,
   getEventLoop,
   getRunningLoop,
@@ -503,7 +503,7 @@ Deno.test("getRunningLoop throws 'no running event loop' outside a loop", () => 
 
 Deno.test("getRunningLoop returns the running loop inside tasks and callbacks", async () => {
   await withLoop(async (loop) => {
-    let fromCallback: EventLoop | undefined;
+    let fromCallback: AbstractEventLoop | undefined;
     const fromTask = await loop.runUntilComplete(async () => {
       getRunningLoop().callSoon(() => fromCallback = getRunningLoop());
       await sleep(0);

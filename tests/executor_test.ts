@@ -2,7 +2,7 @@
 // deno-lint-ignore-file require-await
 // Tests of ThreadPoolExecutor, toThread, loop.runInExecutor,
 // ConcurrentFuture, wrapFuture(ConcurrentFuture), transfer() and the errors
-// of jobs run in Workers (src/executor/, src/threads.ts, src/events.ts).
+// of jobs run in Workers (src/workers/, src/base_events.ts).
 // Expected behaviour that is not obvious was checked against CPython 3.11's
 // concurrent.futures and asyncio.
 //
@@ -243,7 +243,7 @@ workerTest(
       /the Worker could not import .*_no_such_module\.ts to run f\(\)/,
     );
     // None of this killed the Worker.
-    assert.equal(pool._workerCount, 1);
+    assert.equal(pool.statistics().workers, 1);
     assert.equal(await pool.submit(jobs.add, 2, 2), 4);
   },
 );
@@ -258,15 +258,15 @@ workerTest(
       threadNamePrefix: "crunch",
       idleTimeout: null,
     });
-    assert.equal(pool._workerCount, 0);
+    assert.equal(pool.statistics().workers, 0);
     assert.equal(pool.maxWorkers, 4);
     const first = await pool.submit(jobs.threadName);
-    assert.equal(pool._workerCount, 1);
+    assert.equal(pool.statistics().workers, 1);
     const second = await pool.submit(jobs.threadName);
     const third = await pool.submit(jobs.threadName);
     assert.equal(first, "crunch_0");
     assert.deepEqual([second, third], [first, first], "the same Worker");
-    assert.equal(pool._workerCount, 1);
+    assert.equal(pool.statistics().workers, 1);
     assert.match(String(pool), /^<ThreadPoolExecutor maxWorkers=4 workers=1/);
   },
 );
@@ -281,12 +281,12 @@ workerTest("the pool never runs more than maxWorkers Workers", async () => {
   let most = 0;
   for (let i = 0; i < 8; i++) {
     futures.push(pool.submit(jobs.blockFor, 0.05));
-    most = Math.max(most, pool._workerCount);
+    most = Math.max(most, pool.statistics().workers);
   }
   const names = new Set<string>();
   for (const fut of futures) {
     await fut;
-    most = Math.max(most, pool._workerCount);
+    most = Math.max(most, pool.statistics().workers);
     names.add(await pool.submit(jobs.threadName));
   }
   assert.equal(most, 2);
@@ -417,7 +417,7 @@ workerTest(
     await pool.shutdown();
     assert.ok(futures.every((f) => f.done()));
     assert.deepEqual(futures.map((f) => f.result()), [0.2, 0.1, 3]);
-    assert.equal(pool._workerCount, 0);
+    assert.equal(pool.statistics().workers, 0);
     assert.equal(liveWorkers(), before);
     assert.match(String(pool), / shutdown>$/);
     // Shutting down again is harmless.
@@ -529,8 +529,11 @@ workerTest(
       idleTimeout: 0.05,
     });
     const first = await pool.submit(jobs.threadName);
-    assert.equal(pool._workerCount, 1);
-    await waitUntil(() => pool._workerCount === 0, "the idle Worker to end");
+    assert.equal(pool.statistics().workers, 1);
+    await waitUntil(
+      () => pool.statistics().workers === 0,
+      "the idle Worker to end",
+    );
     assert.equal(liveWorkers(), before, "terminated, not only forgotten");
     const second = await pool.submit(jobs.threadName);
     assert.notEqual(second, first);
@@ -545,7 +548,7 @@ workerTest("idleTimeout: null keeps idle Workers until shutdown", async () => {
   });
   const first = await pool.submit(jobs.threadName);
   await new Promise((r) => setTimeout(r, 200));
-  assert.equal(pool._workerCount, 1);
+  assert.equal(pool.statistics().workers, 1);
   assert.equal(await pool.submit(jobs.threadName), first);
 });
 
@@ -818,7 +821,7 @@ workerTest(
     for (let i = 0; i < 40; i++) {
       assert.equal(view[i], dropped.includes(i) ? 0 : 1, `job ${i}`);
     }
-    assert.equal(pool._workerCount, 1, "the Worker was not disturbed");
+    assert.equal(pool.statistics().workers, 1, "the Worker was not disturbed");
   },
 );
 
@@ -842,7 +845,7 @@ workerTest(
     // Its Worker was terminated, and a new one took the queued job.
     assert.equal(workersStarted() - started, 2);
     assert.equal(liveWorkers() - before, 1);
-    assert.equal(pool._workerCount, 1);
+    assert.equal(pool.statistics().workers, 1);
     await assert.rejects(Promise.resolve(fut), CancelledError);
     assert.equal(await next, 3, "the queued job ran on the new Worker");
     assert.ok(performance.now() - t0 < 15_000, "did not wait for the job");
@@ -911,7 +914,7 @@ for (const crash of crashes) {
       }
       assert.equal(await elsewhere, 0.05);
       assert.equal(await behind, 42);
-      assert.ok(pool._workerCount <= 2);
+      assert.ok(pool.statistics().workers <= 2);
       assert.deepEqual(
         await Promise.all([1, 2, 3].map((i) => pool.submit(jobs.add, i, i))),
         [2, 4, 6],
@@ -962,10 +965,10 @@ workerTest(
     const before = liveWorkers();
     await run(async () => {
       const loop = getRunningLoop();
-      assert.equal(loop._defaultExecutor, null);
+      assert.equal(loop.getDefaultExecutor(), null);
       const fut = toThread(jobs.add, 1, 2);
       assert.ok(
-        (loop._defaultExecutor as unknown) instanceof ThreadPoolExecutor,
+        loop.getDefaultExecutor() instanceof ThreadPoolExecutor,
       );
       assert.equal(await fut, 3);
       assert.match(await toThread(jobs.threadName), /^asyncio_\d+$/);
@@ -1005,10 +1008,10 @@ workerTest(
     await run(async () => {
       const loop = getRunningLoop();
       assert.equal(await loop.runInExecutor(pool, jobs.threadName), "mine_0");
-      assert.equal(loop._defaultExecutor, null, "no default executor made");
+      assert.equal(loop.getDefaultExecutor(), null, "no default executor made");
       assert.throws(
         () => loop.runInExecutor({} as ThreadPoolExecutor, jobs.add, 1, 2),
-        /runInExecutor\(\) takes an executor with submit\(\)/,
+        /runInExecutor\(\): executor must be an executor with submit\(\)/,
       );
     });
   },

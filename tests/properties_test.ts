@@ -25,12 +25,12 @@
 // deno-lint-ignore no-import-prefix
 import fc from "npm:fast-check@4.10.2";
 import {
+  type AbstractEventLoop,
   BoundedSemaphore,
   CancelledError,
   Condition,
   createTask,
   currentTask,
-  type EventLoop,
   Lock,
   newEventLoop,
   Queue,
@@ -394,7 +394,7 @@ class Run {
   #seq = 0;
   #ids = 0;
 
-  constructor(readonly loop: EventLoop) {}
+  constructor(readonly loop: AbstractEventLoop) {}
 
   now(): string {
     return `${Math.round(this.loop.time() * 1e6) / 1e3}ms`;
@@ -441,12 +441,7 @@ class Run {
       const waiting = this.records.some((r) =>
         r.who === target && r.end === null
       );
-      const waiter = (this.inner.get(target) ?? task)._futWaiter;
-      what = !waiting
-        ? "not waiting"
-        : waiter !== null && waiter.done()
-        ? "woken, not yet resumed"
-        : "waiting";
+      what = waiting ? "waiting" : "not waiting";
     }
     this.count(`cancel: ${what}`);
     task.cancel();

@@ -13,12 +13,8 @@
 // is left running); servers, clients, loops and sources are closed with
 // `await using` (in reverse order: source, loop, clients, server).
 import assert from "node:assert/strict";
-import {
-  ConcurrentFuture,
-  RedisTaskSource,
-  WorkerLoop,
-  workerModule,
-} from "../mod.ts";
+import { ConcurrentFuture, WorkerLoop, workerModule } from "../mod.ts";
+import { RedisTaskSource } from "../redis.ts";
 import type * as Jobs from "./_redis_jobs.ts";
 import { waitUntil, workerTest } from "./_helpers.ts";
 import { type RedisClient, redisClient, RedisServer } from "./_redis.ts";

@@ -3,9 +3,9 @@
 // Tests of run() and Runner (src/runners.ts).
 import assert from "node:assert/strict";
 import {
+  type AbstractEventLoop,
   createTask,
   currentTask,
-  type EventLoop,
   type ExceptionContext,
   getEventLoop,
   getRunningLoop,
@@ -38,7 +38,7 @@ Deno.test("run() throws the error main raised", async () => {
 });
 
 Deno.test("run() runs main as a task on a new loop and closes the loop at the end", async () => {
-  let loop: EventLoop | undefined;
+  let loop: AbstractEventLoop | undefined;
   let inTask = false;
   await run(async () => {
     loop = getRunningLoop();

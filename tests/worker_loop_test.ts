@@ -2,7 +2,7 @@
 // deno-lint-ignore-file require-await
 // Tests of WorkerLoop (an event loop running forever in a Worker),
 // runCoroutineThreadsafe / callSoonThreadsafe, and parentLoop()
-// (src/executor/worker_loop.ts, loop_worker.ts, _remote.ts). Python's
+// (src/workers/worker_loop.ts, worker_loop_entry.ts, _channel.ts). Python's
 // counterpart: a thread running loop.run_forever() fed with
 // asyncio.run_coroutine_threadsafe and loop.call_soon_threadsafe.
 //
@@ -11,9 +11,9 @@
 // report/mainAdd/putOnMainQueue there run back on this thread.
 import assert from "node:assert/strict";
 import {
+  type AbstractEventLoop,
   CancelledError,
   ConcurrentFuture,
-  type EventLoop,
   gather,
   getRunningLoop,
   newEventLoop,
@@ -451,8 +451,8 @@ Deno.test("runCoroutineThreadsafe() rejects what is not a loop, and a started pr
   const loop = newEventLoop();
   try {
     assert.throws(
-      () => runCoroutineThreadsafe(async () => 1, {} as EventLoop),
-      /runCoroutineThreadsafe\(\) takes an EventLoop or a WorkerLoop as its loop/,
+      () => runCoroutineThreadsafe(async () => 1, {} as AbstractEventLoop),
+      /runCoroutineThreadsafe\(\): loop must be an event loop or a WorkerLoop/,
     );
     const started = Promise.resolve(1);
     assert.throws(

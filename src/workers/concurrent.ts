@@ -43,7 +43,7 @@ export class ConcurrentFuture<T> implements PromiseLike<T> {
 
   /** True if the job is running now and can no longer be dropped. */
   running(): boolean {
-    return this.#state === PENDING && this._isRunning();
+    return this.#state === PENDING && this.isRunning();
   }
 
   /** True if the future has a result, an error, or was cancelled. */
@@ -60,7 +60,7 @@ export class ConcurrentFuture<T> implements PromiseLike<T> {
   cancel(): boolean {
     if (this.#state === CANCELLED) return true;
     if (this.#state !== PENDING) return false;
-    if (!this._cancelJob()) return false;
+    if (!this.cancelJob()) return false;
     if (this.#state === PENDING) this.#settle(CANCELLED, undefined);
     return true;
   }
@@ -133,23 +133,23 @@ export class ConcurrentFuture<T> implements PromiseLike<T> {
     return `<ConcurrentFuture state=${state}>`;
   }
 
-  /** @internal For subclasses: is the job running? */
-  _isRunning(): boolean {
+  /** For subclasses that run the job: is it running now? */
+  protected isRunning(): boolean {
     return false;
   }
 
-  /** @internal For subclasses: drop or stop the job; false if it can't. */
-  _cancelJob(): boolean {
+  /** For subclasses that run the job: drop or stop it; false if it can't. */
+  protected cancelJob(): boolean {
     return true;
   }
 
-  /** @internal Settles without the pending check (for subclasses). */
-  _settle(error: boolean, value: unknown): void {
+  /** For subclasses: the job's outcome, unless the future is done. */
+  protected settle(error: boolean, value: unknown): void {
     if (this.#state === PENDING) this.#settle(error ? FAILED : FINISHED, value);
   }
 
-  /** @internal Marks the future cancelled (the job is already gone). */
-  _setCancelled(): void {
+  /** For subclasses: the job is gone; the future is cancelled. */
+  protected setCancelled(): void {
     if (this.#state === PENDING) this.#settle(CANCELLED, undefined);
   }
 

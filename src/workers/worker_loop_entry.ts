@@ -4,11 +4,12 @@
  *
  * @module
  */
-import { newEventLoop, setEventLoop } from "../events.ts";
+import { newEventLoop } from "../base_events.ts";
+import { setEventLoop } from "../events.ts";
 import { gather } from "../tasks.ts";
-import { Channel, CRASHED, READY, STOP, STOPPED } from "./_remote.ts";
+import { Channel, LOOP_CRASHED, READY, STOP, STOPPED } from "./_channel.ts";
 import { serializeError } from "./_protocol.ts";
-import { _setParentLoop } from "./worker_loop.ts";
+import { setParentLoop } from "./worker_loop.ts";
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -30,12 +31,12 @@ const channel = new Channel(
 // a Python thread: the starting thread fails what was pending with it.
 function crash(event: Event, error: unknown): void {
   event.preventDefault();
-  scope.postMessage([CRASHED, serializeError(error)]);
+  scope.postMessage([LOOP_CRASHED, serializeError(error)]);
   scope.close();
 }
 addEventListener("error", (event) => crash(event, event.error));
 addEventListener("unhandledrejection", (event) => crash(event, event.reason));
-_setParentLoop({
+setParentLoop({
   runCoroutineThreadsafe: (fn, ...args) =>
     channel.call("parentLoop().runCoroutineThreadsafe()", fn, args),
   callSoonThreadsafe: (fn, ...args) =>

@@ -5,23 +5,23 @@
  * @module
  */
 import {
-  _checkSendable,
-  _describeSpec,
-  _transferablesOf,
+  checkSendable,
+  describeSpec,
   type FunctionSpec,
+  transferablesOf,
 } from "./functions.ts";
 import {
-  CLOSING,
-  CRASHED,
-  DONE,
   explainJobError,
-  FAILED,
+  JOB_DONE,
+  JOB_FAILED,
+  JOB_SKIPPED,
   QUEUED,
   resolvedFunction,
   resolveFunction,
   RUNNING,
   serializeError,
-  SKIPPED,
+  WORKER_CLOSING,
+  WORKER_CRASHED,
 } from "./_protocol.ts";
 
 interface WorkerScope {
@@ -45,7 +45,7 @@ let busy = false;
 // A job that calls self.close() ends this Worker: tell the pool first.
 const close = scope.close.bind(scope);
 scope.close = () => {
-  scope.postMessage([CLOSING, -1]);
+  scope.postMessage([WORKER_CLOSING, -1]);
   close();
 };
 
@@ -53,7 +53,7 @@ scope.close = () => {
 // fails the running job with it) instead of letting Deno print it.
 function crash(event: Event, error: unknown): void {
   event.preventDefault();
-  scope.postMessage([CRASHED, -1, serializeError(error)]);
+  scope.postMessage([WORKER_CRASHED, -1, serializeError(error)]);
   close();
 }
 addEventListener("error", (event) => crash(event, event.error));
@@ -83,7 +83,7 @@ function drain(): void {
     queue[head] = queue[head + 1] = queue[head + 2] = undefined;
     head += 3;
     if (Atomics.compareExchange(slots!, slot, QUEUED, RUNNING) !== QUEUED) {
-      scope.postMessage([SKIPPED, slot]);
+      scope.postMessage([JOB_SKIPPED, slot]);
       continue;
     }
     const pending = runJob(slot, known, args);
@@ -140,20 +140,20 @@ function settle(
 
 function succeed(slot: number, spec: FunctionSpec, value: unknown): void {
   try {
-    _checkSendable([value], `the result of ${_describeSpec(spec)}`);
+    checkSendable([value], `the result of ${describeSpec(spec)}`);
   } catch (error) {
     fail(slot, spec, error);
     return;
   }
   try {
-    scope.postMessage([DONE, slot, value], _transferablesOf([value]));
+    scope.postMessage([JOB_DONE, slot, value], transferablesOf([value]));
   } catch (error) {
     fail(
       slot,
       spec,
       new TypeError(
         `the result of ${
-          _describeSpec(spec)
+          describeSpec(spec)
         } cannot be sent back from the Worker: ${
           error instanceof Error ? error.message : String(error)
         }`,
@@ -164,7 +164,7 @@ function succeed(slot: number, spec: FunctionSpec, value: unknown): void {
 
 function fail(slot: number, spec: FunctionSpec, error: unknown): void {
   scope.postMessage([
-    FAILED,
+    JOB_FAILED,
     slot,
     serializeError(explainJobError(spec, error)),
   ]);

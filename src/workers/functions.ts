@@ -224,8 +224,8 @@ export function transfer<T>(value: T, buffers?: Transferable[]): T {
   return value;
 }
 
-/** @internal The buffers marked for transfer among `values`. */
-export function _transferablesOf(values: readonly unknown[]): Transferable[] {
+/** The buffers marked for transfer among `values`. */
+export function transferablesOf(values: readonly unknown[]): Transferable[] {
   let found: Transferable[] | undefined;
   for (const value of values) {
     if (value === null || typeof value !== "object") continue;
@@ -259,12 +259,12 @@ const plainPrototypes = new Set<unknown>([
 ]);
 
 /**
- * @internal Rejects, at the call, an argument that cannot cross to a
+ * Rejects, at the call, an argument that cannot cross to a
  * Worker. Deno's postMessage sends some host objects (a URL, say) as `{}`
  * where structuredClone throws, so anything that is not plain data gets
  * the stricter check.
  */
-export function _checkSendable(args: readonly unknown[], caller: string): void {
+export function checkSendable(args: readonly unknown[], caller: string): void {
   for (const arg of args) {
     if (arg === null || typeof arg !== "object") {
       if (typeof arg === "function" || typeof arg === "symbol") {
@@ -294,7 +294,7 @@ export function _checkSendable(args: readonly unknown[], caller: string): void {
   }
 }
 
-/** @internal What a Worker needs to find the function. */
+/** What a Worker needs to find the function. */
 export type FunctionSpec =
   | { readonly module: string; readonly name: string }
   | { readonly source: string; readonly name: string };
@@ -302,10 +302,10 @@ export type FunctionSpec =
 const specs = new WeakMap<object, FunctionSpec>();
 
 /**
- * @internal Names `fn` for a Worker, or throws the error that explains
+ * Names `fn` for a Worker, or throws the error that explains
  * what can be sent.
  */
-export function _functionSpec(fn: unknown, caller: string): FunctionSpec {
+export function functionSpec(fn: unknown, caller: string): FunctionSpec {
   if (fn instanceof WorkerFunction) return fn;
   if (typeof fn !== "function") {
     throw new TypeError(
@@ -332,7 +332,7 @@ export function _functionSpec(fn: unknown, caller: string): FunctionSpec {
   return spec;
 }
 
-/** @internal Python-like name of a job's function, for messages. */
-export function _describeSpec(spec: FunctionSpec): string {
+/** Python-like name of a job's function, for messages. */
+export function describeSpec(spec: FunctionSpec): string {
   return spec.name ? `${spec.name}()` : "an anonymous function";
 }

@@ -20,11 +20,11 @@ export const STOLEN = 4;
 export type JobBatch = unknown[];
 
 /** Replies from a pool Worker. */
-export const DONE = 0;
-export const FAILED = 1;
-export const SKIPPED = 2;
-export const CLOSING = 3;
-export const CRASHED = 4;
+export const JOB_DONE = 0;
+export const JOB_FAILED = 1;
+export const JOB_SKIPPED = 2;
+export const WORKER_CLOSING = 3;
+export const WORKER_CRASHED = 4;
 
 /** An error as it crosses threads: enough to rebuild it on the other side. */
 export interface SerializedError {

@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { EventLoop } from "../events.ts";
+import type { AbstractEventLoop } from "../events.ts";
 import type { Task } from "../tasks.ts";
 import { ConcurrentFuture } from "./concurrent.ts";
 import {
-  _checkSendable,
-  _describeSpec,
-  _functionSpec,
-  _transferablesOf,
+  checkSendable,
+  describeSpec,
   type FunctionSpec,
+  functionSpec,
+  transferablesOf,
   type WorkerCallable,
 } from "./functions.ts";
 import {
@@ -32,22 +32,30 @@ export const RESULT = "result";
 export const STOP = "stop";
 export const STOPPED = "stopped";
 export const READY = "ready";
-export const CRASHED = "crashed";
+export const LOOP_CRASHED = "crashed";
 
 export type Post = (message: unknown[], transfer: Transferable[]) => void;
 
 class RemoteCall<T> extends ConcurrentFuture<T> {
-  constructor(readonly _channel: Channel, readonly _id: number) {
+  constructor(readonly channel: Channel, readonly id: number) {
     super();
   }
-  override _cancelJob(): boolean {
-    this._channel._cancel(this._id);
+  protected override cancelJob(): boolean {
+    this.channel.cancelCall(this.id);
     return true;
+  }
+  /** The other side's answer. */
+  finish(error: boolean, value: unknown): void {
+    this.settle(error, value);
+  }
+  /** The call was cancelled on the other side (or never ran). */
+  markCancelled(): void {
+    this.setCancelled();
   }
 }
 
 /**
- * @internal The channel; `local()` is the loop that runs what the other
+ * The channel; `local()` is the loop that runs what the other
  * side sends (null when this thread has no running loop).
  */
 export class Channel {
@@ -65,7 +73,7 @@ export class Channel {
    */
   constructor(
     readonly post: Post,
-    readonly local: () => EventLoop | null,
+    readonly local: () => AbstractEventLoop | null,
     readonly here: string,
     readonly there: string,
   ) {}
@@ -76,8 +84,8 @@ export class Channel {
     fn: WorkerCallable<A, R>,
     args: A,
   ): ConcurrentFuture<Awaited<R>> {
-    const spec = _functionSpec(fn, caller);
-    _checkSendable(args, caller);
+    const spec = functionSpec(fn, caller);
+    checkSendable(args, caller);
     this.#checkOpen();
     const id = this.#nextId++;
     const fut = new RemoteCall<Awaited<R>>(this, id);
@@ -92,8 +100,8 @@ export class Channel {
     fn: WorkerCallable<A, unknown>,
     args: A,
   ): void {
-    const spec = _functionSpec(fn, caller);
-    _checkSendable(args, caller);
+    const spec = functionSpec(fn, caller);
+    checkSendable(args, caller);
     this.#checkOpen();
     this.#send([SOON, spec, args], args, null);
   }
@@ -122,9 +130,9 @@ export class Channel {
         if (fut === undefined) return true;
         this.#calls.delete(message[1] as number);
         const outcome = message[2] as number;
-        if (outcome === 2) fut._setCancelled();
+        if (outcome === 2) fut.markCancelled();
         else {
-          fut._settle(
+          fut.finish(
             outcome === 1,
             outcome === 1
               ? deserializeError(message[3] as SerializedError)
@@ -145,8 +153,8 @@ export class Channel {
     this.#closedError = error ??
       new Error(`${this.there} has stopped its event loop`);
     for (const fut of this.#calls.values()) {
-      if (error === null) fut._setCancelled();
-      else fut._settle(true, error);
+      if (error === null) fut.markCancelled();
+      else fut.finish(true, error);
     }
     this.#calls.clear();
   }
@@ -158,7 +166,7 @@ export class Channel {
     return tasks;
   }
 
-  _cancel(id: number): void {
+  cancelCall(id: number): void {
     if (this.#calls.delete(id) && this.#closedError === null) {
       this.post([CANCEL, id], []);
     }
@@ -174,12 +182,12 @@ export class Channel {
     fut: RemoteCall<unknown> | null,
   ): void {
     try {
-      this.post(message, _transferablesOf(args));
+      this.post(message, transferablesOf(args));
     } catch (error) {
-      if (fut !== null) this.#calls.delete(fut._id);
+      if (fut !== null) this.#calls.delete(fut.id);
       throw new TypeError(
         `the arguments of ${
-          _describeSpec(message[message.length - 2] as FunctionSpec)
+          describeSpec(message[message.length - 2] as FunctionSpec)
         } cannot be sent to ${this.there} (they are structured-cloned): ${
           error instanceof Error ? error.message : String(error)
         }`,
@@ -276,7 +284,7 @@ export class Channel {
   #report(error: unknown, spec: FunctionSpec): void {
     const loop = this.local();
     const context = {
-      message: `callSoonThreadsafe could not find ${_describeSpec(spec)}`,
+      message: `callSoonThreadsafe could not find ${describeSpec(spec)}`,
       exception: error,
     };
     if (loop !== null && !loop.isClosed()) loop.callExceptionHandler(context);
@@ -289,8 +297,8 @@ export class Channel {
       return;
     }
     try {
-      _checkSendable([value], "the result");
-      this.post([RESULT, id, outcome, value], _transferablesOf([value]));
+      checkSendable([value], "the result");
+      this.post([RESULT, id, outcome, value], transferablesOf([value]));
     } catch (error) {
       this.post([
         RESULT,

@@ -10,26 +10,26 @@ import { Deque } from "../_deque.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import { ConcurrentFuture } from "./concurrent.ts";
 import {
-  _checkSendable,
-  _describeSpec,
-  _functionSpec,
-  _transferablesOf,
+  checkSendable,
+  describeSpec,
   type FunctionSpec,
+  functionSpec,
+  transferablesOf,
   type WorkerCallable,
 } from "./functions.ts";
 import {
   CANCELLED,
-  CLOSING,
-  CRASHED,
   deserializeError,
-  DONE,
-  FAILED,
   FREE,
+  JOB_DONE,
+  JOB_FAILED,
+  JOB_SKIPPED,
   QUEUED,
   RUNNING,
   type SerializedError,
-  SKIPPED,
   STOLEN,
+  WORKER_CLOSING,
+  WORKER_CRASHED,
 } from "./_protocol.ts";
 
 // Jobs sent ahead to one Worker: enough to hide the message round trip
@@ -37,7 +37,7 @@ import {
 // that have not started, so a long job holds up no one.
 const WINDOW = 32;
 
-const workerUrl = new URL("./pool_worker.ts", import.meta.url);
+const workerUrl = new URL("./pool_entry.ts", import.meta.url);
 
 // A function's spec (a long source, say) crosses to each Worker once;
 // after that, jobs name it by number.
@@ -77,26 +77,59 @@ export interface ThreadPoolExecutorOptions {
   idleTimeout?: number | null;
 }
 
+/**
+ * What {@link ThreadPoolExecutor.statistics} returns.
+ *
+ * @example
+ * ```ts
+ * import { ThreadPoolExecutor } from "@aio/asyncio";
+ *
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const { workers, jobsPending } = pool.statistics();
+ * console.log(workers, jobsPending); // 0 0 (no Worker before the first job)
+ * ```
+ */
+export interface ThreadPoolExecutorStatistics {
+  /** Workers alive now. */
+  workers: number;
+  /** Jobs submitted and not sent to a Worker yet. */
+  jobsQueued: number;
+  /** Jobs submitted and not done yet (queued or at a Worker). */
+  jobsPending: number;
+}
+
 let poolCounter = 0;
 
+// How a job (and map()) cancels through its pool.
+const kCancel: unique symbol = Symbol("cancel job");
+
 class Job<T> extends ConcurrentFuture<T> {
-  _worker: PoolWorker | null = null;
-  _slot = -1;
+  // The Worker it was sent to and its slot there (null: still queued).
+  worker: PoolWorker | null = null;
+  slot = -1;
   constructor(
-    readonly _pool: ThreadPoolExecutor,
-    readonly _seq: number,
-    readonly _spec: FunctionSpec,
-    readonly _args: unknown[],
-    readonly _transfer: Transferable[],
+    readonly pool: ThreadPoolExecutor,
+    readonly seq: number,
+    readonly spec: FunctionSpec,
+    readonly args: unknown[],
+    readonly transfer: Transferable[],
   ) {
     super();
   }
-  override _isRunning(): boolean {
-    const w = this._worker;
-    return w !== null && Atomics.load(w.slots, this._slot) === RUNNING;
+  protected override isRunning(): boolean {
+    const w = this.worker;
+    return w !== null && Atomics.load(w.slots, this.slot) === RUNNING;
   }
-  override _cancelJob(): boolean {
-    return this._pool._cancel(this, true);
+  protected override cancelJob(): boolean {
+    return this.pool[kCancel](this, true);
+  }
+  /** The job's outcome. */
+  finish(error: boolean, value: unknown): void {
+    this.settle(error, value);
+  }
+  /** The job was dropped. */
+  markCancelled(): void {
+    this.setCancelled();
   }
 }
 
@@ -118,7 +151,7 @@ async function* mapResults<R>(
   try {
     for (const fut of futures) yield await fut;
   } finally {
-    for (const fut of futures) pool._cancel(fut as Job<unknown>, false);
+    for (const fut of futures) pool[kCancel](fut as Job<unknown>, false);
   }
 }
 
@@ -186,9 +219,16 @@ export class ThreadPoolExecutor {
     return this.#maxWorkers;
   }
 
-  /** @internal Workers alive now (for tests). */
-  get _workerCount(): number {
-    return this.#workers.length;
+  /**
+   * What the pool holds now: Workers alive, jobs waiting for a Worker,
+   * and jobs submitted and not done yet (waiting or running).
+   */
+  statistics(): ThreadPoolExecutorStatistics {
+    return {
+      workers: this.#workers.length,
+      jobsQueued: this.#queue.length,
+      jobsPending: this.#outstanding,
+    };
   }
 
   /**
@@ -199,8 +239,8 @@ export class ThreadPoolExecutor {
     fn: WorkerCallable<A, R>,
     ...args: A
   ): ConcurrentFuture<Awaited<R>> {
-    const spec = _functionSpec(fn, "submit()");
-    _checkSendable(args, "submit()");
+    const spec = functionSpec(fn, "submit()");
+    checkSendable(args, "submit()");
     if (this.#shutdown) {
       throw new Error("cannot schedule new futures after shutdown");
     }
@@ -209,7 +249,7 @@ export class ThreadPoolExecutor {
       this.#seq++,
       spec,
       args,
-      _transferablesOf(args),
+      transferablesOf(args),
     );
     this.#outstanding++;
     this.#queue.push(job as Job<unknown>);
@@ -259,7 +299,7 @@ export class ThreadPoolExecutor {
         this.#cancelQueued(job);
       }
       for (const w of this.#workers) {
-        for (const job of w.jobs) if (job) this._cancel(job, false);
+        for (const job of w.jobs) if (job) this[kCancel](job, false);
       }
     }
     this.#finishIfIdle();
@@ -279,19 +319,19 @@ export class ThreadPoolExecutor {
   }
 
   /**
-   * @internal Drops `job` if it has not started. A running job is stopped
+   * @ignore Drops `job` if it has not started. A running job is stopped
    * by terminating its Worker when `stopRunning`, else left alone.
    * Returns false if the job cannot be cancelled.
    */
-  _cancel(job: Job<unknown>, stopRunning: boolean): boolean {
+  [kCancel](job: Job<unknown>, stopRunning: boolean): boolean {
     if (job.done()) return false;
-    const w = job._worker;
+    const w = job.worker;
     if (w === null) {
       // Still in the queue: it is skipped when its turn comes.
       this.#cancelQueued(job);
       return true;
     }
-    const slot = job._slot;
+    const slot = job.slot;
     const state = Atomics.compareExchange(w.slots, slot, QUEUED, CANCELLED);
     if (state === QUEUED) {
       // The Worker skips it and then frees the slot.
@@ -311,8 +351,8 @@ export class ThreadPoolExecutor {
   }
 
   #jobCancelled(job: Job<unknown>): void {
-    job._worker = null;
-    job._setCancelled();
+    job.worker = null;
+    job.markCancelled();
     this.#jobDone();
   }
 
@@ -348,8 +388,8 @@ export class ThreadPoolExecutor {
       const slot = w.free.pop()!;
       w.jobs[slot] = job;
       w.inFlight++;
-      job._worker = w;
-      job._slot = slot;
+      job.worker = w;
+      job.slot = slot;
       Atomics.store(w.slots, slot, QUEUED);
       if (w.idleTimer !== undefined) {
         clearTimeout(w.idleTimer);
@@ -358,7 +398,7 @@ export class ThreadPoolExecutor {
       batches ??= new Map();
       let batch = batches.get(w);
       if (batch === undefined) batches.set(w, batch = []);
-      batch.push(slot, specRef(w, job._spec), job._args);
+      batch.push(slot, specRef(w, job.spec), job.args);
     }
     if (batches !== undefined) {
       for (const [w, batch] of batches) this.#send(w, batch);
@@ -369,7 +409,7 @@ export class ThreadPoolExecutor {
     let transfer: Transferable[] | undefined;
     for (let i = 0; i < batch.length; i += 3) {
       const job = w.jobs[batch[i] as number]!;
-      if (job._transfer.length > 0) (transfer ??= []).push(...job._transfer);
+      if (job.transfer.length > 0) (transfer ??= []).push(...job.transfer);
     }
     try {
       w.worker.postMessage(batch, transfer ?? []);
@@ -380,11 +420,11 @@ export class ThreadPoolExecutor {
     for (let i = 0; i < batch.length; i += 3) {
       const slot = batch[i] as number;
       const job = w.jobs[slot]!;
-      const id = specIds.get(job._spec)!;
+      const id = specIds.get(job.spec)!;
       try {
         w.worker.postMessage(
-          [slot, [id, { ...job._spec }], job._args],
-          job._transfer,
+          [slot, [id, { ...job.spec }], job.args],
+          job.transfer,
         );
         w.known.add(id);
       } catch (error) {
@@ -392,12 +432,12 @@ export class ThreadPoolExecutor {
         w.known.delete(id);
         w.jobs[slot] = undefined;
         this.#freeSlot(w, slot);
-        job._worker = null;
-        job._settle(
+        job.worker = null;
+        job.finish(
           true,
           new TypeError(
             `the arguments of ${
-              _describeSpec(job._spec)
+              describeSpec(job.spec)
             } cannot be sent to a Worker (they are structured-cloned): ${
               error instanceof Error ? error.message : String(error)
             }`,
@@ -449,11 +489,11 @@ export class ThreadPoolExecutor {
   #reply(w: PoolWorker, message: unknown[]): void {
     if (w.dead) return;
     const kind = message[0] as number;
-    if (kind === CLOSING) {
+    if (kind === WORKER_CLOSING) {
       this.#retire(w, "called self.close()");
       return;
     }
-    if (kind === CRASHED) {
+    if (kind === WORKER_CRASHED) {
       const error = deserializeError(message[2] as SerializedError);
       this.#retire(
         w,
@@ -468,11 +508,11 @@ export class ThreadPoolExecutor {
     const job = w.jobs[slot];
     w.jobs[slot] = undefined;
     this.#freeSlot(w, slot);
-    if (job !== undefined && kind !== SKIPPED) {
-      job._worker = null;
-      job._settle(
-        kind === FAILED,
-        kind === DONE
+    if (job !== undefined && kind !== JOB_SKIPPED) {
+      job.worker = null;
+      job.finish(
+        kind === JOB_FAILED,
+        kind === JOB_DONE
           ? message[2]
           : deserializeError(message[2] as SerializedError),
       );
@@ -502,7 +542,7 @@ export class ThreadPoolExecutor {
               QUEUED
           ) {
             other.jobs[slot] = undefined;
-            job._worker = null;
+            job.worker = null;
             stolen.push(job);
           }
         }
@@ -520,7 +560,7 @@ export class ThreadPoolExecutor {
 
   /** Puts jobs that never started back at the front, in submit order. */
   #requeue(jobs: Job<unknown>[]): void {
-    jobs.sort((a, b) => b._seq - a._seq);
+    jobs.sort((a, b) => b.seq - a.seq);
     for (const job of jobs) this.#queue.unshift(job);
   }
 
@@ -538,13 +578,13 @@ export class ThreadPoolExecutor {
     for (let slot = 0; slot < WINDOW; slot++) {
       const job = w.jobs[slot];
       if (job === undefined || job.done()) continue;
-      job._worker = null;
+      job.worker = null;
       if (Atomics.load(w.slots, slot) === RUNNING) {
-        job._settle(
+        job.finish(
           true,
           new WorkerCrashedError(
             `the Worker running ${
-              _describeSpec(job._spec)
+              describeSpec(job.spec)
             } ${why}; the pool goes on with a new Worker`,
             cause === undefined ? undefined : { cause },
           ),

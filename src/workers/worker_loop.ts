@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { _getRunningLoop, type EventLoop } from "../events.ts";
+import { type AbstractEventLoop, runningLoopOrNull } from "../events.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import type { ConcurrentFuture } from "./concurrent.ts";
 import type { WorkerCallable } from "./functions.ts";
-import { Channel, CRASHED, READY, STOP, STOPPED } from "./_remote.ts";
+import { Channel, LOOP_CRASHED, READY, STOP, STOPPED } from "./_channel.ts";
 import { deserializeError, type SerializedError } from "./_protocol.ts";
 
-const workerUrl = new URL("./loop_worker.ts", import.meta.url);
+const workerUrl = new URL("./worker_loop_entry.ts", import.meta.url);
 
 /**
  * A loop on another thread, as seen from this one: schedule coroutine
@@ -74,11 +74,11 @@ export class WorkerLoop implements ThreadLoop {
   readonly #stopped = Promise.withResolvers<void>();
   #state: "running" | "stopping" | "stopped" = "running";
 
-  private constructor(worker: Worker, home: EventLoop | null) {
+  private constructor(worker: Worker, home: AbstractEventLoop | null) {
     this.#worker = worker;
     this.#channel = new Channel(
       (message, transfer) => worker.postMessage(message, transfer),
-      () => _getRunningLoop() ?? (home?.isClosed() ? null : home),
+      () => runningLoopOrNull() ?? (home?.isClosed() ? null : home),
       "the thread that started the WorkerLoop",
       "the WorkerLoop's Worker",
     );
@@ -94,13 +94,13 @@ export class WorkerLoop implements ThreadLoop {
       type: "module",
       name: options.name ?? "WorkerLoop",
     });
-    const loop = new WorkerLoop(worker, _getRunningLoop());
+    const loop = new WorkerLoop(worker, runningLoopOrNull());
     const ready = Promise.withResolvers<WorkerLoop>();
     worker.onmessage = (event) => {
       const message = event.data as unknown[];
       if (message[0] === READY) ready.resolve(loop);
       else if (message[0] === STOPPED) loop.#finish(null);
-      else if (message[0] === CRASHED) {
+      else if (message[0] === LOOP_CRASHED) {
         const cause = deserializeError(message[1] as SerializedError);
         const error = new WorkerCrashedError(
           `the WorkerLoop's Worker crashed: uncaught ${
@@ -191,8 +191,8 @@ export class WorkerLoop implements ThreadLoop {
 
 let parent: ThreadLoop | null = null;
 
-/** @internal Set by the WorkerLoop's Worker entry. */
-export function _setParentLoop(loop: ThreadLoop): void {
+/** Set by the WorkerLoop's Worker entry. */
+export function setParentLoop(loop: ThreadLoop): void {
   parent = loop;
 }
 

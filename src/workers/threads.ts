@@ -4,12 +4,17 @@
  *
  * @module
  */
-import { EventLoop, getRunningLoop, startedPromiseError } from "./events.ts";
-import type { Future } from "./futures.ts";
-import type { CoroutineFunction, Task } from "./tasks.ts";
-import { ConcurrentFuture } from "./executor/concurrent.ts";
-import type { WorkerCallable } from "./executor/functions.ts";
-import type { ThreadLoop } from "./executor/worker_loop.ts";
+import { startedPromiseError, typeError } from "../_validate.ts";
+import {
+  type AbstractEventLoop,
+  getRunningLoop,
+  isEventLoop,
+} from "../events.ts";
+import type { Future } from "../futures.ts";
+import type { CoroutineFunction, Task } from "../tasks.ts";
+import { ConcurrentFuture } from "./concurrent.ts";
+import type { WorkerCallable } from "./functions.ts";
+import type { ThreadLoop } from "./worker_loop.ts";
 
 /**
  * Runs `fn(...args)` in a Worker of the running loop's default executor
@@ -68,17 +73,18 @@ export function toThread<A extends unknown[], R>(
  */
 export function runCoroutineThreadsafe<R>(
   coro: WorkerCallable<[], R> | CoroutineFunction<R>,
-  loop: EventLoop | ThreadLoop,
+  loop: AbstractEventLoop | ThreadLoop,
 ): ConcurrentFuture<Awaited<R>> {
-  if (!(loop instanceof EventLoop)) {
+  if (!isEventLoop(loop)) {
     if (
       loop === null || typeof loop !== "object" ||
       typeof loop.runCoroutineThreadsafe !== "function"
     ) {
-      throw new TypeError(
-        `runCoroutineThreadsafe() takes an EventLoop or a WorkerLoop as its loop, got ${
-          String(loop)
-        }`,
+      throw typeError(
+        "runCoroutineThreadsafe()",
+        "loop",
+        "an event loop or a WorkerLoop",
+        loop,
       );
     }
     return loop.runCoroutineThreadsafe(coro as WorkerCallable<[], R>);
