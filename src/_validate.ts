@@ -66,6 +66,29 @@ export function checkSeconds(
   return value;
 }
 
+/**
+ * A number of seconds of at least 0 (or above 0 with `positive`); with
+ * `nullable`, null and undefined give null.
+ */
+export function checkDuration(
+  call: string,
+  param: string,
+  value: unknown,
+  options: { positive?: boolean; nullable?: boolean } = {},
+): number | null {
+  if (options.nullable && (value === null || value === undefined)) {
+    return null;
+  }
+  const what = `a number of seconds ${options.positive ? "> 0" : ">= 0"}${
+    options.nullable ? " or null" : ""
+  }`;
+  if (typeof value !== "number") throw typeError(call, param, what, value);
+  if (!(options.positive ? value > 0 : value >= 0)) {
+    throw rangeError(call, param, what, value);
+  }
+  return value;
+}
+
 /** A number of seconds, or null / undefined for none. */
 export function checkOptionalSeconds(
   call: string,

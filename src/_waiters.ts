@@ -7,7 +7,7 @@
 // a woken waiter in line, so that nobody barges in before it runs).
 import { Deque } from "./_deque.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
-import type { Future } from "./futures.ts";
+import { Future, kResuming } from "./futures.ts";
 
 // Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
 // on; its waiter lines share one binding.
@@ -37,9 +37,7 @@ export class LoopBinding {
 export type OnAbandon = (woken: boolean) => void;
 
 export class WaiterQueue<T = unknown> {
-  #waiters: Deque<Future<T>> | null = null;
-  // Waiters `takeNext` already took out of the line.
-  #taken: Set<Future<T>> | null = null;
+  #waiters: Deque<ParkedFuture<T>> | null = null;
 
   constructor(readonly binding: LoopBinding) {}
 
@@ -50,28 +48,21 @@ export class WaiterQueue<T = unknown> {
 
   /**
    * Waits at the end of the line until woken; resolves to the value the
-   * waker gave. Whatever happens, the waiter is out of the line when this
-   * returns or throws; on an error (a cancellation) `onAbandon` runs first.
+   * waker gave. Whatever happens, the waiter is out of the line when the
+   * await returns or throws; on an error (a cancellation) `onAbandon` runs
+   * first. Await it once, at once: `await queue.park()`.
    */
-  async park(onAbandon?: OnAbandon): Promise<T> {
-    const fut = this.binding.get().createFuture<T>();
+  park(onAbandon?: OnAbandon): PromiseLike<T> {
+    const fut = new ParkedFuture<T>(this.binding.get(), this, onAbandon);
     (this.#waiters ??= new Deque()).push(fut);
-    let value: T;
-    try {
-      value = await fut;
-    } catch (error) {
-      this.#leave(fut);
-      onAbandon?.(fut.done() && !fut.cancelled());
-      throw error;
-    }
-    this.#leave(fut);
-    return value;
+    return fut;
   }
 
-  #leave(fut: Future<T>): void {
-    if (this.#taken === null || !this.#taken.delete(fut)) {
-      this.#waiters!.remove(fut);
-    }
+  /** `fut` resumes: it leaves the line (if `takeNext` did not take it). */
+  leave(fut: ParkedFuture<T>): void {
+    if (!fut.inLine) return;
+    fut.inLine = false;
+    this.#waiters!.remove(fut);
   }
 
   /**
@@ -135,7 +126,7 @@ export class WaiterQueue<T = unknown> {
     if (waiters === null) return false;
     while (waiters.length > 0) {
       const fut = waiters.shift()!;
-      (this.#taken ??= new Set()).add(fut);
+      fut.inLine = false;
       if (!fut.done()) {
         fut.setResult(value);
         return true;
@@ -152,5 +143,32 @@ export class WaiterQueue<T = unknown> {
       if (!waiters.at(i)!.cancelled()) return true;
     }
     return false;
+  }
+}
+
+// A waiter's future. Awaiting it (the one await `park()` is for) takes it
+// out of the line just before the awaiting code resumes, whether it was
+// woken or cancelled: no async frame around the wait, no removal by hand.
+// (A second `then` on it would find it out of the line already.)
+class ParkedFuture<T> extends Future<T> {
+  /** False once `takeNext` took it out of the line. */
+  inLine = true;
+  readonly #line: WaiterQueue<T>;
+  readonly #onAbandon: OnAbandon | undefined;
+
+  constructor(
+    loop: AbstractEventLoop,
+    line: WaiterQueue<T>,
+    onAbandon: OnAbandon | undefined,
+  ) {
+    super(loop);
+    this.#line = line;
+    this.#onAbandon = onAbandon;
+  }
+
+  /** @ignore The await is about to return or throw: leave the line. */
+  override [kResuming](failed: boolean): void {
+    this.#line.leave(this);
+    if (failed) this.#onAbandon?.(this.done() && !this.cancelled());
   }
 }

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { checkDuration } from "./_validate.ts";
 
 /**
  * A source of monotonic time in seconds.
@@ -175,19 +176,7 @@ let sleepCell: Int32Array | undefined;
  * ```
  */
 export function blockingSleep(seconds: number): void {
-  if (typeof seconds !== "number") {
-    throw new TypeError(
-      `blockingSleep() takes a number of seconds, got ${String(seconds)}`,
-    );
-  }
-  if (Number.isNaN(seconds)) {
-    throw new RangeError("sleep length must not be NaN");
-  }
-  if (seconds < 0) {
-    throw new RangeError(
-      `sleep length must be non-negative, got ${seconds}`,
-    );
-  }
+  checkDuration("blockingSleep()", "seconds", seconds);
   const clock = runningClock() ?? defaultClock();
   if (clock.virtual) {
     clock.advance(seconds);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { typeError } from "./_validate.ts";
 
 /**
  * The value an async context manager yields, disposable with `await using`.
@@ -53,8 +54,11 @@ export function asyncContextManager<A extends unknown[], T>(
   generatorFunction: (...args: A) => AsyncGenerator<T, void, undefined>,
 ): (...args: A) => Promise<AsyncContext<T>> {
   if (typeof generatorFunction !== "function") {
-    throw new TypeError(
-      "asyncContextManager() takes an async generator function",
+    throw typeError(
+      "asyncContextManager()",
+      "generatorFunction",
+      "an async generator function",
+      generatorFunction,
     );
   }
   return async (...args: A): Promise<AsyncContext<T>> => {

@@ -36,6 +36,7 @@ const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
 export const kHasException: unique symbol = Symbol("hasException");
 export const kCancelledError: unique symbol = Symbol("cancelledError");
 export const kDeliver: unique symbol = Symbol("deliver");
+export const kResuming: unique symbol = Symbol("resuming");
 export const kReportUnretrieved: unique symbol = Symbol("reportUnretrieved");
 export const kSuspendOn: unique symbol = Symbol("suspendOn");
 export const kWake: unique symbol = Symbol("wake");
@@ -291,6 +292,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /**
+   * @ignore The code that awaited this future is about to resume (with
+   * an error if `failed`): a hook for the waiter lines' futures.
+   */
+  [kResuming](_failed: boolean): void {}
+
   /** @ignore Hands the outcome to `waiter` (marks an error retrieved). */
   [kDeliver](waiter: Waiter): void {
     if (this.#state === CANCELLED) waiter.fail(this[kCancelledError]());
@@ -386,6 +393,7 @@ export class Waiter implements PromiseLike<unknown> {
   /** Delivers `value` as the future's result. */
   succeed(value: unknown): void {
     if (this.#outcome !== 0) return;
+    this.future[kResuming](false);
     const onFulfilled = this.onFulfilled;
     if (typeof onFulfilled !== "function") {
       this.#resolve(value);
@@ -401,6 +409,7 @@ export class Waiter implements PromiseLike<unknown> {
   /** Delivers `error` instead of the future's outcome. */
   fail(error: unknown): void {
     if (this.#outcome !== 0) return;
+    this.future[kResuming](true);
     const onRejected = this.onRejected;
     if (typeof onRejected !== "function") {
       this.#reject(error);

@@ -125,10 +125,7 @@ export class Queue<T> implements AsyncIterable<T> {
   async put(item: T): Promise<void> {
     while (this.full()) {
       if (this.#isShutdown) throw new QueueShutDown();
-      await this.#putters.park((woken) => {
-        // Woken by a get but cancelled before using the room: pass it on.
-        if (woken && !this.full()) this.#putters.takeNext(null);
-      });
+      await this.#putters.park(this.#putterAbandoned);
     }
     this.putNowait(item);
   }
@@ -147,13 +144,20 @@ export class Queue<T> implements AsyncIterable<T> {
   async get(): Promise<T> {
     while (this.empty()) {
       if (this.#isShutdown) throw new QueueShutDown();
-      await this.#getters.park((woken) => {
-        // Woken by a put but cancelled before taking the item: pass it on.
-        if (woken && !this.empty()) this.#getters.takeNext(null);
-      });
+      await this.#getters.park(this.#getterAbandoned);
     }
     return this.getNowait();
   }
+
+  // Woken by a get but cancelled before using the room: pass it on.
+  #putterAbandoned = (woken: boolean): void => {
+    if (woken && !this.full()) this.#putters.takeNext(null);
+  };
+
+  // Woken by a put but cancelled before taking the item: pass it on.
+  #getterAbandoned = (woken: boolean): void => {
+    if (woken && !this.empty()) this.#getters.takeNext(null);
+  };
 
   /** Takes an item out at once; throws `QueueEmpty` if there is none. */
   getNowait(): T {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { checkDuration } from "./_validate.ts";
 import type { ConcurrentFuture } from "./workers/concurrent.ts";
 import type { WorkerCallable } from "./workers/functions.ts";
 import type { ThreadLoop } from "./workers/worker_loop.ts";
@@ -102,11 +103,12 @@ function defaultConsumer(): string {
 }
 
 function seconds(value: number | undefined, fallback: number, name: string) {
-  const v = value ?? fallback;
-  if (typeof v !== "number" || !(v > 0)) {
-    throw new RangeError(`${name} must be a number of seconds > 0, got ${v}`);
-  }
-  return v;
+  return checkDuration(
+    "new RedisTaskSource()",
+    `options.${name}`,
+    value ?? fallback,
+    { positive: true },
+  )!;
 }
 
 const pause = (s: number) => new Promise((r) => setTimeout(r, s * 1000));

@@ -7,6 +7,7 @@
  */
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { outsideTasks } from "./_context.ts";
+import { checkInteger, rangeError, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import {
   type BufferedProtocol,
@@ -31,21 +32,18 @@ const RESOLVED = Promise.resolve();
 const READ_SPACE_MIN = 16 * 1024;
 const encoder = new TextEncoder();
 
-function toBytes(data: Uint8Array | string, what: string): Uint8Array {
+function toBytes(
+  data: Uint8Array | string,
+  call: string,
+  param: string,
+): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (typeof data === "string") return encoder.encode(data);
-  throw new TypeError(
-    `${what} takes bytes (a Uint8Array) or a string, got ${
-      data === null ? "null" : typeof data
-    }`,
-  );
+  throw typeError(call, param, "bytes (a Uint8Array) or a string", data);
 }
 
-function checkLimit(limit: number): number {
-  if (!Number.isInteger(limit) || limit <= 0) {
-    throw new RangeError(`limit must be a positive integer, got ${limit}`);
-  }
-  return limit;
+function checkLimit(call: string, limit: unknown): number {
+  return checkInteger(call, "limit", limit, 1);
 }
 
 /**
@@ -122,7 +120,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /** Creates a reader to feed with `feedData` (or from a transport). */
   constructor(options: StreamReaderOptions = {}) {
-    this.limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
+    this.limit = checkLimit(
+      "new StreamReader()",
+      options.limit ?? DEFAULT_LIMIT,
+    );
     this.#loop = options.loop ?? runningLoopOrNull() ?? getEventLoop();
   }
 
@@ -143,6 +144,9 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /** Adds bytes to the buffer (what the transport does). */
   feedData(data: Uint8Array): void {
+    if (!(data instanceof Uint8Array)) {
+      throw typeError("feedData()", "data", "bytes (a Uint8Array)", data);
+    }
     if (this.#eof) throw new Error("feedData() after feedEof()");
     if (data.length === 0) return;
     this.#buffer.append(data);
@@ -190,6 +194,12 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * (the default) everything up to the end of the stream.
    */
   async read(n = -1): Promise<Uint8Array> {
+    if (typeof n !== "number") {
+      throw typeError("read()", "n", "an integer (-1: to the end)", n);
+    }
+    if (!Number.isInteger(n)) {
+      throw rangeError("read()", "n", "an integer (-1: to the end)", n);
+    }
     this.#throwIfFailed();
     if (n === 0) return new Uint8Array(0);
     if (n < 0) {
@@ -237,11 +247,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * `IncompleteReadError` with the bytes read (`partial`).
    */
   async readexactly(n: number): Promise<Uint8Array> {
-    if (!Number.isInteger(n) || n < 0) {
-      throw new RangeError(
-        `readexactly size can not be less than zero (got ${n})`,
-      );
-    }
+    checkInteger("readexactly()", "n", n, 0);
     this.#throwIfFailed();
     if (n === 0) return new Uint8Array(0);
     while (this.#buffer.length < n) {
@@ -264,7 +270,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   async readuntil(
     separator: Uint8Array | string = NEWLINE,
   ): Promise<Uint8Array> {
-    const sep = toBytes(separator, "readuntil()");
+    const sep = toBytes(separator, "readuntil()", "separator");
     if (sep.length === 0) {
       throw new RangeError("Separator should be at least one-byte string");
     }
@@ -434,7 +440,7 @@ export class StreamWriter {
 
   /** Buffers `data` (bytes, or a string sent as UTF-8) to be sent. */
   write(data: Uint8Array | string): void {
-    this.#transport.write(toBytes(data, "write()"));
+    this.#transport.write(toBytes(data, "write()", "data"));
   }
 
   /** Writes each item of `lines`, in order. */
@@ -461,7 +467,12 @@ export class StreamWriter {
     const error = this.#reader?.exception();
     if (error !== null && error !== undefined) return Promise.reject(error);
     if (this.#transport.isClosing()) return this.#drainClosing();
-    return this.#transport[kDrain]() ?? RESOLVED;
+    const wait = this.#transport[kDrain]();
+    return wait === null ? RESOLVED : this.#drainWait(wait);
+  }
+
+  async #drainWait(wait: PromiseLike<void>): Promise<void> {
+    await wait;
   }
 
   // As in Python: yield once, so that a closed connection's error is seen.
@@ -620,8 +631,8 @@ export async function openConnection(
   options: OpenConnectionOptions = {},
 ): Promise<[StreamReader, StreamWriter]> {
   const loop = getRunningLoop();
-  const limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
-  checkPort(port);
+  const limit = checkLimit("openConnection()", options.limit ?? DEFAULT_LIMIT);
+  checkPort("openConnection()", port);
   const { ssl, serverHostname } = options;
   let conn: Deno.Conn;
   if (ssl) {
@@ -672,7 +683,10 @@ export async function openUnixConnection(
   options: { limit?: number } = {},
 ): Promise<[StreamReader, StreamWriter]> {
   const loop = getRunningLoop();
-  const limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
+  const limit = checkLimit(
+    "openUnixConnection()",
+    options.limit ?? DEFAULT_LIMIT,
+  );
   const conn = await connecting(
     loop,
     () => Deno.connect({ transport: "unix", path }),
@@ -680,9 +694,12 @@ export async function openUnixConnection(
   return streamsFor(conn, loop, limit);
 }
 
-function checkPort(port: number): void {
+function checkPort(call: string, port: unknown): void {
+  if (typeof port !== "number") {
+    throw typeError(call, "port", "an integer 0-65535", port);
+  }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`port must be an integer 0-65535, got ${port}`);
+    throw rangeError(call, "port", "an integer 0-65535", port);
   }
 }
 
@@ -1023,13 +1040,16 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<Server> {
   if (typeof clientConnected !== "function") {
-    throw new TypeError(
-      `startServer() takes the client handler first: startServer(handler, host, port), got ${typeof clientConnected}`,
+    throw typeError(
+      "startServer()",
+      "clientConnected",
+      "a function (the handler comes first: startServer(handler, host, port))",
+      clientConnected,
     );
   }
-  checkPort(port);
+  checkPort("startServer()", port);
   const loop = getRunningLoop();
-  const limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
+  const limit = checkLimit("startServer()", options.limit ?? DEFAULT_LIMIT);
   const hostname = host ?? "0.0.0.0";
   const listener = options.ssl
     ? Deno.listenTls({
@@ -1073,12 +1093,15 @@ export async function startUnixServer(
   options: Omit<StartServerOptions, "ssl"> = {},
 ): Promise<Server> {
   if (typeof clientConnected !== "function") {
-    throw new TypeError(
-      `startUnixServer() takes the client handler first, got ${typeof clientConnected}`,
+    throw typeError(
+      "startUnixServer()",
+      "clientConnected",
+      "a function (the handler comes first: startUnixServer(handler, path))",
+      clientConnected,
     );
   }
   const loop = getRunningLoop();
-  const limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
+  const limit = checkLimit("startUnixServer()", options.limit ?? DEFAULT_LIMIT);
   const listener = Deno.listen({ transport: "unix", path });
   const server = new Server(loop, listener, clientConnected, limit);
   if (options.startServing !== false) await server.startServing();

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { rangeError, typeError } from "./_validate.ts";
 import { Transport } from "./transports.ts";
 import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
@@ -309,8 +310,11 @@ function split(
     : {};
   for (const arg of rest) {
     if (typeof arg !== "string") {
-      throw new TypeError(
-        `${caller} takes string arguments, then one options object last; got ${typeof arg}`,
+      throw typeError(
+        caller,
+        "each argument",
+        "a string (then one options object last)",
+        arg,
       );
     }
   }
@@ -320,10 +324,11 @@ function split(
       ? [PIPE, STDOUT, DEVNULL, null, undefined]
       : [PIPE, DEVNULL, null, undefined];
     if (!(allowed as unknown[]).includes(value)) {
-      throw new RangeError(
-        `${name} must be PIPE, ${
-          name === "stderr" ? "STDOUT, " : ""
-        }DEVNULL or null (inherit), got ${String(value)}`,
+      throw rangeError(
+        caller,
+        `options.${name}`,
+        `PIPE, ${name === "stderr" ? "STDOUT, " : ""}DEVNULL or null (inherit)`,
+        value,
       );
     }
   }
@@ -385,8 +390,11 @@ export function createSubprocessExec(
   ...args: (string | SubprocessOptions)[]
 ): Promise<Process> {
   if (typeof program !== "string") {
-    throw new TypeError(
-      `createSubprocessExec() takes the program first, got ${typeof program}`,
+    throw typeError(
+      "createSubprocessExec()",
+      "program",
+      "a string (the program comes first)",
+      program,
     );
   }
   const [list, options] = split("createSubprocessExec()", args);
@@ -413,9 +421,7 @@ export function createSubprocessShell(
   options: SubprocessOptions = {},
 ): Promise<Process> {
   if (typeof cmd !== "string") {
-    throw new TypeError(
-      `createSubprocessShell() takes a command string, got ${typeof cmd}`,
-    );
+    throw typeError("createSubprocessShell()", "cmd", "a string", cmd);
   }
   const [, checked] = split("createSubprocessShell()", [options]);
   return Promise.resolve(spawn("/bin/sh", ["-c", cmd], checked));

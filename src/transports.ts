@@ -288,7 +288,7 @@ export class Transport {
    * below the high-water mark, else a wait until it is below the low one.
    * Throws the connection's error if it was lost.
    */
-  [kDrain](): Promise<void> | null {
+  [kDrain](): PromiseLike<void> | null {
     if (this.#lost) {
       throw this.#lostError ??
         new Deno.errors.ConnectionReset("Connection lost");

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import {
   asCompleted,
+  Barrier,
   blockingSleep,
   createTask,
   ensureFuture,
@@ -13,8 +14,10 @@ import {
   getRunningLoop,
   run,
   Runner,
+  Semaphore,
   setEventLoop,
   sleep,
+  StreamReader,
   Task,
   TaskGroup,
   timeout,
@@ -298,4 +301,127 @@ Deno.test("wrapFuture given something that is not a promise throws TypeError", a
 Deno.test("createTask and sleep outside a running loop throw 'no running event loop'", () => {
   assert.throws(() => createTask(async () => {}), /no running event loop/);
   assert.throws(() => sleep(0), /no running event loop/);
+});
+
+// One voice: a wrong type is a TypeError, a wrong value a RangeError, and
+// the message reads "<call>: <parameter> must be <what>, got <value>".
+
+/** Checks the class and the message of the error `fn` throws. */
+function throwsInOneVoice(
+  fn: () => unknown,
+  errorClass: typeof TypeError | typeof RangeError,
+  message: RegExp,
+): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof errorClass, `${e} is not a ${errorClass.name}`);
+    assert.match((e as Error).message, message);
+    return true;
+  });
+}
+
+Deno.test("seconds are checked in one voice: NaN is a RangeError, a string a TypeError, everywhere", async () => {
+  await run(async () => {
+    const loop = getRunningLoop();
+    const cases: [string, (v: unknown) => unknown][] = [
+      ["sleep\\(\\): delay", (v) => sleep(unchecked(v))],
+      ["callLater\\(\\): delay", (v) => loop.callLater(unchecked(v), () => {})],
+      ["callAt\\(\\): when", (v) => loop.callAt(unchecked(v), () => {})],
+      ["timeout\\(\\): delay", (v) => timeout(unchecked(v))],
+      ["timeoutAt\\(\\): when", (v) => timeoutAt(unchecked(v))],
+      [
+        "asCompleted\\(\\): timeout",
+        (v) => asCompleted([], { timeout: unchecked(v) }),
+      ],
+      ["blockingSleep\\(\\): seconds", (v) => blockingSleep(unchecked(v))],
+    ];
+    for (const [call, fn] of cases) {
+      throwsInOneVoice(
+        () => fn(NaN),
+        RangeError,
+        new RegExp(`^${call} must be a number of seconds.*, got NaN$`),
+      );
+      throwsInOneVoice(
+        () => fn("1"),
+        TypeError,
+        new RegExp(`^${call} must be a number of seconds.*, got "1"$`),
+      );
+    }
+    // The async ones reject the same way.
+    for (
+      const [call, fn] of [
+        [
+          "waitFor\\(\\): timeout",
+          (v: unknown) => waitFor(() => sleep(0), unchecked(v)),
+        ],
+        [
+          "wait\\(\\): timeout",
+          (v: unknown) => wait([() => sleep(0)], { timeout: unchecked(v) }),
+        ],
+      ] as const
+    ) {
+      await assert.rejects(
+        fn(NaN),
+        (e: unknown) =>
+          e instanceof RangeError &&
+          new RegExp(`^${call} must be .*, got NaN$`).test(e.message),
+      );
+      await assert.rejects(
+        fn("1"),
+        (e: unknown) =>
+          e instanceof TypeError &&
+          new RegExp(`^${call} must be .*, got "1"$`).test(e.message),
+      );
+    }
+  }, VT);
+});
+
+Deno.test("StreamReader.read and feedData refuse bad arguments at the call, dropping nothing", async () => {
+  await run(async () => {
+    const reader = new StreamReader();
+    reader.feedData(new TextEncoder().encode("abcdef"));
+    await assert.rejects(
+      reader.read(NaN),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        e.message === "read(): n must be an integer (-1: to the end), got NaN",
+    );
+    await assert.rejects(reader.read(1.5), RangeError);
+    await assert.rejects(
+      reader.read(unchecked("3")),
+      (e: unknown) => e instanceof TypeError && /got "3"$/.test(e.message),
+    );
+    throwsInOneVoice(
+      () => reader.feedData(unchecked("abc")),
+      TypeError,
+      /^feedData\(\): data must be bytes \(a Uint8Array\), got "abc"$/,
+    );
+    await assert.rejects(reader.readexactly(-1), RangeError);
+    await assert.rejects(reader.readexactly(unchecked("2")), TypeError);
+    // Nothing was dropped or added.
+    assert.equal(reader.statistics().bufferedBytes, 6);
+    assert.equal(new TextDecoder().decode(await reader.read(6)), "abcdef");
+  }, VT);
+});
+
+Deno.test("counts and sizes are checked in one voice", () => {
+  throwsInOneVoice(
+    () => new Semaphore(-1),
+    RangeError,
+    /^new Semaphore\(\): value must be an integer >= 0, got -1$/,
+  );
+  throwsInOneVoice(
+    () => new Semaphore(unchecked("1")),
+    TypeError,
+    /^new Semaphore\(\): value must be an integer >= 0, got "1"$/,
+  );
+  throwsInOneVoice(
+    () => new Barrier(0),
+    RangeError,
+    /^new Barrier\(\): parties must be an integer >= 1, got 0$/,
+  );
+  throwsInOneVoice(
+    () => new StreamReader({ limit: 0 }),
+    RangeError,
+    /^new StreamReader\(\): limit must be an integer >= 1, got 0$/,
+  );
 });

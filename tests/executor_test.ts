@@ -496,19 +496,25 @@ workerTest(
 );
 
 Deno.test("maxWorkers must be an integer > 0 and idleTimeout a number >= 0 or null", () => {
+  // A wrong value is a RangeError, a wrong type a TypeError.
   for (const maxWorkers of [0, -1, 1.5, NaN, Infinity, "2" as unknown]) {
     assert.throws(
       () => new ThreadPoolExecutor({ maxWorkers: maxWorkers as number }),
       (e) =>
-        e instanceof RangeError &&
-        /maxWorkers must be an integer greater than 0/.test(e.message),
+        e instanceof
+          (typeof maxWorkers === "number" ? RangeError : TypeError) &&
+        /options\.maxWorkers must be an integer >= 1, got/.test(e.message),
       String(maxWorkers),
     );
   }
   for (const idleTimeout of [-1, NaN, "1" as unknown]) {
     assert.throws(
       () => new ThreadPoolExecutor({ idleTimeout: idleTimeout as number }),
-      (e) => e instanceof RangeError && /idleTimeout must be/.test(e.message),
+      (e) =>
+        e instanceof
+          (typeof idleTimeout === "number" ? RangeError : TypeError) &&
+        /options\.idleTimeout must be a number of seconds >= 0 or null/
+          .test(e.message),
       String(idleTimeout),
     );
   }

@@ -444,7 +444,10 @@ Deno.test("the constructor checks its options", () => {
       assert.throws(
         () => new RedisTaskSource({ redis: a, blockingRedis: b, [name]: bad }),
         (e: unknown) =>
-          e instanceof RangeError && e.message.startsWith(`${name} must be`),
+          e instanceof (typeof bad === "number" ? RangeError : TypeError) &&
+          e.message.startsWith(
+            `new RedisTaskSource(): options.${name} must be a number of seconds > 0`,
+          ),
         `${name}: ${String(bad)}`,
       );
     }

@@ -7,6 +7,7 @@
  * @module
  */
 import { Deque } from "../_deque.ts";
+import { checkDuration, checkInteger } from "../_validate.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import { ConcurrentFuture } from "./concurrent.ts";
 import {
@@ -196,18 +197,18 @@ export class ThreadPoolExecutor {
   /** Creates a pool; no Worker starts before the first job. */
   constructor(options: ThreadPoolExecutorOptions = {}) {
     const cpus = navigator.hardwareConcurrency ?? 1;
-    const max = options.maxWorkers ?? Math.min(32, cpus + 4);
-    if (!Number.isInteger(max) || max <= 0) {
-      throw new RangeError(
-        `maxWorkers must be an integer greater than 0, got ${max}`,
-      );
-    }
-    const idle = options.idleTimeout === undefined ? 1 : options.idleTimeout;
-    if (idle !== null && (typeof idle !== "number" || !(idle >= 0))) {
-      throw new RangeError(
-        `idleTimeout must be a number of seconds (>= 0) or null, got ${idle}`,
-      );
-    }
+    const max = checkInteger(
+      "new ThreadPoolExecutor()",
+      "options.maxWorkers",
+      options.maxWorkers ?? Math.min(32, cpus + 4),
+      1,
+    );
+    const idle = checkDuration(
+      "new ThreadPoolExecutor()",
+      "options.idleTimeout",
+      options.idleTimeout === undefined ? 1 : options.idleTimeout,
+      { nullable: true },
+    );
     this.#maxWorkers = max;
     this.#idleTimeout = idle;
     this.#prefix = options.threadNamePrefix ||

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { checkDuration } from "../_validate.ts";
 import { type AbstractEventLoop, runningLoopOrNull } from "../events.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import type { ConcurrentFuture } from "./concurrent.ts";
@@ -152,12 +153,12 @@ export class WorkerLoop implements ThreadLoop {
    * `timeout` (seconds) the Worker is terminated once it has passed.
    */
   stop(options: { timeout?: number } = {}): Promise<void> {
-    const { timeout } = options;
-    if (timeout !== undefined && !(timeout >= 0)) {
-      throw new RangeError(
-        `stop() timeout must be a number of seconds (>= 0), got ${timeout}`,
-      );
-    }
+    const timeout = checkDuration(
+      "WorkerLoop.stop()",
+      "options.timeout",
+      options.timeout,
+      { nullable: true },
+    ) ?? undefined;
     if (this.#state === "running") {
       this.#state = "stopping";
       this.#worker.postMessage([STOP]);
