@@ -94,7 +94,8 @@ export {
   type WaitOptions,
 } from "./src/tasks.ts";
 export { Timeout, timeout, timeoutAt, waitFor } from "./src/timeouts.ts";
-export { TaskGroup } from "./src/taskgroups.ts";
+export { TaskGroup, taskGroup } from "./src/taskgroups.ts";
+export { Coroutine, coroutine, isCoroutine } from "./src/coroutines.ts";
 export {
   Barrier,
   BoundedSemaphore,

@@ -68,6 +68,7 @@ import {
   setRunningLoop,
   TimerHandle,
 } from "./events.ts";
+import { Coroutine } from "./coroutines.ts";
 import {
   contextFree,
   Future,
@@ -268,7 +269,7 @@ export class EventLoop implements AbstractEventLoop {
    * Pass the function, not its promise: `createTask(() => work(1))`.
    */
   createTask<T>(
-    coroutine: CoroutineFunction<T>,
+    coroutine: CoroutineFunction<T> | Coroutine<T>,
     options: Omit<TaskOptions, "loop"> = {},
   ): Task<T> {
     this.#checkClosed();
@@ -281,13 +282,10 @@ export class EventLoop implements AbstractEventLoop {
    * which it wraps in a task.
    */
   async runUntilComplete<T>(
-    future: Future<T> | CoroutineFunction<T>,
+    future: Future<T> | CoroutineFunction<T> | Coroutine<T>,
   ): Promise<T> {
     this.#checkClosed();
     this.#checkNotRunning();
-    if (future instanceof Promise) {
-      throw startedPromiseError("runUntilComplete", future);
-    }
     const fut = toFuture(future, this, "runUntilComplete");
     const stop = contextFree(() => this.stop());
     fut.addDoneCallback(stop);
@@ -413,8 +411,17 @@ export class EventLoop implements AbstractEventLoop {
     return this.#defaultExecutor;
   }
 
-  /** Shuts the default executor down and waits for its jobs. */
-  async shutdownDefaultExecutor(): Promise<void> {
+  /** Shuts the default executor down and waits for its jobs (a coroutine). */
+  shutdownDefaultExecutor(): Coroutine<void> {
+    return new Coroutine(
+      this.#shutdownDefaultExecutor,
+      this,
+      undefined,
+      "shutdownDefaultExecutor",
+    );
+  }
+
+  async #shutdownDefaultExecutor(): Promise<void> {
     this.#executorShutdownCalled = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;

@@ -9,6 +9,7 @@
  */
 import { pyRepr } from "./_repr.ts";
 import type { Clock } from "./clock.ts";
+import type { Coroutine } from "./coroutines.ts";
 import type { Future } from "./futures.ts";
 import type { CoroutineFunction, Task, TaskOptions } from "./tasks.ts";
 import type { WorkerCallable } from "./workers/functions.ts";
@@ -345,13 +346,15 @@ export interface AbstractEventLoop {
   ): TimerHandle;
   /** Creates a future attached to this loop. */
   createFuture<T = unknown>(): Future<T>;
-  /** Wraps a coroutine function in a task and schedules its first step. */
+  /** Wraps a coroutine in a task and schedules its first step. */
   createTask<T>(
-    coroutine: CoroutineFunction<T>,
+    coroutine: CoroutineFunction<T> | Coroutine<T>,
     options?: Omit<TaskOptions, "loop">,
   ): Task<T>;
   /** Runs the loop until `future` is done; its result. */
-  runUntilComplete<T>(future: Future<T> | CoroutineFunction<T>): Promise<T>;
+  runUntilComplete<T>(
+    future: Future<T> | CoroutineFunction<T> | Coroutine<T>,
+  ): Promise<T>;
   /** Runs the loop until `stop()` is called. */
   runForever(): Promise<void>;
   /** Stops the loop after the current iteration. */
@@ -369,7 +372,7 @@ export interface AbstractEventLoop {
   /** The default executor, if one was set or created. */
   getDefaultExecutor(): Executor | null;
   /** Shuts the default executor down and waits for its jobs. */
-  shutdownDefaultExecutor(): Promise<void>;
+  shutdownDefaultExecutor(): Coroutine<void>;
   /** Sets the handler for errors nobody else can receive. */
   setExceptionHandler(handler: ExceptionHandler | null): void;
   /** The handler set with `setExceptionHandler`, or null. */

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { Chain } from "./_chain.ts";
 import { taskContext } from "./_context.ts";
 import { pyRepr } from "./_repr.ts";
 import { checkFunction } from "./_validate.ts";
@@ -353,85 +354,26 @@ export interface Awaiter {
   [kWake](waiter: Waiter): void;
 }
 
-/**
- * One `then` call. It delivers the future's outcome to the callbacks given
- * to `then`, and it is itself what `then` returns: a PromiseLike whose
- * promise is only made if someone chains on it (an `await` never does).
- * It settles once; later outcomes are ignored.
- */
-export class Waiter implements PromiseLike<unknown> {
+/** One `then` call on a future (see `Chain`), delivering its outcome. */
+export class Waiter extends Chain {
   /** The task that claimed this waiter, woken in its place. */
   awaiter: Awaiter | null = null;
-  // deno-lint-ignore no-explicit-any
-  #chained: PromiseWithResolvers<any> | null = null;
-  #outcome: 0 | 1 | 2 = 0; // pending, resolved with value, rejected
-  #value: unknown = undefined;
 
   constructor(
     readonly future: Future<unknown>,
-    readonly onFulfilled: ((value: unknown) => unknown) | null | undefined,
-    readonly onRejected: ((reason: unknown) => unknown) | null | undefined,
-  ) {}
-
-  then<R1, R2>(
-    onFulfilled?: ((value: unknown) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    if (this.#chained === null) {
-      this.#chained = Promise.withResolvers();
-      if (this.#outcome === 1) this.#chained.resolve(this.#value);
-      else if (this.#outcome === 2) this.#chained.reject(this.#value);
-    }
-    return this.#chained.promise.then(onFulfilled, onRejected);
+    onFulfilled: ((value: unknown) => unknown) | null | undefined,
+    onRejected: ((reason: unknown) => unknown) | null | undefined,
+  ) {
+    super(onFulfilled, onRejected);
   }
 
   /** Delivers the future's outcome. */
   settle(): void {
-    if (this.#outcome === 0) this.future[kDeliver](this);
+    if (!this.settled) this.future[kDeliver](this);
   }
 
-  /** Delivers `value` as the future's result. */
-  succeed(value: unknown): void {
-    if (this.#outcome !== 0) return;
-    this.future[kResuming](false);
-    const onFulfilled = this.onFulfilled;
-    if (typeof onFulfilled !== "function") {
-      this.#resolve(value);
-      return;
-    }
-    try {
-      this.#resolve(onFulfilled(value));
-    } catch (e) {
-      this.#reject(e);
-    }
-  }
-
-  /** Delivers `error` instead of the future's outcome. */
-  fail(error: unknown): void {
-    if (this.#outcome !== 0) return;
-    this.future[kResuming](true);
-    const onRejected = this.onRejected;
-    if (typeof onRejected !== "function") {
-      this.#reject(error);
-      return;
-    }
-    try {
-      this.#resolve(onRejected(error));
-    } catch (e) {
-      this.#reject(e);
-    }
-  }
-
-  #resolve(value: unknown): void {
-    this.#outcome = 1;
-    this.#value = value;
-    this.#chained?.resolve(value);
-  }
-
-  #reject(reason: unknown): void {
-    this.#outcome = 2;
-    this.#value = reason;
-    this.#chained?.reject(reason);
+  protected override resuming(failed: boolean): void {
+    this.future[kResuming](failed);
   }
 }
 

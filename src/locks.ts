@@ -11,7 +11,8 @@
  */
 import { checkFunction, checkInteger, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
-import { BrokenBarrierError } from "./errors.ts";
+import { Coroutine } from "./coroutines.ts";
+import { BrokenBarrierError, CancelledError } from "./errors.ts";
 
 /**
  * What `acquire()` resolves to: releases what was acquired, once, when
@@ -140,9 +141,14 @@ export class Lock {
 
   /**
    * Waits until the lock is free and takes it (first come, first served);
-   * resolves to a {@link Releaser}.
+   * resolves to a {@link Releaser}. A coroutine: nothing waits until it
+   * is awaited (or run by `waitFor`, `createTask`, ...).
    */
-  async acquire(): Promise<Releaser> {
+  acquire(): Coroutine<Releaser> {
+    return new Coroutine(this.#acquire, this, undefined, "Lock.acquire");
+  }
+
+  async #acquire(): Promise<Releaser> {
     if (!this.#locked && !this.#waiters.hasLiveWaiter()) {
       this.#locked = true;
       return new Releaser(() => this.release());
@@ -222,8 +228,12 @@ export class Event {
     return { waiting: this.#waiters.size };
   }
 
-  /** Waits until the flag is set; resolves to true. */
-  async wait(): Promise<true> {
+  /** Waits until the flag is set; resolves to true (a coroutine). */
+  wait(): Coroutine<true> {
+    return new Coroutine(this.#wait, this, undefined, "Event.wait");
+  }
+
+  async #wait(): Promise<true> {
     if (this.#value) return true;
     await this.#waiters.park();
     return true;
@@ -282,7 +292,7 @@ export class Condition {
   }
 
   /** Acquires the underlying lock; resolves to a {@link Releaser}. */
-  acquire(): Promise<Releaser> {
+  acquire(): Coroutine<Releaser> {
     return this.#lock.acquire();
   }
 
@@ -294,13 +304,21 @@ export class Condition {
   /**
    * Releases the lock, waits until notified, and takes the lock again
    * (even when cancelled) before returning true. The lock must be held.
+   * A coroutine: nothing happens until it is awaited.
    */
-  async wait(): Promise<true> {
+  wait(): Coroutine<true> {
+    return new Coroutine(this.#wait, this, undefined, "Condition.wait");
+  }
+
+  async #wait(): Promise<true> {
     if (!this.locked()) throw new Error("cannot wait on un-acquired lock");
+    // In line (and bound to this loop) before the lock is let go: a wrong
+    // loop fails here with the lock still held.
+    const notified = this.#waiters.park();
     this.release();
     try {
       try {
-        await this.#waiters.park();
+        await notified;
         return true;
       } finally {
         // The lock is taken again whatever happened; a cancellation during
@@ -311,6 +329,7 @@ export class Condition {
             await this.acquire();
             break;
           } catch (e) {
+            if (!(e instanceof CancelledError)) throw e;
             error = e;
           }
         }
@@ -328,8 +347,17 @@ export class Condition {
   }
 
   /** Waits until `predicate()` is truthy; resolves to its value. */
-  async waitFor<R>(predicate: () => R): Promise<R> {
+  waitFor<R>(predicate: () => R): Coroutine<R> {
     checkFunction("Condition.waitFor()", "predicate", predicate);
+    return new Coroutine(
+      this.#waitFor<R>,
+      this,
+      predicate,
+      "Condition.waitFor",
+    );
+  }
+
+  async #waitFor<R>(predicate: () => R): Promise<R> {
     let result = predicate();
     while (!result) {
       await this.wait();
@@ -410,9 +438,18 @@ export class Semaphore {
 
   /**
    * Takes a permit, waiting (first come, first served) while there is
-   * none; resolves to a {@link Releaser}.
+   * none; resolves to a {@link Releaser}. A coroutine.
    */
-  async acquire(): Promise<Releaser> {
+  acquire(): Coroutine<Releaser> {
+    return new Coroutine(
+      this.#acquire,
+      this,
+      undefined,
+      `${this.constructor.name}.acquire`,
+    );
+  }
+
+  async #acquire(): Promise<Releaser> {
     if (!this.locked()) {
       this.#value--;
       return new Releaser(() => this.release());
@@ -546,9 +583,13 @@ export class Barrier {
   /**
    * Waits until `parties` tasks wait; resolves to this task's index
    * (0 .. parties-1). Throws `BrokenBarrierError` if the barrier is broken
-   * or reset meanwhile.
+   * or reset meanwhile. A coroutine.
    */
-  async wait(): Promise<number> {
+  wait(): Coroutine<number> {
+    return new Coroutine(this.#wait, this, undefined, "Barrier.wait");
+  }
+
+  async #wait(): Promise<number> {
     using _held = await this.#cond.acquire();
     await this.#block();
     const index = this.#count;
@@ -571,7 +612,11 @@ export class Barrier {
   }
 
   /** Resets the barrier; tasks waiting get `BrokenBarrierError`. */
-  async reset(): Promise<void> {
+  reset(): Coroutine<void> {
+    return new Coroutine(this.#reset, this, undefined, "Barrier.reset");
+  }
+
+  async #reset(): Promise<void> {
     using _held = await this.#cond.acquire();
     if (this.#count > 0) {
       if (this.#state !== "resetting") this.#state = "resetting";
@@ -582,7 +627,11 @@ export class Barrier {
   }
 
   /** Breaks the barrier: waiting and future `wait()`s throw. */
-  async abort(): Promise<void> {
+  abort(): Coroutine<void> {
+    return new Coroutine(this.#abort, this, undefined, "Barrier.abort");
+  }
+
+  async #abort(): Promise<void> {
     using _held = await this.#cond.acquire();
     this.#state = "broken";
     this.#cond.notifyAll();

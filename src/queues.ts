@@ -12,6 +12,7 @@ import { Heap } from "./_heap.ts";
 import { pyRepr } from "./_repr.ts";
 import { typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import { Coroutine } from "./coroutines.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./locks.ts";
 
@@ -121,8 +122,12 @@ export class Queue<T> implements AsyncIterable<T> {
     };
   }
 
-  /** Puts `item` in, waiting while the queue is full. */
-  async put(item: T): Promise<void> {
+  /** Puts `item` in, waiting while the queue is full (a coroutine). */
+  put(item: T): Coroutine<void> {
+    return new Coroutine(this.#put, this, item, "Queue.put");
+  }
+
+  async #put(item: T): Promise<void> {
     while (this.full()) {
       if (this.#isShutdown) throw new QueueShutDown();
       await this.#putters.park(this.#putterAbandoned);
@@ -140,8 +145,12 @@ export class Queue<T> implements AsyncIterable<T> {
     this.#getters.takeNext(null);
   }
 
-  /** Takes an item out, waiting while the queue is empty. */
-  async get(): Promise<T> {
+  /** Takes an item out, waiting while the queue is empty (a coroutine). */
+  get(): Coroutine<T> {
+    return new Coroutine(this.#get, this, undefined, "Queue.get");
+  }
+
+  async #get(): Promise<T> {
     while (this.empty()) {
       if (this.#isShutdown) throw new QueueShutDown();
       await this.#getters.park(this.#getterAbandoned);
@@ -184,8 +193,12 @@ export class Queue<T> implements AsyncIterable<T> {
     if (this.#unfinishedTasks === 0) this.#finished.set();
   }
 
-  /** Waits until every item put has been marked with `taskDone`. */
-  async join(): Promise<void> {
+  /** Waits until every item put has been marked with `taskDone` (a coroutine). */
+  join(): Coroutine<void> {
+    return new Coroutine(this.#join, this, undefined, "Queue.join");
+  }
+
+  async #join(): Promise<void> {
     if (this.#unfinishedTasks > 0) await this.#finished.wait();
   }
 

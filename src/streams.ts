@@ -6,6 +6,7 @@
  * @module
  */
 import { ByteBuffer } from "./_bytebuffer.ts";
+import { Coroutine } from "./coroutines.ts";
 import { outsideTasks } from "./_context.ts";
 import { checkInteger, rangeError, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
@@ -191,22 +192,27 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /**
    * Reads up to `n` bytes (waiting for at least one), or with `n < 0`
-   * (the default) everything up to the end of the stream.
+   * (the default) everything up to the end of the stream. A coroutine, as
+   * are the other reads: nothing is read until it is awaited.
    */
-  async read(n = -1): Promise<Uint8Array> {
+  read(n = -1): Coroutine<Uint8Array> {
     if (typeof n !== "number") {
       throw typeError("read()", "n", "an integer (-1: to the end)", n);
     }
     if (!Number.isInteger(n)) {
       throw rangeError("read()", "n", "an integer (-1: to the end)", n);
     }
+    return new Coroutine(this.#read, this, n, "StreamReader.read");
+  }
+
+  async #read(n: number): Promise<Uint8Array> {
     this.#throwIfFailed();
     if (n === 0) return new Uint8Array(0);
     if (n < 0) {
       const blocks: Uint8Array[] = [];
       let size = 0;
       for (;;) {
-        const block = await this.read(this.limit);
+        const block = await this.#read(this.limit);
         if (block.length === 0) break;
         blocks.push(block);
         size += block.length;
@@ -227,9 +233,18 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * `LimitOverrunError` (a `RangeError`, where Python raises ValueError)
    * and is dropped from the buffer.
    */
-  async readline(): Promise<Uint8Array> {
+  readline(): Coroutine<Uint8Array> {
+    return new Coroutine(
+      this.#readline,
+      this,
+      undefined,
+      "StreamReader.readline",
+    );
+  }
+
+  async #readline(): Promise<Uint8Array> {
     try {
-      return await this.readuntil(NEWLINE);
+      return await this.#readuntil(ONE_NEWLINE);
     } catch (error) {
       if (error instanceof IncompleteReadError) return error.partial;
       if (error instanceof LimitOverrunError) {
@@ -246,8 +261,17 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
    * Reads exactly `n` bytes; if the stream ends first, throws
    * `IncompleteReadError` with the bytes read (`partial`).
    */
-  async readexactly(n: number): Promise<Uint8Array> {
+  readexactly(n: number): Coroutine<Uint8Array> {
     checkInteger("readexactly()", "n", n, 0);
+    return new Coroutine(
+      this.#readexactly,
+      this,
+      n,
+      "StreamReader.readexactly",
+    );
+  }
+
+  async #readexactly(n: number): Promise<Uint8Array> {
     this.#throwIfFailed();
     if (n === 0) return new Uint8Array(0);
     while (this.#buffer.length < n) {
@@ -262,27 +286,50 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
   }
 
   /**
-   * Reads up to and including `separator` (default `\n`). If the stream
-   * ends first, throws `IncompleteReadError` with what was read; if the
-   * separator is not within `limit` bytes, throws `LimitOverrunError` and
-   * leaves the data in the buffer.
+   * Reads up to and including `separator` (default `\n`), or the first of
+   * several separators given as an array (the shortest match wins, as in
+   * Python 3.13). If the stream ends first, throws `IncompleteReadError`
+   * with what was read; if no separator is within `limit` bytes, throws
+   * `LimitOverrunError` and leaves the data in the buffer.
    */
-  async readuntil(
-    separator: Uint8Array | string = NEWLINE,
-  ): Promise<Uint8Array> {
-    const sep = toBytes(separator, "readuntil()", "separator");
-    if (sep.length === 0) {
+  readuntil(
+    separator:
+      | Uint8Array
+      | string
+      | readonly (Uint8Array | string)[] = NEWLINE,
+  ): Coroutine<Uint8Array> {
+    const seps = (Array.isArray(separator) ? separator : [separator])
+      .map((sep) => toBytes(sep, "readuntil()", "separator"))
+      .sort((a, b) => a.length - b.length);
+    if (seps.length === 0) {
+      throw new RangeError("Separator should contain at least one element");
+    }
+    if (seps[0].length === 0) {
       throw new RangeError("Separator should be at least one-byte string");
     }
+    return new Coroutine(this.#readuntil, this, seps, "StreamReader.readuntil");
+  }
+
+  async #readuntil(seps: Uint8Array[]): Promise<Uint8Array> {
     this.#throwIfFailed();
+    const minLength = seps[0].length;
+    const maxLength = seps[seps.length - 1].length;
+    // How far the buffer is known to hold no separator.
     let offset = 0;
-    let found: number;
+    let matchStart = -1;
+    let matchEnd = -1;
     for (;;) {
       const length = this.#buffer.length;
-      if (length - offset >= sep.length) {
-        found = this.#buffer.indexOf(sep, offset);
-        if (found !== -1) break;
-        offset = length + 1 - sep.length;
+      if (length - offset >= minLength) {
+        for (const sep of seps) {
+          const at = this.#buffer.indexOf(sep, offset);
+          if (at !== -1 && (matchEnd === -1 || at + sep.length < matchEnd)) {
+            matchStart = at;
+            matchEnd = at + sep.length;
+          }
+        }
+        if (matchEnd !== -1) break;
+        offset = Math.max(0, length + 1 - maxLength);
         if (offset > this.limit) {
           throw new LimitOverrunError(
             "Separator is not found, and chunk exceed the limit",
@@ -290,18 +337,19 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
           );
         }
       }
+      // A separator may have come with the last data: EOF is checked after.
       if (this.#eof) {
         throw new IncompleteReadError(this.#buffer.take(Infinity), null);
       }
       await this.#waitForData("readuntil");
     }
-    if (found > this.limit) {
+    if (matchStart > this.limit) {
       throw new LimitOverrunError(
         "Separator is found, but chunk is longer than limit",
-        found,
+        matchStart,
       );
     }
-    const chunk = this.#buffer.take(found + sep.length);
+    const chunk = this.#buffer.take(matchEnd);
     this.#maybeResume();
     return chunk;
   }
@@ -364,6 +412,7 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 }
 
 const NEWLINE = new Uint8Array([10]);
+const ONE_NEWLINE = [NEWLINE];
 
 function concat(blocks: Uint8Array[], size: number): Uint8Array {
   if (blocks.length === 1) return blocks[0];
@@ -462,7 +511,11 @@ export class StreamWriter {
    * Waits until the buffer is below its low-water mark. Throws the
    * connection's error if it was lost.
    */
-  drain(): Promise<void> {
+  drain(): Coroutine<void> {
+    return new Coroutine(this.#drain, this, undefined, "StreamWriter.drain");
+  }
+
+  #drain(): Promise<void> {
     // The common cases without an async function.
     const error = this.#reader?.exception();
     if (error !== null && error !== undefined) return Promise.reject(error);
@@ -491,8 +544,17 @@ export class StreamWriter {
     return this.#transport.isClosing();
   }
 
-  /** Waits until the connection is closed. */
-  async waitClosed(): Promise<void> {
+  /** Waits until the connection is closed (a coroutine). */
+  waitClosed(): Coroutine<void> {
+    return new Coroutine(
+      this.#waitClosed,
+      this,
+      undefined,
+      "StreamWriter.waitClosed",
+    );
+  }
+
+  async #waitClosed(): Promise<void> {
     await this.#transport.waitClosed();
   }
 
@@ -625,14 +687,35 @@ export interface OpenConnectionOptions {
  * });
  * ```
  */
-export async function openConnection(
+export function openConnection(
   host: string,
   port: number,
   options: OpenConnectionOptions = {},
-): Promise<[StreamReader, StreamWriter]> {
-  const loop = getRunningLoop();
+): Coroutine<[StreamReader, StreamWriter]> {
   const limit = checkLimit("openConnection()", options.limit ?? DEFAULT_LIMIT);
   checkPort("openConnection()", port);
+  if (!options.ssl && options.serverHostname !== undefined) {
+    throw new RangeError(
+      "openConnection(): options.serverHostname is only meaningful with ssl",
+    );
+  }
+  return new Coroutine(
+    connect,
+    null,
+    { host, port, limit, options },
+    "openConnection",
+  );
+}
+
+async function connect(
+  { host, port, limit, options }: {
+    host: string;
+    port: number;
+    limit: number;
+    options: OpenConnectionOptions;
+  },
+): Promise<[StreamReader, StreamWriter]> {
+  const loop = getRunningLoop();
   const { ssl, serverHostname } = options;
   let conn: Deno.Conn;
   if (ssl) {
@@ -655,9 +738,6 @@ export async function openConnection(
       return tls;
     });
   } else {
-    if (serverHostname !== undefined) {
-      throw new RangeError("serverHostname is only meaningful with ssl");
-    }
     conn = await connecting(loop, () => Deno.connect({ hostname: host, port }));
   }
   return streamsFor(conn, loop, limit, null, Boolean(ssl));
@@ -678,20 +758,27 @@ export async function openConnection(
  * });
  * ```
  */
-export async function openUnixConnection(
+export function openUnixConnection(
   path: string,
   options: { limit?: number } = {},
-): Promise<[StreamReader, StreamWriter]> {
-  const loop = getRunningLoop();
+): Coroutine<[StreamReader, StreamWriter]> {
   const limit = checkLimit(
     "openUnixConnection()",
     options.limit ?? DEFAULT_LIMIT,
   );
-  const conn = await connecting(
-    loop,
-    () => Deno.connect({ transport: "unix", path }),
+  return new Coroutine(
+    async function openUnixConnection() {
+      const loop = getRunningLoop();
+      const conn = await connecting(
+        loop,
+        () => Deno.connect({ transport: "unix", path }),
+      );
+      return streamsFor(conn, loop, limit);
+    },
+    null,
+    undefined,
+    "openUnixConnection",
   );
-  return streamsFor(conn, loop, limit);
 }
 
 function checkPort(call: string, port: unknown): void {
@@ -855,7 +942,16 @@ export class Server {
   }
 
   /** Starts accepting connections (when created with `startServing: false`). */
-  startServing(): Promise<void> {
+  startServing(): Coroutine<void> {
+    return new Coroutine(
+      this.#startServing,
+      this,
+      undefined,
+      "Server.startServing",
+    );
+  }
+
+  #startServing(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (!this.#serving) {
       this.#serving = true;
@@ -865,15 +961,24 @@ export class Server {
     return Promise.resolve();
   }
 
-  /** Accepts connections until the calling task is cancelled. */
-  async serveForever(): Promise<void> {
+  /** Accepts connections until the calling task is cancelled (a coroutine). */
+  serveForever(): Coroutine<void> {
+    return new Coroutine(
+      this.#serveForeverBody,
+      this,
+      undefined,
+      "Server.serveForever",
+    );
+  }
+
+  async #serveForeverBody(): Promise<void> {
     if (this.#serveForever !== null) {
       throw new Error(
         `server ${this} is already being awaited on serveForever()`,
       );
     }
     if (this.#closed) throw new Error(`server ${this} is closed`);
-    await this.startServing();
+    await this.#startServing();
     this.#serveForever = this.#loop.createFuture<void>();
     try {
       await this.#serveForever;
@@ -912,8 +1017,17 @@ export class Server {
     for (const task of [...this.#tasks]) task.cancel();
   }
 
-  /** Waits until the server is closed and its connections are done. */
-  async waitClosed(): Promise<void> {
+  /** Waits until the server is closed and its connections are done (a coroutine). */
+  waitClosed(): Coroutine<void> {
+    return new Coroutine(
+      this.#waitClosed,
+      this,
+      undefined,
+      "Server.waitClosed",
+    );
+  }
+
+  async #waitClosed(): Promise<void> {
     if (this.#closed && this.#transports.size === 0 && this.#tasks.size === 0) {
       await this.#accepting;
       return;
@@ -1033,12 +1147,12 @@ export class Server {
  * });
  * ```
  */
-export async function startServer(
+export function startServer(
   clientConnected: ClientConnected,
   host: string | null = null,
   port = 0,
   options: StartServerOptions = {},
-): Promise<Server> {
+): Coroutine<Server> {
   if (typeof clientConnected !== "function") {
     throw typeError(
       "startServer()",
@@ -1048,26 +1162,33 @@ export async function startServer(
     );
   }
   checkPort("startServer()", port);
-  const loop = getRunningLoop();
   const limit = checkLimit("startServer()", options.limit ?? DEFAULT_LIMIT);
-  const hostname = host ?? "0.0.0.0";
-  const listener = options.ssl
-    ? Deno.listenTls({
-      hostname,
-      port,
-      cert: options.ssl.cert,
-      key: options.ssl.key,
-    })
-    : Deno.listen({ hostname, port });
-  const server = new Server(
-    loop,
-    listener,
-    clientConnected,
-    limit,
-    Boolean(options.ssl),
+  return new Coroutine(
+    async function startServer() {
+      const loop = getRunningLoop();
+      const hostname = host ?? "0.0.0.0";
+      const listener = options.ssl
+        ? Deno.listenTls({
+          hostname,
+          port,
+          cert: options.ssl.cert,
+          key: options.ssl.key,
+        })
+        : Deno.listen({ hostname, port });
+      const server = new Server(
+        loop,
+        listener,
+        clientConnected,
+        limit,
+        Boolean(options.ssl),
+      );
+      if (options.startServing !== false) await server.startServing();
+      return server;
+    },
+    null,
+    undefined,
+    "startServer",
   );
-  if (options.startServing !== false) await server.startServing();
-  return server;
 }
 
 /**
@@ -1087,11 +1208,11 @@ export async function startServer(
  * });
  * ```
  */
-export async function startUnixServer(
+export function startUnixServer(
   clientConnected: ClientConnected,
   path: string,
   options: Omit<StartServerOptions, "ssl"> = {},
-): Promise<Server> {
+): Coroutine<Server> {
   if (typeof clientConnected !== "function") {
     throw typeError(
       "startUnixServer()",
@@ -1100,10 +1221,17 @@ export async function startUnixServer(
       clientConnected,
     );
   }
-  const loop = getRunningLoop();
   const limit = checkLimit("startUnixServer()", options.limit ?? DEFAULT_LIMIT);
-  const listener = Deno.listen({ transport: "unix", path });
-  const server = new Server(loop, listener, clientConnected, limit);
-  if (options.startServing !== false) await server.startServing();
-  return server;
+  return new Coroutine(
+    async function startUnixServer() {
+      const loop = getRunningLoop();
+      const listener = Deno.listen({ transport: "unix", path });
+      const server = new Server(loop, listener, clientConnected, limit);
+      if (options.startServing !== false) await server.startServing();
+      return server;
+    },
+    null,
+    undefined,
+    "startUnixServer",
+  );
 }

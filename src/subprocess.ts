@@ -5,6 +5,7 @@
  * @module
  */
 import { rangeError, typeError } from "./_validate.ts";
+import { Coroutine } from "./coroutines.ts";
 import { Transport } from "./transports.ts";
 import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
@@ -182,22 +183,38 @@ export class Process {
     return this.#returncode;
   }
 
-  /** Waits for the child to exit and returns its `returncode`. */
-  async wait(): Promise<number> {
+  /** Waits for the child to exit and returns its `returncode` (a coroutine). */
+  wait(): Coroutine<number> {
+    return new Coroutine(this.#wait, this, undefined, "Process.wait");
+  }
+
+  async #wait(): Promise<number> {
     return await this.#exited;
   }
 
   /**
    * Sends `input` to stdin (then closes it), reads stdout and stderr to
    * their end, waits for the child to exit, and returns
-   * `[stdout, stderr]` (null for a stream that is not a pipe).
+   * `[stdout, stderr]` (null for a stream that is not a pipe). A
+   * coroutine: nothing is sent or read until it is awaited.
    */
-  async communicate(
+  communicate(
     input?: Uint8Array | string | null,
-  ): Promise<[Uint8Array | null, Uint8Array | null]> {
+  ): Coroutine<[Uint8Array | null, Uint8Array | null]> {
     if (input !== undefined && input !== null && this.stdin === null) {
       throw new Error("communicate(input) needs stdin=PIPE");
     }
+    return new Coroutine(
+      this.#communicate,
+      this,
+      input,
+      "Process.communicate",
+    );
+  }
+
+  async #communicate(
+    input?: Uint8Array | string | null,
+  ): Promise<[Uint8Array | null, Uint8Array | null]> {
     const feed = async () => {
       if (this.stdin === null) return;
       if (input !== undefined && input !== null) {
@@ -219,7 +236,7 @@ export class Process {
       () => this.stdout?.read() ?? Promise.resolve(null),
       () => this.stderr?.read() ?? Promise.resolve(null),
     );
-    await this.wait();
+    await this.#wait();
     return [out, err];
   }
 
@@ -388,7 +405,7 @@ function spawn(
 export function createSubprocessExec(
   program: string,
   ...args: (string | SubprocessOptions)[]
-): Promise<Process> {
+): Coroutine<Process> {
   if (typeof program !== "string") {
     throw typeError(
       "createSubprocessExec()",
@@ -398,7 +415,14 @@ export function createSubprocessExec(
     );
   }
   const [list, options] = split("createSubprocessExec()", args);
-  return Promise.resolve(spawn(program, list, options));
+  return new Coroutine(
+    function createSubprocessExec() {
+      return Promise.resolve(spawn(program, list, options));
+    },
+    null,
+    undefined,
+    "createSubprocessExec",
+  );
 }
 
 /**
@@ -419,10 +443,17 @@ export function createSubprocessExec(
 export function createSubprocessShell(
   cmd: string,
   options: SubprocessOptions = {},
-): Promise<Process> {
+): Coroutine<Process> {
   if (typeof cmd !== "string") {
     throw typeError("createSubprocessShell()", "cmd", "a string", cmd);
   }
   const [, checked] = split("createSubprocessShell()", [options]);
-  return Promise.resolve(spawn("/bin/sh", ["-c", cmd], checked));
+  return new Coroutine(
+    function createSubprocessShell() {
+      return Promise.resolve(spawn("/bin/sh", ["-c", cmd], checked));
+    },
+    null,
+    undefined,
+    "createSubprocessShell",
+  );
 }

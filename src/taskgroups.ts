@@ -1,10 +1,16 @@
 /**
- * `TaskGroup`: structured concurrency, Python's `asyncio.TaskGroup`,
- * written with `await using`.
+ * `TaskGroup`: structured concurrency, Python's `asyncio.TaskGroup`, in two
+ * forms: `await taskGroup(async (tg) => { ... })` sees the error leaving the
+ * block and has Python's exact semantics (a failing block cancels the
+ * children and joins the `ExceptionGroup`); `await using tg = new
+ * TaskGroup()` cannot see it (JavaScript does not tell a disposer), so a
+ * failing block there waits for the children instead of cancelling them.
  *
  * @module
  */
 import { replaceError } from "./_replace_error.ts";
+import { checkFunction } from "./_validate.ts";
+import { Coroutine } from "./coroutines.ts";
 import { CancelledError, ExceptionGroup } from "./errors.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
 import { type Future, kHasException } from "./futures.ts";
@@ -17,22 +23,17 @@ import {
 } from "./tasks.ts";
 
 const NOTHING = Symbol("nothing to raise");
+// The function form's way to leave the group, knowing the block's error.
+const kExitWith: unique symbol = Symbol("exit with");
 
 /**
  * A scope that owns tasks: leaving it waits for all of them; the first
- * failure cancels the others (and the scope's own task), and every error
- * is raised together as an {@link ExceptionGroup}.
- *
- * ```ts ignore
- * await using tg = new TaskGroup();
- * tg.createTask(() => work(1));
- * ```
- *
- * The group attaches to the current task when it is created. JavaScript
- * does not tell a disposer which error is leaving the scope, so an error
- * thrown by the scope's own code (not a child's) does not cancel the
- * children: they are awaited, then the error propagates. Cancellation of
- * the scope's task is detected and does cancel them, as in Python.
+ * failure cancels the others (and the block, by cancelling its task), and
+ * every error is raised together as an {@link ExceptionGroup}. Prefer the
+ * function form {@link taskGroup}, which sees the block's own error; with
+ * `await using`, an error thrown by the block itself (not by a child, not a
+ * cancellation) does not cancel the children: they are awaited, then the
+ * error propagates.
  *
  * @example Run tasks and collect results
  * ```ts
@@ -76,17 +77,19 @@ export class TaskGroup implements AsyncDisposable {
     this.#lastCancelErrorAtEnter = task[kLastCancelError];
   }
 
-  /** Starts a task owned by the group. */
+  /** Starts a task owned by the group (a coroutine function or object). */
   createTask<T>(
-    coroutine: CoroutineFunction<T>,
+    coroutine: CoroutineFunction<T> | Coroutine<T>,
     options: Omit<TaskOptions, "loop"> = {},
   ): Task<T> {
     if (this.#finished || (this.#exiting && this.#tasks.size === 0)) {
       throw new Error(
-        "TaskGroup is finished: create a new TaskGroup to start more tasks",
+        `TaskGroup ${this} is finished: create a new TaskGroup to start more tasks`,
       );
     }
-    if (this.#aborting) throw new Error("TaskGroup is shutting down");
+    if (this.#aborting) {
+      throw new Error(`TaskGroup ${this} is shutting down`);
+    }
     const task = this.#loop.createTask(coroutine, options);
     if (task.done()) {
       this.#onTaskDone(task as Task<unknown>);
@@ -97,10 +100,13 @@ export class TaskGroup implements AsyncDisposable {
     return task;
   }
 
-  /** Leaves the scope: waits for every task (see the class notes). */
+  /**
+   * Leaves an `await using` scope: waits for every task (see the class
+   * notes for what it cannot see).
+   */
   async [Symbol.asyncDispose](): Promise<void> {
     const parent = this.#parentTask;
-    // The scope's code is leaving with the CancelledError of a cancellation
+    // The block is leaving with the CancelledError of a cancellation
     // requested while it ran (by us, after a child failed, or by others).
     const leaving = parent.cancelling() > this.#parentCancelling &&
         parent[kLastCancelError] !== this.#lastCancelErrorAtEnter
@@ -115,9 +121,14 @@ export class TaskGroup implements AsyncDisposable {
     throw toRaise;
   }
 
-  // Python's `__aexit__`, for a caller that knows which error is leaving
-  // the scope (`hasError`): returns what to raise instead, or NOTHING to
-  // let it (or the normal exit) proceed.
+  /** @ignore The function form's exit, which knows the block's error. */
+  [kExitWith](error: unknown, hasError: boolean): Promise<unknown> {
+    return this.#exit(error, hasError);
+  }
+
+  // Python 3.13's `__aexit__`, told which error (if `hasError`) is leaving
+  // the block: returns what to raise instead, or NOTHING to let it (or the
+  // normal exit) proceed.
   async #exit(error: unknown, hasError: boolean): Promise<unknown> {
     if (this.#finished) {
       throw new Error("TaskGroup is finished: it can be left only once");
@@ -127,11 +138,12 @@ export class TaskGroup implements AsyncDisposable {
         error instanceof CancelledError
       ? error
       : null;
-    if (this.#parentCancelRequested) {
-      // Our own cancellation of the parent (a child failed) is consumed here.
-      if (this.#parentTask.uncancel() === 0) propagateCancellation = null;
+    if (hasError && !this.#aborting) {
+      // The block failed, or the parent task is being cancelled.
+      this.#abort();
     }
-    if (hasError && !this.#aborting) this.#abort();
+    // A loop: the wait can be cancelled again and again while the
+    // children finish.
     while (this.#tasks.size > 0) {
       this.#onCompleted ??= this.#loop.createFuture<boolean>();
       try {
@@ -139,6 +151,7 @@ export class TaskGroup implements AsyncDisposable {
       } catch (e) {
         if (!(e instanceof CancelledError)) throw e;
         if (!this.#aborting) {
+          // The parent task is cancelled while the children still run.
           propagateCancellation = e;
           this.#abort();
         }
@@ -146,6 +159,12 @@ export class TaskGroup implements AsyncDisposable {
       this.#onCompleted = null;
     }
     this.#finished = true;
+    if (this.#parentCancelRequested) {
+      // Our own cancellation of the parent (a child failed) is consumed
+      // here; with none left, no CancelledError propagates (3.13: after
+      // the children are done).
+      if (this.#parentTask.uncancel() === 0) propagateCancellation = null;
+    }
     if (propagateCancellation !== null && this.#errors.length === 0) {
       return propagateCancellation;
     }
@@ -153,6 +172,12 @@ export class TaskGroup implements AsyncDisposable {
       this.#errors.push(error);
     }
     if (this.#errors.length > 0) {
+      // Cancelled from outside too: uncancel and cancel again, which keeps
+      // the count steady (3.13).
+      if (this.#parentTask.cancelling() > 0) {
+        this.#parentTask.uncancel();
+        this.#parentTask.cancel();
+      }
       const errors = this.#errors;
       this.#errors = [];
       return new ExceptionGroup("unhandled errors in a TaskGroup", errors);
@@ -160,14 +185,14 @@ export class TaskGroup implements AsyncDisposable {
     return NOTHING;
   }
 
-  /** Python's repr. */
+  /** Python's repr: `<TaskGroup tasks=1 errors=1 cancelling>`. */
   toString(): string {
-    const info = [];
+    const info = [""];
     if (this.#tasks.size) info.push(`tasks=${this.#tasks.size}`);
     if (this.#errors.length) info.push(`errors=${this.#errors.length}`);
     if (this.#aborting) info.push("cancelling");
-    else if (!this.#finished) info.push("entered");
-    return `<TaskGroup ${info.join(" ")}>`;
+    else info.push("entered");
+    return `<TaskGroup${info.join(" ")}>`;
   }
 
   #abort(): void {
@@ -196,11 +221,63 @@ export class TaskGroup implements AsyncDisposable {
       return;
     }
     if (!this.#aborting && !this.#parentCancelRequested) {
-      // Siblings are cancelled, and so is the parent, so that the scope's
-      // own code stops at its next await and the group is left.
+      // Siblings are cancelled, and so is the parent, so that the block
+      // stops at its next await and the group is left.
       this.#abort();
       this.#parentCancelRequested = true;
       this.#parentTask.cancel();
     }
   };
+}
+
+/**
+ * Runs `body` with a new {@link TaskGroup}, Python's `async with
+ * asyncio.TaskGroup() as tg:`, and resolves to the body's result once every
+ * task of the group is done. The first failure (a child's or the body's
+ * own) cancels the rest, and all errors are raised together as one
+ * {@link ExceptionGroup}.
+ *
+ * @example Children and the block together
+ * ```ts
+ * import { ExceptionGroup, run, sleep, taskGroup } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const results = await taskGroup(async (tg) => {
+ *     const a = tg.createTask(() => sleep(0.01, "a"));
+ *     const b = tg.createTask(() => sleep(0.02, "b"));
+ *     return [a, b];
+ *   });
+ *   console.log(results.map((t) => t.result())); // [ "a", "b" ]
+ *   try {
+ *     await taskGroup(async (tg) => {
+ *       tg.createTask(() => sleep(10)); // cancelled when the block fails
+ *       throw new RangeError("the block failed");
+ *     });
+ *   } catch (e) {
+ *     console.log(e instanceof ExceptionGroup, (e as ExceptionGroup).errors.length); // true 1
+ *   }
+ * });
+ * ```
+ */
+export function taskGroup<T>(
+  body: (tg: TaskGroup) => PromiseLike<T>,
+): Coroutine<T> {
+  checkFunction("taskGroup()", "body", body);
+  return new Coroutine(runGroup<T>, null, body, "taskGroup");
+}
+
+async function runGroup<T>(
+  body: (tg: TaskGroup) => PromiseLike<T>,
+): Promise<T> {
+  const tg = new TaskGroup();
+  let result: T;
+  try {
+    result = await body(tg);
+  } catch (error) {
+    const toRaise = await tg[kExitWith](error, true);
+    throw toRaise === NOTHING ? error : toRaise;
+  }
+  const toRaise = await tg[kExitWith](undefined, false);
+  if (toRaise !== NOTHING) throw toRaise;
+  return result;
 }

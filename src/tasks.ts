@@ -10,6 +10,7 @@
  * @module
  */
 import { taskContext } from "./_context.ts";
+import { Chain } from "./_chain.ts";
 import { coroName, pyRepr } from "./_repr.ts";
 import {
   checkOptionalSeconds,
@@ -18,6 +19,7 @@ import {
   startedPromiseError,
   typeError,
 } from "./_validate.ts";
+import { Coroutine, kMarkStarted, kTakeBody } from "./coroutines.ts";
 import { CancelledError, TimeoutError } from "./errors.ts";
 import {
   type AbstractEventLoop,
@@ -44,7 +46,9 @@ import {
   kSuspendOn,
   kWake,
   type Waiter,
+  wrapFuture,
 } from "./futures.ts";
+import { Queue } from "./queues.ts";
 
 // What the scopes (timeouts.ts, taskgroups.ts) read of a task: the
 // CancelledError last thrown into its coroutine.
@@ -65,8 +69,10 @@ const kYield: unique symbol = Symbol("yield");
 export type CoroutineFunction<T> = () => PromiseLike<T>;
 
 /**
- * Anything the waiting functions accept: a Future or Task, a promise or
- * thenable, or a coroutine function (wrapped in a task).
+ * Anything the waiting functions accept: a Future or Task, a coroutine
+ * object (a library method's result, or a `coroutine()` function's), a
+ * coroutine function (run in a task), or another thenable. A native
+ * promise that is already running is refused: pass `() => work()`.
  *
  * @example Accept anything gather accepts
  * ```ts
@@ -76,7 +82,7 @@ export type CoroutineFunction<T> = () => PromiseLike<T>;
  *   const [x, y] = await gather(a, b);
  *   return x + y;
  * }
- * console.log(await run(() => both(() => sleep(0, 1), Promise.resolve(2)))); // 3
+ * console.log(await run(() => both(() => sleep(0, 1), sleep(0, 2)))); // 3
  * ```
  */
 export type AwaitableLike<T> = PromiseLike<T> | CoroutineFunction<T>;
@@ -167,6 +173,8 @@ export class Task<T = unknown> extends Future<T> {
   // Position in the loop's list of pending tasks (-1 once done).
   #index = -1;
   #coro: CoroutineFunction<T>;
+  // The name of a coroutine object's function (a function's own otherwise).
+  #coroName: string | null;
   #name: string | number;
   #abort: AbortController | null = null;
   #started = false;
@@ -175,18 +183,27 @@ export class Task<T = unknown> extends Future<T> {
 
   /** Creates and schedules a task; prefer {@link createTask}. */
   constructor(
-    coroutine: CoroutineFunction<T>,
+    coroutine: CoroutineFunction<T> | Coroutine<T>,
     options: TaskOptions = NO_OPTIONS,
     loop?: AbstractEventLoop,
   ) {
-    if (typeof coroutine !== "function") {
-      throw startedPromiseError("createTask", coroutine);
+    let coro: CoroutineFunction<T>;
+    let name: string | null = null;
+    if (coroutine instanceof Coroutine) {
+      coro = takeBody(coroutine, "createTask");
+      name = coroutine.name;
+    } else coro = coroutine;
+    if (typeof coro !== "function") {
+      throw startedPromiseError("createTask", coro);
     }
     const l = internal(loop ?? options.loop ?? getRunningLoop());
     super(l);
     this.#loop = l;
-    this.#coro = coroutine;
-    this.#name = options.name ?? ++taskCounter;
+    this.#coro = coro;
+    this.#coroName = name;
+    this.#name = options.name !== undefined
+      ? String(options.name)
+      : ++taskCounter;
     const tasks = l[kTasks];
     this.#index = tasks.length;
     tasks.push(this as Task<unknown>);
@@ -213,7 +230,9 @@ export class Task<T = unknown> extends Future<T> {
   getCoro(): CoroutineFunction<T> {
     const coro = this.#coro;
     if (coro.name === "") {
-      Object.defineProperty(coro, "name", { value: coroName(coro) });
+      Object.defineProperty(coro, "name", {
+        value: this.#coroName ?? coroName(coro),
+      });
     }
     return coro;
   }
@@ -271,7 +290,7 @@ export class Task<T = unknown> extends Future<T> {
       1,
       0,
       `name=${pyRepr(this.getName())}`,
-      `coro=<${coroName(this.#coro)}()>`,
+      `coro=<${this.#coroName ?? coroName(this.#coro)}()>`,
     );
     return `<Task ${info.join(" ")}>`;
   }
@@ -456,27 +475,21 @@ export class Task<T = unknown> extends Future<T> {
    * promise the loop settles one iteration later, resuming the task as a
    * future's wake-up does.
    */
-  static [kYield]<V>(
+  static [kYield](
     loop: LoopInternal,
     task: Task<unknown> | null,
-    value: V,
-  ): Promise<V> {
-    const promise = new Promise<V>((resolve, reject) => {
-      loop[kScheduleHandle](
-        new YieldHandle(
-          loop,
-          Task.#wakeFromYield,
-          task,
-          value,
-          resolve as (v: unknown) => void,
-          reject,
-        ),
-      );
-    });
-    // The task suspends on the promise as soon as its synchronous code
-    // ends, before the loop goes on (from a later microtask).
+    value: unknown,
+    onFulfilled?: ((value: unknown) => unknown) | null,
+    onRejected?: ((reason: unknown) => unknown) | null,
+  ): Chain {
+    const chain = new Chain(onFulfilled, onRejected);
+    loop[kScheduleHandle](
+      new YieldHandle(loop, Task.#wakeFromYield, task, value, chain),
+    );
+    // The task suspends on it as soon as its synchronous code ends, before
+    // the loop goes on (from a later microtask).
     if (task !== null) loop[kTaskSuspended](task);
-    return promise;
+    return chain;
   }
 
   static #wakeFromYield(handle: YieldHandle): void {
@@ -494,8 +507,7 @@ class YieldHandle extends Handle implements Resumption {
     wake: (handle: YieldHandle) => void,
     readonly task: Task<unknown> | null,
     readonly value: unknown,
-    readonly resolve: (value: unknown) => void,
-    readonly reject: (reason: unknown) => void,
+    readonly chain: Chain,
   ) {
     super(wake, [], loop);
     this[kArg] = this;
@@ -503,12 +515,61 @@ class YieldHandle extends Handle implements Resumption {
   }
 
   settle(): void {
-    this.resolve(this.value);
+    this.chain.succeed(this.value);
   }
 
   fail(error: unknown): void {
-    this.reject(error);
+    this.chain.fail(error);
   }
+}
+
+// `sleep(0)`: a coroutine (lazy, and run in a task by gather and the
+// others), awaited without an async frame: `then` schedules the yield for
+// the awaiting task and hands the await's own handlers to it.
+class YieldCoroutine<T> extends Coroutine<T> {
+  readonly #loop: LoopInternal;
+  readonly #result: T;
+  #chain: Chain | null = null;
+
+  constructor(loop: LoopInternal, result: T) {
+    super(
+      yieldOnce as (this: LoopInternal, r: T) => PromiseLike<T>,
+      loop,
+      result,
+      "sleep",
+    );
+    this.#loop = loop;
+    this.#result = result;
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.#chain === null) {
+      // Handed to a task already: Coroutine's then explains.
+      if (!this[kMarkStarted]()) {
+        return super.then(onFulfilled, onRejected);
+      }
+      this.#chain = Task[kYield](
+        this.#loop,
+        currentTask(this.#loop),
+        this.#result,
+        onFulfilled as (value: unknown) => unknown,
+        onRejected,
+      );
+      return this.#chain as Promise<R1 | R2>;
+    }
+    return this.#chain.then(
+      onFulfilled as (value: unknown) => R1,
+      onRejected,
+    );
+  }
+}
+
+// The body of `sleep(0)` when a task runs it.
+function yieldOnce(this: LoopInternal, result: unknown): PromiseLike<unknown> {
+  return Task[kYield](this, currentTask(this), result);
 }
 
 /**
@@ -530,10 +591,10 @@ class YieldHandle extends Handle implements Resumption {
  * ```
  */
 export function createTask<T>(
-  coroutine: CoroutineFunction<T>,
+  coroutine: CoroutineFunction<T> | Coroutine<T>,
   options: Omit<TaskOptions, "loop"> = {},
 ): Task<T> {
-  if (typeof coroutine !== "function") {
+  if (typeof coroutine !== "function" && !(coroutine instanceof Coroutine)) {
     throw startedPromiseError("createTask", coroutine);
   }
   return new Task(coroutine, options, getRunningLoop());
@@ -598,7 +659,7 @@ export function ensureFuture<F extends Future<unknown>>(
   value: F,
   options?: { loop?: AbstractEventLoop },
 ): F;
-/** `ensureFuture` of a coroutine function or thenable: a new task. */
+/** `ensureFuture` of a coroutine (function or object) or thenable: a task. */
 export function ensureFuture<T>(
   value: CoroutineFunction<T> | PromiseLike<T>,
   options?: { loop?: AbstractEventLoop },
@@ -607,15 +668,15 @@ export function ensureFuture<T>(
   value: Future<T> | CoroutineFunction<T> | PromiseLike<T>,
   options: { loop?: AbstractEventLoop } = {},
 ): Future<T> {
-  if (value instanceof Promise) {
-    throw startedPromiseError("ensureFuture", value);
-  }
   return toFuture(value, options.loop, "ensureFuture");
 }
 
 /**
- * Like ensureFuture, but also accepts promises (the waiting functions do);
- * `caller` names the function in errors.
+ * What the functions that run or wait take, as a future: a Future as it
+ * is, a coroutine (function or object) in a new task, a ConcurrentFuture
+ * or another foreign thenable wrapped. A started native promise is
+ * refused with the `() => work()` fix, everywhere alike: nothing could
+ * cancel it, and its awaits would belong to the caller's task.
  */
 export function toFuture<T>(
   value: AwaitableLike<T> | Future<T>,
@@ -630,23 +691,40 @@ export function toFuture<T>(
     }
     return value;
   }
+  if (value instanceof Promise) throw startedPromiseError(caller, value);
   const l = loop ?? runningLoopOrNull() ?? getEventLoop();
   if (typeof value === "function") return l.createTask(value);
+  if (value instanceof Coroutine) return l.createTask(takeBody(value, caller));
   if (
     value !== null && typeof value === "object" &&
     typeof (value as PromiseLike<T>).then === "function"
   ) {
-    const awaitable = value as PromiseLike<T>;
-    return l.createTask(async function awaitable_wrapper() {
-      return await awaitable;
-    });
+    // A ConcurrentFuture or a foreign thenable: a future that can be
+    // cancelled at once (the outcome is dropped when it comes; a
+    // ConcurrentFuture's job is cancelled too).
+    return wrapFuture(value as PromiseLike<T>, { loop: l });
   }
   throw typeError(
     `${caller}()`,
     "the awaitable",
-    "a Future, a Task, a promise or a coroutine function",
+    "a Future, a Task, a coroutine or a coroutine function",
     value,
   );
+}
+
+/** The body of a coroutine object not started yet, for a task to run. */
+export function takeBody<T>(
+  coro: Coroutine<T>,
+  caller: string,
+): CoroutineFunction<T> {
+  const body = coro[kTakeBody]();
+  if (body === null) {
+    throw new TypeError(
+      `${caller}(): ${coro} has already started (it was awaited or handed to a task); ` +
+        `pass a new one, or the task it runs in`,
+    );
+  }
+  return body;
 }
 
 /**
@@ -662,13 +740,13 @@ export function toFuture<T>(
  * });
  * ```
  */
-export function sleep(delay: number): PromiseLike<void>;
+export function sleep(delay: number): Future<void> | Coroutine<void>;
 /** `sleep` that resolves to `result`. */
-export function sleep<T>(delay: number, result: T): PromiseLike<T>;
-export function sleep<T>(delay: number, result?: T): PromiseLike<T> {
+export function sleep<T>(delay: number, result: T): Future<T> | Coroutine<T>;
+export function sleep<T>(delay: number, result?: T): Future<T> | Coroutine<T> {
   checkSeconds("sleep()", "delay", delay);
   const loop = internal(getRunningLoop());
-  if (delay <= 0) return Task[kYield](loop, currentTask(loop), result as T);
+  if (delay <= 0) return new YieldCoroutine(loop, result as T);
   return new SleepFuture(loop, delay, result as T);
 }
 
@@ -771,7 +849,7 @@ export class GatheringFuture<T> extends Future<T> {
   #pending: number;
   #cancelRequested = false;
 
-  /** Made by {@link gather}. */
+  /** Made by {@link gather}: `children` in order, each distinct one once. */
   constructor(
     children: Future<unknown>[],
     loop: AbstractEventLoop,
@@ -789,9 +867,13 @@ export class GatheringFuture<T> extends Future<T> {
     const onChildDone = contextFree((child: Future<unknown>) =>
       this.#onChildDone(child)
     );
+    const done: Future<unknown>[] = [];
     for (const child of unique.size === children.length ? children : unique) {
-      child.addDoneCallback(onChildDone);
+      if (child.done()) done.push(child);
+      else child.addDoneCallback(onChildDone);
     }
+    // As CPython: children done already count at once.
+    for (const child of done) this.#onChildDone(child);
   }
 
   /** Cancels every child that is not done; true if any was. */
@@ -830,7 +912,9 @@ export class GatheringFuture<T> extends Future<T> {
       else if (c[kHasException]) results[i] = c.exception();
       else results[i] = c.result();
     }
-    if (this.#cancelRequested) this.setException(new CancelledError());
+    // Cancelled through gather: the cancellation (and its message) of the
+    // child that finished last, as CPython.
+    if (this.#cancelRequested) this.setException(child[kCancelledError]());
     else this.setResult(results as T);
   }
 }
@@ -880,22 +964,23 @@ export function gather(
       "gather() takes awaitables as separate arguments: write gather(...list), not gather(list)",
     );
   }
-  const loop = runningLoopOrNull() ?? getEventLoop();
   const seen = new Map<unknown, Future<unknown>>();
   const children: Future<unknown>[] = [];
+  let loop: AbstractEventLoop | undefined;
   for (const arg of args) {
-    // The same future (or promise) given twice is awaited once, as in
-    // Python; a coroutine function given twice runs twice.
+    // The same future (or coroutine object) given twice is awaited once, as
+    // in Python; a coroutine function given twice runs twice.
     let fut = typeof arg === "function" ? undefined : seen.get(arg);
     if (fut === undefined) {
-      fut = toFuture(arg as AwaitableLike<unknown>, undefined, "gather");
+      fut = toFuture(arg as AwaitableLike<unknown>, loop, "gather");
+      loop ??= fut.getLoop();
       if (typeof arg !== "function") seen.set(arg, fut);
     }
     children.push(fut);
   }
   return new GatheringFuture<unknown[]>(
     children,
-    children.length > 0 ? children[0].getLoop() : loop,
+    loop ?? runningLoopOrNull() ?? getEventLoop(),
     returnExceptions,
   );
 }
@@ -1015,16 +1100,16 @@ export interface WaitOptions {
 export function wait<F extends Future<unknown>>(
   fs: Iterable<F>,
   options?: WaitOptions,
-): Promise<[Set<F>, Set<F>]>;
+): Coroutine<[Set<F>, Set<F>]>;
 /** `wait` on awaitables that are not all futures (coroutine functions are wrapped in tasks). */
 export function wait<T>(
   fs: Iterable<Future<T> | AwaitableLike<T>>,
   options?: WaitOptions,
-): Promise<[Set<Future<T>>, Set<Future<T>>]>;
-export async function wait<T>(
+): Coroutine<[Set<Future<T>>, Set<Future<T>>]>;
+export function wait<T>(
   fs: Iterable<Future<T> | AwaitableLike<T>>,
   options: WaitOptions = {},
-): Promise<[Set<Future<T>>, Set<Future<T>>]> {
+): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
   const timeout = checkOptionalSeconds("wait()", "timeout", options.timeout);
   const returnWhen = options.returnWhen ?? ALL_COMPLETED;
   if (
@@ -1038,19 +1123,41 @@ export async function wait<T>(
       returnWhen,
     );
   }
-  if (fs === null || typeof fs !== "object" || !(Symbol.iterator in fs)) {
-    throw new TypeError(
-      `wait() expects an iterable of futures, got ${pyRepr(fs)}`,
+  if (
+    fs === null || typeof fs !== "object" || !(Symbol.iterator in fs) ||
+    isThenable(fs)
+  ) {
+    throw typeError("wait()", "fs", "an iterable of futures or tasks", fs);
+  }
+  const items = [...new Set(fs)];
+  for (const f of items) {
+    if (f instanceof Coroutine) {
+      // As Python's wait(): the task it would run in would be out of reach.
+      throw new TypeError(
+        `wait(): passing coroutine objects is forbidden, as in Python: ` +
+          `pass createTask(${f}) instead`,
+      );
+    }
+    if (f instanceof Promise) throw startedPromiseError("wait", f);
+  }
+  if (items.length === 0) {
+    throw new RangeError(
+      "wait(): the set of futures is empty: pass at least one awaitable",
     );
   }
+  return new Coroutine(waitBody<T>, null, [items, timeout, returnWhen], "wait");
+}
+
+async function waitBody<T>(
+  [items, timeout, returnWhen]: [
+    (Future<T> | AwaitableLike<T>)[],
+    number | null,
+    ReturnWhen,
+  ],
+): Promise<[Set<Future<T>>, Set<Future<T>>]> {
   const loop = getRunningLoop();
   const futures = new Set<Future<T>>();
-  for (const f of fs) futures.add(toFuture(f, undefined, "wait"));
-  if (futures.size === 0) {
-    throw new RangeError(
-      "Set of Tasks/Futures is empty: wait() needs at least one awaitable",
-    );
-  }
+  for (const f of items) futures.add(toFuture(f, undefined, "wait"));
   const waiter = loop.createFuture<void>();
   let timer: TimerHandle | null = null;
   if (timeout !== null) {
@@ -1082,11 +1189,21 @@ export async function wait<T>(
   return [done, pending];
 }
 
+function isThenable(value: unknown): boolean {
+  return value !== null && typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function";
+}
+
 /**
- * Yields awaitables in completion order, Python's `as_completed`. Use it
- * with `for (const next of asCompleted(xs)) { await next }` like Python,
- * or directly with `for await (const result of asCompleted(xs))`. With a
- * `timeout`, an await raises `TimeoutError` once it has passed.
+ * Runs awaitables concurrently and hands back their results in completion
+ * order, Python's `as_completed`. As a plain iterator (`for (const next of
+ * asCompleted(xs)) await next`) it yields coroutines, each resolving with
+ * the result (or raising the error) of the next awaitable to finish when
+ * it is awaited. As an async iterator (`for await (const result of
+ * asCompleted(xs))`) it yields the results. (Python 3.13's async iteration
+ * yields the futures; a future is a thenable, which `for await` would
+ * unwrap, so here it yields what awaiting them gives.) With a `timeout`,
+ * `TimeoutError` is raised once it has passed; nothing is cancelled.
  *
  * @example
  * ```ts
@@ -1094,6 +1211,7 @@ export async function wait<T>(
  *
  * await run(async () => {
  *   const xs = [() => sleep(0.02, "b"), () => sleep(0.01, "a")];
+ *   for (const next of asCompleted(xs)) console.log(await next); // a, then b
  *   for await (const r of asCompleted(xs)) console.log(r); // a, then b
  * });
  * ```
@@ -1106,8 +1224,9 @@ export function asCompleted<T>(
 }
 
 /**
- * What {@link asCompleted} returns: an iterable of awaitables (one per
- * input, resolving in completion order) and an async iterable of results.
+ * What {@link asCompleted} returns: an iterable of coroutines (the k-th
+ * awaited resolves with the next result) and an async iterable of the
+ * results as they come.
  *
  * @example
  * ```ts
@@ -1120,13 +1239,14 @@ export function asCompleted<T>(
  * });
  * ```
  */
-export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
-  #todo: Set<Future<T>>;
-  #done: Future<T>[] = [];
-  // A box, because awaiting a future whose result is a future would unwrap it.
-  #waiters: Future<{ done: Future<T> } | null>[] = [];
+export class AsCompleted<T>
+  implements Iterable<Coroutine<T>>, AsyncIterable<T> {
+  // Finished futures, boxed (an await would unwrap a future to its
+  // result), and null for the timeout (Python's _done queue).
+  readonly #done = new Queue<{ future: Future<T> } | null>();
+  readonly #todo: Set<Future<T>>;
   #timer: TimerHandle | null = null;
-  #remaining: number;
+  #left: number;
 
   /** Made by {@link asCompleted}. */
   constructor(
@@ -1134,15 +1254,25 @@ export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
     timeout: number | null | undefined,
   ) {
     const seconds = checkOptionalSeconds("asCompleted()", "timeout", timeout);
-    if (fs === null || typeof fs !== "object" || !(Symbol.iterator in fs)) {
-      throw new TypeError(
-        `asCompleted() expects an iterable of awaitables, got ${pyRepr(fs)}`,
+    if (
+      fs === null || typeof fs !== "object" || !(Symbol.iterator in fs) ||
+      isThenable(fs)
+    ) {
+      throw typeError(
+        "asCompleted()",
+        "fs",
+        "an iterable of awaitables",
+        fs,
       );
+    }
+    const items = [...new Set(fs)];
+    for (const f of items) {
+      if (f instanceof Promise) throw startedPromiseError("asCompleted", f);
     }
     const loop = runningLoopOrNull() ?? getEventLoop();
     this.#todo = new Set();
-    for (const f of fs) this.#todo.add(toFuture(f, undefined, "asCompleted"));
-    this.#remaining = this.#todo.size;
+    for (const f of items) this.#todo.add(toFuture(f, loop, "asCompleted"));
+    this.#left = this.#todo.size;
     for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);
     if (seconds !== null && this.#todo.size > 0) {
       this.#timer = loop.callLater(seconds, this.#onTimeout);
@@ -1150,51 +1280,42 @@ export class AsCompleted<T> implements Iterable<Promise<T>>, AsyncIterable<T> {
   }
 
   #onCompletion = contextFree((f: Future<T>): void => {
-    if (!this.#todo.delete(f)) return;
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.setResult({ done: f });
-    else this.#done.push(f);
+    if (!this.#todo.delete(f)) return; // the timeout was here first
+    this.#done.putNowait({ future: f });
     if (this.#todo.size === 0) this.#timer?.cancel();
   });
 
   #onTimeout = (): void => {
-    for (const f of this.#todo) f.removeDoneCallback(this.#onCompletion);
+    for (const f of this.#todo) {
+      f.removeDoneCallback(this.#onCompletion);
+      this.#done.putNowait(null);
+    }
     this.#todo.clear();
-    for (const waiter of this.#waiters.splice(0)) {
-      if (!waiter.done()) waiter.setResult(null);
-    }
-    this.#timedOut = true;
   };
-  #timedOut = false;
 
-  async #waitForOne(): Promise<T> {
-    let f = this.#done.shift() ?? null;
-    if (f === null) {
-      if (this.#timedOut) throw new TimeoutError();
-      const waiter = getRunningLoop().createFuture<
-        { done: Future<T> } | null
-      >();
-      this.#waiters.push(waiter);
-      const box = await waiter;
-      if (box === null) throw new TimeoutError();
-      f = box.done;
-    }
-    return f.result();
+  async #waitForOne(): Promise<{ future: Future<T> }> {
+    const box = await this.#done.get();
+    if (box === null) throw new TimeoutError();
+    return box;
   }
 
-  /** One awaitable per input; the k-th resolves with the k-th to finish. */
-  *[Symbol.iterator](): Iterator<Promise<T>> {
-    while (this.#remaining > 0) {
-      this.#remaining--;
-      yield this.#waitForOne();
+  async #resultOfNext(): Promise<T> {
+    return (await this.#waitForOne()).future.result();
+  }
+
+  /** One coroutine per input; the k-th awaited gives the next result. */
+  *[Symbol.iterator](): Iterator<Coroutine<T>> {
+    while (this.#left > 0) {
+      this.#left--;
+      yield new Coroutine(this.#resultOfNext, this, undefined, "waitForOne");
     }
   }
 
-  /** The results in completion order. */
+  /** The results, as they come. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
-    while (this.#remaining > 0) {
-      this.#remaining--;
-      yield await this.#waitForOne();
+    while (this.#left > 0) {
+      this.#left--;
+      yield (await this.#waitForOne()).future.result();
     }
   }
 }

@@ -1,23 +1,35 @@
 /**
  * `timeout()` and `timeoutAt()`: a deadline for a block of code, Python's
- * `asyncio.timeout`, written with `await using`; and `waitFor`, which is
- * built on it (as in CPython 3.12+).
+ * `asyncio.timeout`, in two forms: `await timeout(1, async () => { ... })`
+ * sees the error leaving the block and has Python's exact semantics;
+ * `await using _ = timeout(1)` cannot see it (JavaScript does not tell a
+ * disposer) and turns the cancellations the deadline caused into
+ * `TimeoutError` in place. And `waitFor`, built on the first (as in
+ * CPython 3.12+).
  *
  * @module
  */
 import { replaceError } from "./_replace_error.ts";
-import { checkOptionalSeconds } from "./_validate.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
+import {
+  checkFunction,
+  checkOptionalSeconds,
+  startedPromiseError,
+  typeError,
+} from "./_validate.ts";
+import { Coroutine } from "./coroutines.ts";
+import { CancelledError, ExceptionGroup, TimeoutError } from "./errors.ts";
 import {
   type AbstractEventLoop,
   getRunningLoop,
   type Handle,
+  runningLoopOrNull,
 } from "./events.ts";
-import type { Future } from "./futures.ts";
+import { Future } from "./futures.ts";
 import {
   type AwaitableLike,
   currentTask,
   kLastCancelError,
+  takeBody,
   type Task,
   toFuture,
 } from "./tasks.ts";
@@ -28,20 +40,22 @@ const kExit: unique symbol = Symbol("exit");
 type State = "entered" | "expiring" | "expired" | "exited";
 
 /**
- * A deadline for the code of the scope it is declared in. When it passes,
- * the task is cancelled, and the `CancelledError` leaving the scope becomes
- * a `TimeoutError`. Created (and started) by {@link timeout} and
- * {@link timeoutAt}.
+ * A deadline for a block of code, Python's `asyncio.Timeout`: when it
+ * passes, the task running the block is cancelled, and the cancellation
+ * leaving the block becomes a `TimeoutError`. Made (and entered, in the
+ * current task) by {@link timeout} and {@link timeoutAt}; the function form
+ * passes it to the block.
  *
- * @example Extend a deadline
+ * @example Extend a deadline from inside the block
  * ```ts
  * import { run, sleep, timeout } from "@aio/asyncio";
  *
  * await run(async () => {
- *   await using t = timeout(0.01);
- *   t.reschedule(t.when()! + 1);
- *   await sleep(0.02);
- *   console.log(t.expired()); // false
+ *   await timeout(0.01, async (cm) => {
+ *     cm.reschedule(cm.when()! + 1);
+ *     await sleep(0.02);
+ *     console.log(cm.expired()); // false
+ *   });
  * });
  * ```
  */
@@ -53,7 +67,7 @@ export class Timeout implements AsyncDisposable {
   #loop: AbstractEventLoop;
   #cancelling: number;
 
-  /** Made by {@link timeout} or {@link timeoutAt}, in the current task. */
+  /** Made by {@link timeout} or {@link timeoutAt}: enters in the current task. */
   constructor(
     when: number | null,
     loop: AbstractEventLoop = getRunningLoop(),
@@ -75,11 +89,7 @@ export class Timeout implements AsyncDisposable {
   /** Moves the deadline (null: no deadline). */
   reschedule(when: number | null): void {
     if (this.#state !== "entered") {
-      throw new Error(
-        this.#state === "exited"
-          ? "Timeout has already been exited"
-          : "Cannot change state of expiring Timeout",
-      );
+      throw new Error(`Cannot change state of ${this.#state} Timeout`);
     }
     this.#when = checkOptionalSeconds("reschedule()", "when", when);
     this.#handle?.cancel();
@@ -98,53 +108,59 @@ export class Timeout implements AsyncDisposable {
   }
 
   /**
-   * Ends the scope: if the deadline cancelled the task, the
-   * `CancelledError` it threw becomes a `TimeoutError`.
+   * Ends an `await using` scope. JavaScript does not say which error is
+   * leaving it, so every cancellation the deadline caused (the
+   * `CancelledError`s its task received since) is turned into a
+   * `TimeoutError` in place; the function form needs no such guess.
    */
   [Symbol.asyncDispose](): Promise<void> {
-    // `await using` does not tell the disposer which error is leaving the
-    // scope; the CancelledError that the expiry caused is known, though,
-    // and is turned into the TimeoutError in place.
-    const error = this.#state === "expiring"
-      ? this.#task[kLastCancelError]
-      : null;
-    const timedOut = this[kExit](error, error !== null, true);
-    if (timedOut && error !== null) {
-      replaceError(
-        error,
-        new TimeoutError("", { cause: new CancelledError(error.message) }),
-      );
+    const expiring = this.#state === "expiring";
+    const caused = expiring ? this.#task[kLastCancelError] : null;
+    const replacement = this[kExit](caused ?? undefined, caused !== null);
+    if (caused !== null && replacement instanceof TimeoutError) {
+      replaceError(caused, replacement);
     }
     return Promise.resolve();
   }
 
   /**
-   * @ignore Python's `__aexit__`: returns true when the error leaving the
-   * scope is the cancellation the expiry caused (and, unless `inPlace`,
-   * throws the TimeoutError for it).
+   * @ignore Python's `__aexit__`, told which error (if `hasError`) is
+   * leaving the block: returns the error to raise instead (a TimeoutError
+   * for a cancellation the deadline caused), or null. Another error whose
+   * cause chain holds that cancellation gets a TimeoutError inserted in the
+   * chain (CPython 3.13's `_insert_timeout_error`).
    */
-  [kExit](error: unknown, hasError: boolean, inPlace = false): boolean {
+  [kExit](error: unknown, hasError: boolean): Error | null {
     this.#handle?.cancel();
     this.#handle = null;
     if (this.#state === "expiring") {
       this.#state = "expired";
-      if (
-        this.#task.uncancel() <= this.#cancelling && hasError &&
-        error instanceof CancelledError
-      ) {
-        if (!inPlace) throw new TimeoutError("", { cause: error });
-        return true;
+      if (this.#task.uncancel() <= this.#cancelling && hasError) {
+        if (error instanceof CancelledError) {
+          return new TimeoutError("", { cause: error });
+        }
+        if (error instanceof Error) {
+          insertTimeoutError(error);
+          if (error instanceof ExceptionGroup) {
+            for (const e of error.errors) {
+              if (e instanceof Error) insertTimeoutError(e);
+            }
+          }
+        }
       }
     } else if (this.#state === "entered") {
       this.#state = "exited";
     }
-    return false;
+    return null;
   }
 
-  /** Python's repr. */
+  /** Python's repr: `<Timeout [entered] when=1.5>`. */
   toString(): string {
-    const when = this.#state === "entered" ? ` when=${this.#when}` : "";
-    return `<Timeout [${this.#state}]${when}>`;
+    if (this.#state !== "entered") return `<Timeout [${this.#state}]>`;
+    const when = this.#when === null
+      ? "None"
+      : String(Math.round(this.#when * 1000) / 1000);
+    return `<Timeout [entered] when=${when}>`;
   }
 
   #onTimeout = (): void => {
@@ -156,16 +172,57 @@ export class Timeout implements AsyncDisposable {
   };
 }
 
+// Where an error was raised while handling the cancellation (its cause
+// chain holds it), a TimeoutError goes between them, as CPython 3.13 does
+// with `__context__`.
+function insertTimeoutError(error: Error): void {
+  const seen = new Set<unknown>();
+  let e: Error = error;
+  while (e.cause instanceof Error && !seen.has(e)) {
+    seen.add(e);
+    if (e.cause instanceof CancelledError) {
+      e.cause = new TimeoutError("", { cause: e.cause });
+      return;
+    }
+    e = e.cause;
+  }
+}
+
+// The function form: the block runs in the calling task under a Timeout
+// that sees the error leaving it.
+async function underDeadline<T>(
+  when: number | null,
+  body: (cm: Timeout) => PromiseLike<T>,
+): Promise<T> {
+  const cm = new Timeout(when);
+  let result: T;
+  try {
+    result = await body(cm);
+  } catch (error) {
+    throw cm[kExit](error, true) ?? error;
+  }
+  cm[kExit](undefined, false);
+  return result;
+}
+
 /**
- * A deadline `delay` seconds from now for the rest of the scope
- * (null: none), Python's `asyncio.timeout`. The clock starts when
- * `timeout()` is called.
+ * A deadline `delay` seconds from now (null: none), Python's
+ * `asyncio.timeout`. With a `body`, runs it in the calling task under the
+ * deadline and resolves to its result; when the deadline passes, the body
+ * is cancelled and `TimeoutError` is raised. Without one, returns the
+ * {@link Timeout} for `await using _ = timeout(delay)` (see its notes).
  *
- * @example
+ * @example Both forms
  * ```ts
  * import { run, sleep, timeout, TimeoutError } from "@aio/asyncio";
  *
  * await run(async () => {
+ *   console.log(await timeout(1, () => sleep(0.01, "in time"))); // in time
+ *   try {
+ *     await timeout(0.01, () => sleep(10));
+ *   } catch (e) {
+ *     console.log(e instanceof TimeoutError); // true
+ *   }
  *   try {
  *     await using _t = timeout(0.01);
  *     await sleep(10);
@@ -175,40 +232,90 @@ export class Timeout implements AsyncDisposable {
  * });
  * ```
  */
-export function timeout(delay: number | null): Timeout {
-  const loop = getRunningLoop();
+export function timeout(delay: number | null): Timeout;
+/** `timeout` around a block: resolves to the block's result. */
+export function timeout<T>(
+  delay: number | null,
+  body: (cm: Timeout) => PromiseLike<T>,
+): Coroutine<T>;
+export function timeout<T>(
+  delay: number | null,
+  body?: (cm: Timeout) => PromiseLike<T>,
+): Timeout | Coroutine<T> {
   const seconds = checkOptionalSeconds("timeout()", "delay", delay);
-  return new Timeout(seconds === null ? null : loop.time() + seconds, loop);
+  if (body === undefined) {
+    const loop = getRunningLoop();
+    return new Timeout(seconds === null ? null : loop.time() + seconds, loop);
+  }
+  checkFunction("timeout()", "body", body);
+  // The clock starts at the call (as Python's), or when the block starts
+  // if no loop runs yet.
+  const loop = runningLoopOrNull();
+  const when = seconds === null || loop === null ? null : loop.time() + seconds;
+  return new Coroutine(
+    function timeoutBlock(): Promise<T> {
+      const deadline = seconds === null
+        ? null
+        : when ?? getRunningLoop().time() + seconds;
+      return underDeadline(deadline, body);
+    },
+    null,
+    undefined,
+    "timeout",
+  );
 }
 
 /**
  * A deadline at loop time `when` (null: none), Python's
- * `asyncio.timeout_at`.
+ * `asyncio.timeout_at`; with a `body`, runs it under the deadline (see
+ * {@link timeout}).
  *
  * @example
  * ```ts
  * import { getRunningLoop, run, sleep, timeoutAt } from "@aio/asyncio";
  *
  * await run(async () => {
- *   await using t = timeoutAt(getRunningLoop().time() + 1);
+ *   const when = getRunningLoop().time() + 1;
+ *   console.log(await timeoutAt(when, () => sleep(0.01, "done"))); // done
+ *   await using t = timeoutAt(when);
  *   await sleep(0.01);
  *   console.log(t.expired()); // false
  * });
  * ```
  */
-export function timeoutAt(when: number | null): Timeout {
+export function timeoutAt(when: number | null): Timeout;
+/** `timeoutAt` around a block: resolves to the block's result. */
+export function timeoutAt<T>(
+  when: number | null,
+  body: (cm: Timeout) => PromiseLike<T>,
+): Coroutine<T>;
+export function timeoutAt<T>(
+  when: number | null,
+  body?: (cm: Timeout) => PromiseLike<T>,
+): Timeout | Coroutine<T> {
   checkOptionalSeconds("timeoutAt()", "when", when);
-  return new Timeout(when, getRunningLoop());
+  if (body === undefined) return new Timeout(when, getRunningLoop());
+  checkFunction("timeoutAt()", "body", body);
+  return new Coroutine(
+    function timeoutBlock(): Promise<T> {
+      return underDeadline(when, body);
+    },
+    null,
+    undefined,
+    "timeoutAt",
+  );
 }
 
 /**
- * Waits for one awaitable with a time limit. On timeout the awaitable is
- * cancelled (and waited for) and `TimeoutError` is raised; `null` waits
- * without limit.
+ * Waits for one awaitable with a time limit, Python 3.12+'s `wait_for`: a
+ * coroutine (object or function) runs in the calling task under
+ * `timeout(t)`, a future is awaited under it; when the time is up it is
+ * cancelled (and waited for) and `TimeoutError` is raised. `null` waits
+ * without limit; 0 or less cancels it before it starts.
  *
  * @example
  * ```ts
- * import { run, sleep, TimeoutError, waitFor } from "@aio/asyncio";
+ * import { Queue, run, sleep, TimeoutError, waitFor } from "@aio/asyncio";
  *
  * await run(async () => {
  *   try {
@@ -216,37 +323,75 @@ export function timeoutAt(when: number | null): Timeout {
  *   } catch (e) {
  *     console.log(e instanceof TimeoutError); // true
  *   }
+ *   const queue = new Queue<number>();
+ *   try {
+ *     await waitFor(queue.get(), 0.01);
+ *   } catch (e) {
+ *     console.log(e instanceof TimeoutError, queue.statistics().gettersWaiting); // true 0
+ *   }
  * });
  * ```
  */
-export async function waitFor<T>(
+export function waitFor<T>(
   aw: Future<T> | AwaitableLike<T>,
   timeout: number | null,
-): Promise<T> {
+): Coroutine<T> {
   const seconds = checkOptionalSeconds("waitFor()", "timeout", timeout);
-  const loop = getRunningLoop();
-  const fut = toFuture(aw, undefined, "waitFor");
-  if (seconds === null) return await fut;
-  if (seconds <= 0) {
-    // No time at all: as CPython, cancel it before it runs (and wait for
-    // the cancellation to finish) instead of letting its first step happen.
-    if (fut.done()) return fut.result();
-    fut.cancel();
-    try {
-      await fut;
-    } catch (e) {
-      if (!(e instanceof CancelledError)) throw e;
-      throw new TimeoutError("", { cause: e });
-    }
-    return fut.result();
+  // A coroutine runs in the calling task; anything else is a future.
+  let run: () => PromiseLike<T>;
+  let fut: Future<T> | null = null;
+  if (aw instanceof Coroutine) run = takeBody(aw, "waitFor");
+  else if (typeof aw === "function") run = aw;
+  else if (aw instanceof Promise) throw startedPromiseError("waitFor", aw);
+  else if (
+    aw !== null && typeof aw === "object" && typeof aw.then === "function"
+  ) {
+    const f = fut = toFuture(aw, undefined, "waitFor");
+    run = () => f;
+  } else {
+    throw typeError(
+      "waitFor()",
+      "aw",
+      "a Future, a Task, a coroutine or a coroutine function",
+      aw,
+    );
   }
-  const scope = new Timeout(loop.time() + seconds, loop);
+  return new Coroutine(
+    function waitFor(): Promise<T> {
+      if (seconds !== null && seconds <= 0) {
+        return cancelledAtOnce(fut ?? toFuture(run, undefined, "waitFor"));
+      }
+      const deadline = seconds === null
+        ? null
+        : getRunningLoop().time() + seconds;
+      return underDeadline(deadline, run);
+    },
+    null,
+    undefined,
+    "waitFor",
+  );
+}
+
+// No time at all: as CPython, the awaitable is cancelled before it runs
+// (a coroutine never starts), and waited for.
+async function cancelledAtOnce<T>(fut: Future<T>): Promise<T> {
+  if (fut.done()) return fut.result();
+  const loop = getRunningLoop();
+  const waiter = loop.createFuture<void>();
+  const release = () => {
+    if (!waiter.done()) waiter.setResult();
+  };
+  fut.addDoneCallback(release);
   try {
-    const result = await fut;
-    scope[kExit](undefined, false);
-    return result;
-  } catch (error) {
-    scope[kExit](error, true);
-    throw error;
+    fut.cancel();
+    await waiter;
+  } finally {
+    fut.removeDoneCallback(release);
+  }
+  try {
+    return fut.result();
+  } catch (e) {
+    if (e instanceof CancelledError) throw new TimeoutError("", { cause: e });
+    throw e;
   }
 }

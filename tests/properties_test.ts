@@ -29,6 +29,7 @@ import {
   BoundedSemaphore,
   CancelledError,
   Condition,
+  Coroutine,
   createTask,
   currentTask,
   Lock,
@@ -744,7 +745,11 @@ class TrackedLock extends Lock {
     this.#changed = changed;
   }
 
-  override async acquire(): Promise<Releaser> {
+  override acquire(): Coroutine<Releaser> {
+    return new Coroutine(() => this.#trackedAcquire());
+  }
+
+  async #trackedAcquire(): Promise<Releaser> {
     const me = this.#run.me();
     const rec = this.#run.startWait(me, "acquire");
     let releaser: Releaser;

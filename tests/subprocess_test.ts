@@ -139,7 +139,7 @@ Deno.test("communicate(input) without stdin PIPE throws", async () => {
   // CPython fails too (AttributeError: stdin is None).
   await run(async () => {
     const proc = await createSubprocessExec("true", { stdout: PIPE });
-    await assert.rejects(proc.communicate("input"), /stdin/);
+    assert.throws(() => proc.communicate("input"), /stdin/);
     await proc.communicate();
     assert.equal(proc.returncode, 0);
   });

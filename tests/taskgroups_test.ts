@@ -133,7 +133,7 @@ Deno.test("createTask on a TaskGroup after its scope ended is an error", async (
         group.createTask(async () => {
           ran = true;
         }),
-      /TaskGroup is finished/,
+      /TaskGroup .* is finished/,
     );
     await sleep(0.1);
     assert.equal(ran, false);
