@@ -30,7 +30,6 @@ import { Heap } from "./_heap.ts";
 import {
   checkFunction,
   checkSeconds,
-  startedPromiseError,
   typeError,
 } from "./_validate.ts";
 import {

@@ -329,6 +329,9 @@ export class Condition {
             await this.acquire();
             break;
           } catch (e) {
+            // Only a cancellation is retried (as Python); anything else
+            // replaces the outcome at once.
+            // deno-lint-ignore no-unsafe-finally
             if (!(e instanceof CancelledError)) throw e;
             error = e;
           }

@@ -24,7 +24,7 @@ import {
   type Handle,
   runningLoopOrNull,
 } from "./events.ts";
-import { Future } from "./futures.ts";
+import type { Future } from "./futures.ts";
 import {
   type AwaitableLike,
   currentTask,
