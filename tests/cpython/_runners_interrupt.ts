@@ -9,11 +9,11 @@
 import assert from "node:assert/strict";
 import * as asyncio from "../../mod.ts";
 import {
+  type AbstractEventLoop,
   CancelledError,
   createTask,
   currentTask,
   Event,
-  type EventLoop,
   type Future,
   KeyboardInterrupt,
   run,
@@ -64,7 +64,7 @@ function interruptSelf(): void {
  * generator hooks, dropped.)
  */
 class BaseTest {
-  readonly loops = new Set<EventLoop>();
+  readonly loops = new Set<AbstractEventLoop>();
 
   track<T>(main: () => Promise<T>): () => Promise<T> {
     return () => {
@@ -80,12 +80,12 @@ class BaseTest {
 
 /** The task factory setter a Python user expects: loop.set_task_factory. */
 type TaskFactory = (
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   coro: () => Promise<unknown>,
   options: TaskOptions,
 ) => unknown;
 
-function setTaskFactory(loop: EventLoop, factory: TaskFactory): void {
+function setTaskFactory(loop: AbstractEventLoop, factory: TaskFactory): void {
   const method = (loop as unknown as Record<string, unknown>).setTaskFactory;
   if (typeof method !== "function") {
     throw new TypeError("EventLoop has no setTaskFactory() method");
@@ -101,7 +101,7 @@ const tests: Record<string, () => Promise<void>> = {
       readonly _task: Task<unknown>;
 
       constructor(
-        loop: EventLoop,
+        loop: AbstractEventLoop,
         coro: () => Promise<unknown>,
         options: TaskOptions = {},
       ) {

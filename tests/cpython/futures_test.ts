@@ -20,9 +20,9 @@
 // console.error where CPython patches the logger.
 import assert from "node:assert/strict";
 import {
+  type AbstractEventLoop,
   CancelledError,
   ConcurrentFuture,
-  type EventLoop,
   Future,
   type FutureOptions,
   InvalidStateError,
@@ -45,7 +45,7 @@ import { captureConsole, liveWorkers } from "../_helpers.ts";
  */
 function futureTest(
   name: string,
-  fn: (loop: EventLoop) => void | Promise<void>,
+  fn: (loop: AbstractEventLoop) => void | Promise<void>,
   options: { workers?: boolean } = {},
 ): void {
   Deno.test(name, async () => {
@@ -74,7 +74,7 @@ function skipped(name: string): void {
 }
 
 /** test_utils.run_briefly(loop): runs the loop until a no-op task is done. */
-async function runBriefly(loop: EventLoop): Promise<void> {
+async function runBriefly(loop: AbstractEventLoop): Promise<void> {
   await loop.runUntilComplete(async function once() {});
 }
 
@@ -234,36 +234,25 @@ futureTest("test_futures.BaseFutureTests.test_constructor_positional", () => {
 // test of the C implementation). A JavaScript constructor always runs.
 skipped("test_futures.BaseFutureTests.test_uninitialized");
 
+// `_cancel_message` is a private attribute: the getter is checked through
+// the CancelledError the future raises; the setter has nothing public to
+// port (SKIPS_futures.md).
 futureTest(
   "test_futures.BaseFutureTests.test_future_cancel_message_getter",
   async (loop) => {
     const f = new Future({ loop });
-    assert.ok("_cancelMessage" in f);
-    assert.equal(f._cancelMessage, undefined);
-
     f.cancel("my message");
     await assert.rejects(async () => {
       await loop.runUntilComplete(f);
     }, CancelledError);
-    assert.equal(f._cancelMessage, "my message");
+    assert.throws(
+      () => f.result(),
+      (e: unknown) => e instanceof CancelledError && e.message === "my message",
+    );
   },
 );
 
-futureTest(
-  "test_futures.BaseFutureTests.test_future_cancel_message_setter",
-  async (loop) => {
-    const f = new Future({ loop });
-    f.cancel("my message");
-    f._cancelMessage = "my new message";
-    assert.equal(f._cancelMessage, "my new message");
-
-    // Also check that the value is used for cancel().
-    await assert.rejects(async () => {
-      await loop.runUntilComplete(f);
-    }, CancelledError);
-    assert.equal(f._cancelMessage, "my new message");
-  },
-);
+skipped("test_futures.BaseFutureTests.test_future_cancel_message_setter");
 
 futureTest("test_futures.BaseFutureTests.test_cancel", (loop) => {
   const f = new Future({ loop });
@@ -680,7 +669,7 @@ class MemoryError extends Error {
 }
 
 async function checkFutureExceptionNeverRetrieved(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   debug: boolean,
 ): Promise<void> {
   loop.setDebug(debug);

@@ -19,6 +19,7 @@ import * as asyncio from "../../mod.ts";
 import {
   CancelledError,
   createTask,
+  type AbstractEventLoop,
   EventLoop,
   type ExceptionContext,
   getEventLoop,
@@ -39,9 +40,9 @@ const VT = { virtualTime: true };
 
 /** Python's AbstractEventLoopPolicy, the interface. */
 interface EventLoopPolicy {
-  getEventLoop(): EventLoop;
-  setEventLoop(loop: EventLoop | null): void;
-  newEventLoop(): EventLoop;
+  getEventLoop(): AbstractEventLoop;
+  setEventLoop(loop: AbstractEventLoop | null): void;
+  newEventLoop(): AbstractEventLoop;
 }
 
 /** contextvars.ContextVar */
@@ -146,7 +147,7 @@ function re(s: string): string {
  * (dropped).
  */
 class BaseTest {
-  readonly loops = new Set<EventLoop>();
+  readonly loops = new Set<AbstractEventLoop>();
 
   track<T>(main: () => Promise<T>): () => Promise<T> {
     return () => {
@@ -156,13 +157,13 @@ class BaseTest {
   }
 
   /** Notes a loop the test got from a Runner. */
-  note(loop: EventLoop): EventLoop {
+  note(loop: AbstractEventLoop): AbstractEventLoop {
     this.loops.add(loop);
     return loop;
   }
 
   /** self.new_loop(): a loop of the kind BaseTest's policy makes. */
-  newLoop(): EventLoop {
+  newLoop(): AbstractEventLoop {
     return newEventLoop(VT);
   }
 
@@ -510,7 +511,7 @@ baseTest("test_runners.RunnerTests.test_run", async (base) => {
   }
 
   const runner = new Runner(VT);
-  let loop: EventLoop;
+  let loop: AbstractEventLoop;
   {
     await using _ = runner;
     assert.equal("done", await runner.run(base.track(f)));

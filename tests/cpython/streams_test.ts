@@ -24,11 +24,11 @@
 // Deno.errors.ConnectionReset.
 import assert from "node:assert/strict";
 import {
+  type AbstractEventLoop,
   type ClientConnected,
   type ClientTls,
   createSubprocessExec,
   currentTask,
-  type EventLoop,
   type ExceptionContext,
   gather,
   getEventLoop,
@@ -76,7 +76,7 @@ const DATA = "line1\nline2\nline3\n";
  * afterwards `test_utils.run_briefly(loop)` and close it.
  */
 async function streamTest(
-  fn: (loop: EventLoop) => Promise<void>,
+  fn: (loop: AbstractEventLoop) => Promise<void>,
   options: { virtualTime?: boolean } = VIRTUAL,
 ): Promise<void> {
   const loop = newEventLoop(options);
@@ -98,7 +98,7 @@ async function streamTest(
 }
 
 /** test_utils.run_briefly(loop). */
-async function runBriefly(loop: EventLoop): Promise<void> {
+async function runBriefly(loop: AbstractEventLoop): Promise<void> {
   await loop.runUntilComplete(async () => {});
 }
 
@@ -109,7 +109,7 @@ async function runBriefly(loop: EventLoop): Promise<void> {
  * the stream has ended (then this must be the reader's last use).
  */
 async function buffered(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   stream: StreamReader,
 ): Promise<string> {
   const repr = String(stream);
@@ -401,7 +401,7 @@ async function closeLeftover(writer: StreamWriter | null): Promise<void> {
 // ================================================================ StreamTests
 
 async function basetestOpenConnection(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   address: [string, number] | string,
 ): Promise<void> {
   const messages = recordExceptions(loop);
@@ -434,7 +434,7 @@ Deno.test("test_streams.StreamTests.test_open_unix_connection", () =>
   }, REAL));
 
 async function basetestOpenConnectionNoLoopSsl(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   openConnectionFut: () => Promise<[StreamReader, StreamWriter]>,
 ): Promise<void> {
   const messages = recordExceptions(loop);
@@ -486,7 +486,7 @@ Deno.test("test_streams.StreamTests.test_open_unix_connection_no_loop_ssl", () =
   }, REAL));
 
 async function basetestOpenConnectionError(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   address: [string, number] | string,
 ): Promise<void> {
   const messages = recordExceptions(loop);
@@ -1173,7 +1173,7 @@ Deno.test("test_streams.StreamTests.test_start_server", () =>
     class MyServer {
       server: Server | null = null;
 
-      constructor(readonly loop: EventLoop) {}
+      constructor(readonly loop: AbstractEventLoop) {}
 
       handleClient = async (
         clientReader: StreamReader,
@@ -1270,7 +1270,7 @@ Deno.test("test_streams.StreamTests.test_start_unix_server", () =>
     class MyServer {
       server: Server | null = null;
 
-      constructor(readonly loop: EventLoop, readonly path: string) {}
+      constructor(readonly loop: AbstractEventLoop, readonly path: string) {}
 
       handleClient = async (
         clientReader: StreamReader,
@@ -1360,7 +1360,7 @@ Deno.test("test_streams.StreamTests.test_start_tls", () =>
     class MyServer {
       server: Server | null = null;
 
-      constructor(readonly loop: EventLoop) {}
+      constructor(readonly loop: AbstractEventLoop) {}
 
       handleClient = async (
         clientReader: StreamReader,
@@ -1474,7 +1474,7 @@ Deno.test("test_streams.StreamTests.test_read_all_from_pipe_reader", () =>
  * (a reader bound to another loop would never wake up here).
  */
 async function assertReaderLoop(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   reader: StreamReader,
 ): Promise<void> {
   const task = loop.createTask(() => reader.readline());
@@ -1882,7 +1882,7 @@ Deno.test({
 });
 
 async function basetestUnhandledExceptions(
-  loop: EventLoop,
+  loop: AbstractEventLoop,
   handleEcho: ClientConnected,
 ): Promise<ExceptionContext[]> {
   // CPython picks a free port first (find_unused_port) and listens on
