@@ -49,14 +49,18 @@ export {
 } from "./src/clock.ts";
 export {
   type AbstractEventLoop,
+  AbstractEventLoopPolicy,
+  DefaultEventLoopPolicy,
   type EventLoopOptions,
   type ExceptionContext,
   type ExceptionHandler,
   type Executor,
   getEventLoop,
+  getEventLoopPolicy,
   getRunningLoop,
   Handle,
   setEventLoop,
+  setEventLoopPolicy,
   TimerHandle,
 } from "./src/events.ts";
 export { EventLoop, newEventLoop } from "./src/base_events.ts";
@@ -89,6 +93,7 @@ export {
   shield,
   sleep,
   Task,
+  type TaskFactory,
   type TaskOptions,
   wait,
   type WaitOptions,
@@ -96,6 +101,7 @@ export {
 export { Timeout, timeout, timeoutAt, waitFor } from "./src/timeouts.ts";
 export { TaskGroup, taskGroup } from "./src/taskgroups.ts";
 export { Coroutine, coroutine, isCoroutine } from "./src/coroutines.ts";
+export { Context, ContextVar, copyContext, Token } from "./src/contextvars.ts";
 export {
   Barrier,
   BoundedSemaphore,

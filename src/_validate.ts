@@ -146,10 +146,10 @@ export function startedPromiseError(caller: string, value: unknown): TypeError {
         `running: write ${caller}(() => work()) instead of ${caller}(work())`,
     );
   }
-  return typeError(
-    `${caller}()`,
-    "the coroutine",
-    "a coroutine function (a function returning a promise)",
-    value,
+  // CPython's words, with what a coroutine is here.
+  return new TypeError(
+    `${caller}(): a coroutine was expected, got ${
+      describe(value)
+    } (pass a coroutine function, or a coroutine object)`,
   );
 }

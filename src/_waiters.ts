@@ -20,12 +20,12 @@ export class LoopBinding {
   }
 
   get(): AbstractEventLoop {
-    const loop = this.#loop ?? getRunningLoop();
-    if (this.#loop === null) this.#loop = loop;
-    if (loop !== this.#loop) {
+    const running = getRunningLoop();
+    if (this.#loop === null) this.#loop = running;
+    else if (running !== this.#loop) {
       throw new Error(`${this.owner} is bound to a different event loop`);
     }
-    return loop;
+    return running;
   }
 }
 
@@ -164,6 +164,11 @@ class ParkedFuture<T> extends Future<T> {
     super(loop);
     this.#line = line;
     this.#onAbandon = onAbandon;
+  }
+
+  /** A `Future` to the user, as CPython's primitives make. */
+  override toString(): string {
+    return `<Future ${this.reprInfo().join(" ")}>`;
   }
 
   /** @ignore The await is about to return or throw: leave the line. */

@@ -26,12 +26,11 @@ import {
   setImmediate as hostImmediate,
 } from "node:timers";
 import { Deque } from "./_deque.ts";
+import { formatSourceTraceback, type SourceFrame } from "./_debug.ts";
+import { signalName } from "./_signals.ts";
+import { envFlag } from "./_env.ts";
 import { Heap } from "./_heap.ts";
-import {
-  checkFunction,
-  checkSeconds,
-  typeError,
-} from "./_validate.ts";
+import { checkFunction, checkSeconds, typeError } from "./_validate.ts";
 import {
   type Clock,
   defaultClock,
@@ -44,10 +43,11 @@ import {
   type ExceptionContext,
   type ExceptionHandler,
   type Executor,
-  forgetCurrentLoop,
+  getEventLoopPolicy,
   Handle,
   kCallSoon,
   kContextFree,
+  kHandleContext,
   kInHeap,
   kIoFinished,
   kIoStarted,
@@ -56,6 +56,7 @@ import {
   kRun,
   kScheduleHandle,
   kSeq,
+  kSourceTrace,
   kTaskResumed,
   kTasks,
   kTaskSuspended,
@@ -68,6 +69,7 @@ import {
   TimerHandle,
 } from "./events.ts";
 import { Coroutine } from "./coroutines.ts";
+import { contextVarsInUse, copyContext } from "./contextvars.ts";
 import {
   contextFree,
   Future,
@@ -77,6 +79,7 @@ import {
 import {
   type CoroutineFunction,
   Task,
+  type TaskFactory,
   type TaskOptions,
   toFuture,
 } from "./tasks.ts";
@@ -150,6 +153,11 @@ export class EventLoop implements AbstractEventLoop {
   #exceptionHandler: ExceptionHandler | null = null;
   #defaultExecutor: Executor | null = null;
   #executorShutdownCalled = false;
+  #taskFactory: TaskFactory | null = null;
+  readonly #signalHandlers = new Map<
+    Deno.Signal,
+    { handle: Handle; listener: () => void }
+  >();
 
   #inIteration = false;
   #ntodo = 0;
@@ -173,7 +181,8 @@ export class EventLoop implements AbstractEventLoop {
   constructor(options: EventLoopOptions = {}) {
     this.#clock = options.clock ??
       (options.virtualTime ? new VirtualClock() : defaultClock());
-    this.#debug = options.debug ?? false;
+    // As Python's PYTHONASYNCIODEBUG: debug mode for every loop.
+    this.#debug = options.debug ?? envFlag("ASYNCIO_DEBUG");
   }
 
   /** The clock this loop runs on. */
@@ -217,6 +226,7 @@ export class EventLoop implements AbstractEventLoop {
     this.#checkClosed();
     checkFunction("callSoon()", "callback", callback);
     const handle = new Handle(callback as Callback, args, this);
+    if (contextVarsInUse()) handle[kHandleContext] = copyContext();
     this.#ready.push(handle);
     if (!this.#inIteration) this.#kick();
     return handle;
@@ -253,6 +263,7 @@ export class EventLoop implements AbstractEventLoop {
     this.#checkClosed();
     checkFunction("callAt()", "callback", callback);
     const timer = new TimerHandle(when, callback as Callback, args, this);
+    if (contextVarsInUse()) timer[kHandleContext] = copyContext();
     this.#scheduled.push(timer);
     if (!this.#inIteration) this.#kick();
     return timer;
@@ -272,7 +283,64 @@ export class EventLoop implements AbstractEventLoop {
     options: Omit<TaskOptions, "loop"> = {},
   ): Task<T> {
     this.#checkClosed();
-    return new Task(coroutine, options, this);
+    const factory = this.#taskFactory;
+    if (factory === null) return new Task(coroutine, options, this);
+    const task = factory(this, coroutine, options) as Task<T>;
+    if (options.name !== undefined) task.setName(options.name);
+    return task;
+  }
+
+  /**
+   * Sets what `createTask` uses to make tasks (null: `Task` itself),
+   * Python's `loop.set_task_factory`: `factory(loop, coroutine, options)`
+   * returns the task.
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null) checkFunction("setTaskFactory()", "factory", factory);
+    this.#taskFactory = factory;
+  }
+
+  /** The task factory, or null for the default one. */
+  getTaskFactory(): TaskFactory | null {
+    return this.#taskFactory;
+  }
+
+  /**
+   * Calls `callback(...args)` on this loop each time the process gets
+   * `signal` (a name such as "SIGTERM", or a number), Python's
+   * `loop.add_signal_handler`; replaces the signal's previous handler.
+   */
+  addSignalHandler<A extends unknown[]>(
+    signal: Deno.Signal | number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): void {
+    checkFunction("addSignalHandler()", "callback", callback);
+    if (callback.constructor?.name === "AsyncFunction") {
+      throw new TypeError(
+        "addSignalHandler(): coroutines cannot be used as signal handlers: " +
+          "schedule one from a plain callback (() => createTask(...))",
+      );
+    }
+    const name = signalName(signal, "addSignalHandler()");
+    this.#checkClosed();
+    this.removeSignalHandler(name);
+    const handle = new Handle(callback as Callback, args, this);
+    const listener = () => {
+      if (!this.#closed && !handle.cancelled()) this[kScheduleHandle](handle);
+    };
+    Deno.addSignalListener(name, listener);
+    this.#signalHandlers.set(name, { handle, listener });
+  }
+
+  /** Removes the handler of `signal`; whether there was one. */
+  removeSignalHandler(signal: Deno.Signal | number): boolean {
+    const name = signalName(signal, "removeSignalHandler()");
+    const entry = this.#signalHandlers.get(name);
+    if (entry === undefined) return false;
+    this.#signalHandlers.delete(name);
+    Deno.removeSignalListener(name, entry.listener);
+    return true;
   }
 
   /**
@@ -286,7 +354,11 @@ export class EventLoop implements AbstractEventLoop {
     this.#checkClosed();
     this.#checkNotRunning();
     const fut = toFuture(future, this, "runUntilComplete");
-    const stop = contextFree(() => this.stop());
+    // Named as CPython's, which a task's repr shows (`cb=[...]`).
+    const stopLoop = () => this.stop();
+    const stop = contextFree(function _run_until_complete_cb() {
+      stopLoop();
+    });
     fut.addDoneCallback(stop);
     try {
       await this.runForever();
@@ -346,6 +418,9 @@ export class EventLoop implements AbstractEventLoop {
       fut[kReportUnretrieved]();
     }
     this[kUnretrieved].clear();
+    for (const signal of [...this.#signalHandlers.keys()]) {
+      this.removeSignalHandler(signal);
+    }
     this.#closed = true;
     this.#ready.clear();
     this.#scheduled.clear();
@@ -354,7 +429,6 @@ export class EventLoop implements AbstractEventLoop {
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
     if (executor) void executor.shutdown({ wait: false });
-    forgetCurrentLoop(this);
   }
 
   /**
@@ -447,6 +521,13 @@ export class EventLoop implements AbstractEventLoop {
     const parts = [context.message || "Unhandled exception in event loop"];
     for (const key of ["future", "task", "handle"] as const) {
       if (context[key] !== undefined) parts.push(`${key}: ${context[key]}`);
+    }
+    const traceback = context.sourceTraceback as SourceFrame[] | undefined;
+    if (Array.isArray(traceback)) {
+      parts.push(
+        "Object created at (most recent call last):\n" +
+          formatSourceTraceback(traceback),
+      );
     }
     const exc = context.exception;
     if (exc !== undefined) {
@@ -676,11 +757,14 @@ export class EventLoop implements AbstractEventLoop {
       try {
         handle[kRun]();
       } catch (exception) {
-        this.callExceptionHandler({
+        const context: ExceptionContext = {
           message: `Exception in callback ${handle}`,
           exception,
           handle,
-        });
+        };
+        const traceback = handle[kSourceTrace];
+        if (traceback !== null) context.sourceTraceback = traceback;
+        this.callExceptionHandler(context);
       }
       this.#inHandle = false;
       if (handle[kPooled]) this.#recycle(handle);
@@ -816,7 +900,9 @@ export class EventLoop implements AbstractEventLoop {
 }
 
 /**
- * Creates a new event loop.
+ * Creates a new event loop: with options, an `EventLoop` made with them;
+ * without, the event loop policy's new loop (an `EventLoop` by default),
+ * Python's `asyncio.new_event_loop()`.
  *
  * @example A loop on the virtual clock
  * ```ts
@@ -828,7 +914,10 @@ export class EventLoop implements AbstractEventLoop {
  * loop.close();
  * ```
  */
-export function newEventLoop(options: EventLoopOptions = {}): EventLoop {
+export function newEventLoop(options?: EventLoopOptions): EventLoop {
+  if (options === undefined) {
+    return getEventLoopPolicy().newEventLoop() as EventLoop;
+  }
   return new EventLoop(options);
 }
 

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { envFlag } from "./_env.ts";
 import { checkDuration } from "./_validate.ts";
 
 /**
@@ -92,30 +93,6 @@ export class VirtualClock implements Clock {
 const realClock = new RealClock();
 let defaultClockValue: Clock | undefined;
 
-/** Whether `ASYNCIO_VIRTUAL_TIME` asks for virtual time (no prompt). */
-function envWantsVirtualTime(): boolean {
-  const name = "ASYNCIO_VIRTUAL_TIME";
-  try {
-    const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-    if (deno) {
-      const status = deno.permissions.querySync?.({
-        name: "env",
-        variable: name,
-      });
-      if (status && status.state !== "granted") return false;
-      const v = deno.env.get(name);
-      return v !== undefined && v !== "" && v !== "0";
-    }
-    const env = (globalThis as {
-      process?: { env?: Record<string, string | undefined> };
-    }).process?.env;
-    const v = env?.[name];
-    return v !== undefined && v !== "" && v !== "0";
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The clock new loops use by default: one shared virtual clock when
  * `ASYNCIO_VIRTUAL_TIME=1` is set, the real clock otherwise.
@@ -129,7 +106,9 @@ function envWantsVirtualTime(): boolean {
  */
 export function defaultClock(): Clock {
   if (defaultClockValue === undefined) {
-    defaultClockValue = envWantsVirtualTime() ? new VirtualClock() : realClock;
+    defaultClockValue = envFlag("ASYNCIO_VIRTUAL_TIME")
+      ? new VirtualClock()
+      : realClock;
   }
   return defaultClockValue;
 }

@@ -7,11 +7,22 @@
  *
  * @module
  */
-import { pyRepr } from "./_repr.ts";
+import {
+  captureSourceTraceback,
+  createdAt,
+  type SourceFrame,
+} from "./_debug.ts";
+import { coroName, pyRepr } from "./_repr.ts";
 import type { Clock } from "./clock.ts";
 import type { Coroutine } from "./coroutines.ts";
+import type { Context } from "./contextvars.ts";
 import type { Future } from "./futures.ts";
-import type { CoroutineFunction, Task, TaskOptions } from "./tasks.ts";
+import type {
+  CoroutineFunction,
+  Task,
+  TaskFactory,
+  TaskOptions,
+} from "./tasks.ts";
 import type { WorkerCallable } from "./workers/functions.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -37,6 +48,8 @@ export const kPooled: unique symbol = Symbol("pooled handle");
 export const kContextFree: unique symbol = Symbol("context-free handle");
 export const kReuse: unique symbol = Symbol("reuse pooled handle");
 export const kOwner: unique symbol = Symbol("owning loop");
+export const kHandleContext: unique symbol = Symbol("handle context");
+export const kSourceTrace: unique symbol = Symbol("source traceback");
 export const kSeq: unique symbol = Symbol("timer sequence");
 export const kInHeap: unique symbol = Symbol("timer in heap");
 
@@ -65,23 +78,37 @@ export class Handle {
   [kArg]: unknown = undefined;
   /** @ignore A library handle, recycled after it runs. */
   [kPooled] = false;
+  /** @ignore The context a user callback runs in (a copy of its scheduler's). */
+  [kHandleContext]: Context | null = null;
   /**
    * @ignore The callback runs no user code, so it may run in whatever
    * async context the loop is in (see base_events.ts).
    */
   [kContextFree] = false;
 
+  // Debug mode: where it was made, and the repr kept when it is cancelled
+  // (the callback is let go then).
+  #sourceTraceback: SourceFrame[] | null = null;
+  #frozenRepr: string | null = null;
+
   /** Made by `loop.callSoon()`; subclasses pass their own callback. */
   constructor(callback: Callback, args: unknown[], loop: AbstractEventLoop) {
     this.#callback = callback;
     this.#args = args;
     this[kOwner] = loop;
+    if (loop.getDebug()) this.#sourceTraceback = captureSourceTraceback();
+  }
+
+  /** @ignore Where it was made (debug mode), oldest frame first. */
+  get [kSourceTrace](): SourceFrame[] | null {
+    return this.#sourceTraceback;
   }
 
   /** Keeps the callback from running, if it has not run yet. */
   cancel(): void {
     if (!this.#cancelled) {
       this.#cancelled = true;
+      if (this[kOwner].getDebug()) this.#frozenRepr = this.toString();
       this.#callback = null;
       this.#args = NO_ARGS;
       this[kArg] = undefined;
@@ -93,18 +120,44 @@ export class Handle {
     return this.#cancelled;
   }
 
-  /** Python's repr: `<Handle callback(args)>`. */
+  /**
+   * Python's repr: `<Handle callback()>`; in debug mode with the arguments
+   * and where it was made: `<Handle callback(1, 2) created at file:line>`.
+   */
   toString(): string {
-    const name = this.constructor.name;
-    if (this.#cancelled) return `<${name} cancelled>`;
-    const fn = this.#callback?.name || "<anonymous>";
-    return `<${name} ${fn}(${this.#args.map(pyRepr).join(", ")})>`;
+    if (this.#frozenRepr !== null) return this.#frozenRepr;
+    return `<${this.reprInfo().join(" ")}>`;
+  }
+
+  /** The parts of the repr (Python's `_repr_info`). */
+  protected reprInfo(): string[] {
+    const info = [this.constructor.name];
+    if (this.#cancelled) info.push("cancelled");
+    if (this.#callback !== null) {
+      info.push(
+        formatCallback(
+          this.#callback,
+          this.#args.length > 0 || this[kArg] === undefined
+            ? this.#args
+            : [this[kArg]],
+          this[kOwner].getDebug(),
+        ),
+      );
+    }
+    const created = createdAt(this.#sourceTraceback);
+    if (created !== "") info.push(created);
+    return info;
   }
 
   /** @ignore Runs the callback (the loop catches what it throws). */
   [kRun](): void {
     const args = this.#args;
     const cb = this.#callback!;
+    const context = this[kHandleContext];
+    if (context !== null) {
+      context.run(cb, ...(args.length === 0 ? [this[kArg]] : args));
+      return;
+    }
     switch (args.length) {
       case 0:
         cb(this[kArg]);
@@ -123,10 +176,27 @@ export class Handle {
     arg: unknown,
     contextFree: boolean,
   ): void {
+    this.#sourceTraceback = null;
     this.#callback = callback;
     this[kArg] = arg;
     this[kContextFree] = contextFree;
   }
+}
+
+// Python's `_format_callback`: the callback's name (what an arrow function
+// calls, as for tasks), its arguments in debug mode only (they may hold
+// secrets), and `()` again for a bound function (Python's partial).
+function formatCallback(
+  callback: Callback,
+  args: unknown[],
+  debug: boolean,
+): string {
+  const bound = callback.name.startsWith("bound ");
+  const name = bound
+    ? callback.name.slice(6) || "<anonymous>"
+    : coroName(callback);
+  const shown = debug ? `(${args.map(pyRepr).join(", ")})` : "()";
+  return bound ? `${name}()${shown}` : `${name}${shown}`;
 }
 
 let timerSeq = 0;
@@ -174,6 +244,13 @@ export class TimerHandle extends Handle {
       (this[kOwner] as LoopInternal)[kTimerCancelled]();
     }
     super.cancel();
+  }
+
+  /** Python's repr parts: the deadline after the state. */
+  protected override reprInfo(): string[] {
+    const info = super.reprInfo();
+    info.splice(this.cancelled() ? 2 : 1, 0, `when=${this.#when}`);
+    return info;
   }
 }
 
@@ -351,6 +428,18 @@ export interface AbstractEventLoop {
     coroutine: CoroutineFunction<T> | Coroutine<T>,
     options?: Omit<TaskOptions, "loop">,
   ): Task<T>;
+  /** Sets what `createTask` uses to make tasks (null: `Task`). */
+  setTaskFactory(factory: TaskFactory | null): void;
+  /** The task factory, or null for the default one. */
+  getTaskFactory(): TaskFactory | null;
+  /** Calls `callback(...args)` on this loop when the process gets `signal`. */
+  addSignalHandler<A extends unknown[]>(
+    signal: Deno.Signal | number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): void;
+  /** Removes the handler of `signal`; whether there was one. */
+  removeSignalHandler(signal: Deno.Signal | number): boolean;
   /** Runs the loop until `future` is done; its result. */
   runUntilComplete<T>(
     future: Future<T> | CoroutineFunction<T> | Coroutine<T>,
@@ -432,7 +521,6 @@ export function countIo<P extends PromiseLike<unknown>>(
 // ------------------------------------------------------------ registry
 
 let runningLoop: AbstractEventLoop | null = null;
-let currentLoop: AbstractEventLoop | null = null;
 let loopFactory: (() => LoopInternal) | null = null;
 
 /**
@@ -464,35 +552,174 @@ export function setRunningLoop(loop: AbstractEventLoop | null): void {
   runningLoop = loop;
 }
 
-/** How `getEventLoop()` makes a loop (set by base_events.ts). */
+/** How the default policy makes a loop (set by base_events.ts). */
 export function setLoopFactory(factory: () => LoopInternal): void {
   loopFactory = factory;
 }
 
+// A Worker is another thread: like Python's non-main threads, it gets no
+// loop made for it implicitly.
+function threadName(): string {
+  const scope = globalThis as { WorkerGlobalScope?: unknown; name?: string };
+  return scope.WorkerGlobalScope === undefined
+    ? "MainThread"
+    : scope.name || "Worker";
+}
+
 /**
- * Returns the running loop, or this thread's current loop, creating and
- * setting one if there is none (Python 3.11's `get_event_loop()`).
+ * What decides the current loop of this thread and how new loops are
+ * made, Python's `asyncio.AbstractEventLoopPolicy` (deprecated in Python
+ * 3.14, kept for 3.13's programs). Subclass {@link DefaultEventLoopPolicy}
+ * rather than this.
+ *
+ * @example A policy whose loops run on the virtual clock
+ * ```ts
+ * import { DefaultEventLoopPolicy, getEventLoop, newEventLoop, setEventLoopPolicy } from "@aio/asyncio";
+ *
+ * class VirtualPolicy extends DefaultEventLoopPolicy {
+ *   override newEventLoop() {
+ *     return newEventLoop({ virtualTime: true });
+ *   }
+ * }
+ * setEventLoopPolicy(new VirtualPolicy());
+ * const loop = getEventLoop();
+ * console.log(loop.clock.virtual); // true
+ * loop.close();
+ * setEventLoopPolicy(null);
+ * ```
+ */
+export abstract class AbstractEventLoopPolicy {
+  /** This thread's current loop; throws if there is none. */
+  abstract getEventLoop(): AbstractEventLoop;
+  /** Sets this thread's current loop (null: none). */
+  abstract setEventLoop(loop: AbstractEventLoop | null): void;
+  /** Makes a new loop (not set as current). */
+  abstract newEventLoop(): AbstractEventLoop;
+}
+
+/**
+ * Python 3.13's default policy: one current loop per thread; the main
+ * thread gets one made on its first `getEventLoop()`, unless
+ * `setEventLoop` was called before (then there is no current loop until
+ * one is set); a Worker gets none.
  *
  * @example
  * ```ts
- * import { getEventLoop } from "@aio/asyncio";
+ * import { DefaultEventLoopPolicy } from "@aio/asyncio";
  *
- * const loop = getEventLoop();
+ * const policy = new DefaultEventLoopPolicy();
+ * const loop = policy.newEventLoop();
+ * policy.setEventLoop(loop);
+ * console.log(policy.getEventLoop() === loop); // true
+ * loop.close();
+ * ```
+ */
+export class DefaultEventLoopPolicy extends AbstractEventLoopPolicy {
+  #loop: AbstractEventLoop | null = null;
+  #setCalled = false;
+
+  /** This thread's current loop, made on first use in the main thread. */
+  getEventLoop(): AbstractEventLoop {
+    if (
+      this.#loop === null && !this.#setCalled && threadName() === "MainThread"
+    ) {
+      this.setEventLoop(this.newEventLoop());
+    }
+    if (this.#loop === null) {
+      throw new Error(
+        `There is no current event loop in thread '${threadName()}'.`,
+      );
+    }
+    return this.#loop;
+  }
+
+  /** Sets this thread's current loop (null: none). */
+  setEventLoop(loop: AbstractEventLoop | null): void {
+    this.#setCalled = true;
+    if (loop !== null && !isEventLoopLike(loop)) {
+      throw new TypeError(
+        `setEventLoop(): loop must be an event loop or null, got ${
+          loop === undefined ? "undefined" : typeof loop
+        }`,
+      );
+    }
+    this.#loop = loop;
+  }
+
+  /** A new `EventLoop`. */
+  newEventLoop(): AbstractEventLoop {
+    if (loopFactory === null) {
+      throw new Error(
+        "newEventLoop(): no event loop implementation is loaded; import the library from mod.ts",
+      );
+    }
+    return loopFactory();
+  }
+}
+
+let policy: AbstractEventLoopPolicy | null = null;
+
+/**
+ * The current event loop policy (a {@link DefaultEventLoopPolicy} until
+ * another is set), Python's `asyncio.get_event_loop_policy`.
+ *
+ * @example
+ * ```ts
+ * import { DefaultEventLoopPolicy, getEventLoopPolicy } from "@aio/asyncio";
+ *
+ * console.log(getEventLoopPolicy() instanceof DefaultEventLoopPolicy); // true
+ * ```
+ */
+export function getEventLoopPolicy(): AbstractEventLoopPolicy {
+  return policy ??= new DefaultEventLoopPolicy();
+}
+
+/**
+ * Sets the event loop policy (null: a new default one), Python's
+ * `asyncio.set_event_loop_policy`.
+ *
+ * @example
+ * ```ts
+ * import { DefaultEventLoopPolicy, getEventLoopPolicy, setEventLoopPolicy } from "@aio/asyncio";
+ *
+ * const mine = new DefaultEventLoopPolicy();
+ * setEventLoopPolicy(mine);
+ * console.log(getEventLoopPolicy() === mine); // true
+ * setEventLoopPolicy(null);
+ * ```
+ */
+export function setEventLoopPolicy(
+  newPolicy: AbstractEventLoopPolicy | null,
+): void {
+  if (newPolicy !== null && !(newPolicy instanceof AbstractEventLoopPolicy)) {
+    throw new TypeError(
+      `setEventLoopPolicy(): policy must be an AbstractEventLoopPolicy or null, got ${typeof newPolicy}`,
+    );
+  }
+  policy = newPolicy;
+}
+
+/**
+ * Returns the running loop, or else the policy's current loop: Python
+ * 3.13's `get_event_loop()`. In the main thread a loop is made and set on
+ * first use, unless `setEventLoop` was called before (as `run()` does when
+ * it ends): then, with no loop set, it throws.
+ *
+ * @example
+ * ```ts
+ * import { getEventLoop, newEventLoop, setEventLoop } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * setEventLoop(loop);
+ * console.log(getEventLoop() === loop); // true
  * console.log(await loop.runUntilComplete(async () => "result")); // result
+ * setEventLoop(null);
  * loop.close();
  * ```
  */
 export function getEventLoop(): AbstractEventLoop {
   if (runningLoop !== null) return runningLoop;
-  if (currentLoop === null) {
-    if (loopFactory === null) {
-      throw new Error(
-        "getEventLoop(): no event loop implementation is loaded; import the library from mod.ts",
-      );
-    }
-    currentLoop = loopFactory();
-  }
-  return currentLoop;
+  return getEventLoopPolicy().getEventLoop();
 }
 
 /**
@@ -511,20 +738,13 @@ export function getEventLoop(): AbstractEventLoop {
  * ```
  */
 export function setEventLoop(loop: AbstractEventLoop | null): void {
-  if (
-    loop !== null &&
-    (typeof loop !== "object" || typeof loop.callSoon !== "function")
-  ) {
-    throw new TypeError(
-      `setEventLoop(): loop must be an event loop or null, got ${String(loop)}`,
-    );
-  }
-  currentLoop = loop;
+  getEventLoopPolicy().setEventLoop(loop);
 }
 
-/** Forgets `loop` as this thread's current loop (it was closed). */
-export function forgetCurrentLoop(loop: AbstractEventLoop): void {
-  if (currentLoop === loop) currentLoop = null;
+function isEventLoopLike(value: unknown): boolean {
+  return value !== null && typeof value === "object" &&
+    typeof (value as AbstractEventLoop).callSoon === "function" &&
+    typeof (value as AbstractEventLoop).runForever === "function";
 }
 
 /** Whether `value` is an event loop of this library. */

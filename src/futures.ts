@@ -11,13 +11,20 @@
  */
 import { Chain } from "./_chain.ts";
 import { taskContext } from "./_context.ts";
-import { pyRepr } from "./_repr.ts";
-import { checkFunction } from "./_validate.ts";
+import { coroName, pyRepr } from "./_repr.ts";
+import { checkFunction, typeError } from "./_validate.ts";
+import {
+  captureSourceTraceback,
+  createdAt,
+  type SourceFrame,
+} from "./_debug.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
 import { ConcurrentFuture } from "./workers/concurrent.ts";
+import { contextVarsInUse, copyContext } from "./contextvars.ts";
 import {
   type AbstractEventLoop,
   countIo,
+  type ExceptionContext,
   getEventLoop,
   internal,
   isEventLoop,
@@ -41,6 +48,8 @@ export const kResuming: unique symbol = Symbol("resuming");
 export const kReportUnretrieved: unique symbol = Symbol("reportUnretrieved");
 export const kSuspendOn: unique symbol = Symbol("suspendOn");
 export const kWake: unique symbol = Symbol("wake");
+export const kCancelWith: unique symbol = Symbol("cancelWith");
+export const kSourceTraceback: unique symbol = Symbol("sourceTraceback");
 
 /**
  * A callback run when a future is done; it receives the future.
@@ -106,16 +115,29 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callback: AnyCallback | Waiter | null = null;
   #callbacks: (AnyCallback | Waiter)[] | null = null;
   readonly #loop: LoopInternal;
+  // The CancelledError a task's coroutine raised, handed out once.
+  #cancelledError: CancelledError | null = null;
+  #sourceTraceback: SourceFrame[] | null = null;
 
   /** Creates a pending future on `options.loop` or `getEventLoop()`. */
   constructor(options?: FutureOptions | AbstractEventLoop) {
-    this.#loop = internal(
-      options === undefined
-        ? getEventLoop()
-        : isEventLoop(options)
-        ? options
-        : options.loop ?? getEventLoop(),
-    );
+    let loop: AbstractEventLoop | undefined;
+    if (options === undefined) loop = undefined;
+    else if (isEventLoop(options)) loop = options;
+    else if (
+      options !== null && typeof options === "object" &&
+      Object.getPrototypeOf(options) === Object.prototype
+    ) loop = options.loop;
+    else {
+      throw typeError(
+        "new Future()",
+        "options",
+        "an event loop or { loop }",
+        options,
+      );
+    }
+    this.#loop = internal(loop ?? getEventLoop());
+    if (this.#loop.getDebug()) this.#sourceTraceback = captureSourceTraceback();
   }
 
   /** The loop this future belongs to. */
@@ -173,11 +195,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#scheduleCallbacks();
   }
 
-  /** Marks the future failed with `exception` and schedules its callbacks. */
+  /**
+   * Marks the future failed with `exception` and schedules its callbacks.
+   * An error class is instantiated, as Python does.
+   */
   setException(exception: unknown): void {
     if (this.#state !== PENDING) {
       throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this}`);
     }
+    if (
+      typeof exception === "function" &&
+      (exception === Error || exception.prototype instanceof Error)
+    ) exception = new (exception as ErrorConstructor)();
     this.#exception = exception;
     this.#hasException = true;
     this.#state = FINISHED;
@@ -190,6 +219,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * was already done.
    */
   cancel(msg?: string): boolean {
+    // Even a failed future counts as seen once someone tried to cancel it.
+    this.#markRetrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
     this.#cancelMessage = msg;
@@ -203,6 +234,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   addDoneCallback(callback: (future: this) => unknown): void {
     checkFunction("addDoneCallback()", "callback", callback);
+    if (contextVarsInUse()) {
+      // Run in a copy of the caller's context, as Python.
+      const context = copyContext();
+      const original = callback;
+      callback = ((f: this) => context.run(original, f)) as typeof callback;
+      (callback as { [kOriginal]?: unknown })[kOriginal] = original;
+    }
     if (this.#state !== PENDING) {
       this.#loop[kCallSoon](callback, this);
     } else {
@@ -212,14 +250,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Removes every registration of `callback`; returns how many. */
   removeDoneCallback(callback: (future: this) => unknown): number {
+    const matches = (cb: unknown) =>
+      cb === callback ||
+      (cb as { [kOriginal]?: unknown } | null)?.[kOriginal] === callback;
     if (this.#callback !== null) {
-      if (this.#callback !== callback) return 0;
+      if (!matches(this.#callback)) return 0;
       this.#callback = null;
       return 1;
     }
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
-    const kept = callbacks.filter((cb) => cb !== (callback as unknown));
+    const kept = callbacks.filter((cb) => !matches(cb));
     this.#callbacks = kept.length > 0 ? kept : null;
     return callbacks.length - kept.length;
   }
@@ -246,7 +287,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       waiter.fail(closedLoopError());
       return waiter as PromiseLike<R1 | R2>;
     }
-    this.#addCallback(waiter);
+    if (this.addDoneCallback === Future.prototype.addDoneCallback) {
+      this.#addCallback(waiter);
+    } else {
+      // A subclass watches its callbacks: it is told of this one too.
+      this.addDoneCallback(() => wakeWaiter(waiter));
+    }
     // The task running this code (if any) suspends on the future: it may
     // claim the waiter, to be woken instead of the waiter settling.
     taskContext.getStore()?.[kSuspendOn](this as Future<unknown>, waiter);
@@ -268,7 +314,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
         info.push(`result=${pyRepr(this.#result)}`);
       }
     }
+    const callbacks = this.#callbacks ??
+      (this.#callback === null ? [] : [this.#callback]);
+    if (callbacks.length > 0) info.push(formatCallbacks(callbacks));
+    const created = createdAt(this.#sourceTraceback);
+    if (created !== "") info.push(created);
     return info;
+  }
+
+  /** @ignore Where the future was made (debug mode), oldest frame first. */
+  get [kSourceTraceback](): SourceFrame[] | null {
+    return this.#sourceTraceback;
+  }
+
+  /**
+   * @ignore Cancels with the CancelledError the task's coroutine raised:
+   * the first `result()` or await throws that very error (as CPython).
+   */
+  [kCancelWith](error: CancelledError): void {
+    // Future's own cancel: a Task's would only request a cancellation.
+    if (Future.prototype.cancel.call(this, error.message || undefined)) {
+      this.#cancelledError = error;
+    }
   }
 
   /** @ignore Whether the future failed (and was not cancelled). */
@@ -278,6 +345,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @ignore The error `result()` throws for a cancelled future. */
   [kCancelledError](): CancelledError {
+    const error = this.#cancelledError;
+    if (error !== null) {
+      this.#cancelledError = null;
+      return error;
+    }
     return new CancelledError(this.#cancelMessage);
   }
 
@@ -311,11 +383,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @ignore Called by the loop at close for an exception nobody saw. */
   [kReportUnretrieved](): void {
     const isTask = this.constructor.name !== "Future" && "getName" in this;
-    this.#loop.callExceptionHandler({
+    const context: ExceptionContext = {
       message: `${isTask ? "Task" : "Future"} exception was never retrieved`,
       exception: this.#exception,
       future: this as Future<unknown>,
-    });
+    };
+    if (this.#sourceTraceback) context.sourceTraceback = this.#sourceTraceback;
+    this.#loop.callExceptionHandler(context);
   }
 
   // The exception was seen by someone: it is not reported at close.
@@ -381,6 +455,8 @@ export class Waiter extends Chain {
 type AnyCallback = DoneCallback<any>;
 
 const CONTEXT_FREE = Symbol("context-free callback");
+// The user's callback inside the wrapper that runs it in its context.
+const kOriginal = Symbol("original callback");
 
 /**
  * Marks a library done-callback that runs no user code, so the loop may
@@ -415,6 +491,46 @@ function settleWaiter(waiter: Waiter): void {
 
 function wakeAwaiter(waiter: Waiter): void {
   waiter.awaiter![kWake](waiter);
+}
+
+function wakeWaiter(waiter: Waiter): void {
+  if (waiter.awaiter === null) waiter.settle();
+  else waiter.awaiter[kWake](waiter);
+}
+
+// Python's `cb=[...]` of a future's repr: the first, the last, and how
+// many between.
+function formatCallbacks(callbacks: (AnyCallback | Waiter)[]): string {
+  // A function by its name (or what an arrow function calls); a callable
+  // object by its own toString, as Python by its repr.
+  const format = (cb: AnyCallback | Waiter) =>
+    typeof cb !== "function"
+      ? cb.awaiter === null ? "<await>()" : "Task.taskWakeup()"
+      : `${
+        cb.name ||
+        (Object.hasOwn(cb, "toString") ? String(cb) : coroName(cb))
+      }()`;
+  const n = callbacks.length;
+  const shown = n <= 2
+    ? callbacks.map(format).join(", ")
+    : `${format(callbacks[0])}, <${n - 2} more>, ${format(callbacks[n - 1])}`;
+  return `cb=[${shown}]`;
+}
+
+/**
+ * Copies `source`'s outcome to `dest` (Python's `_copy_future_state`),
+ * unless `dest` was cancelled meanwhile.
+ */
+export function copyFutureState<T>(source: Future<T>, dest: Future<T>): void {
+  if (dest.cancelled()) return;
+  if (source.cancelled()) dest.cancel();
+  else if (source[kHasException]) dest.setException(source.exception());
+  else dest.setResult(source.result());
+}
+
+/** Sets `fut`'s result unless it was cancelled (Python's helper). */
+export function setResultUnlessCancelled<T>(fut: Future<T>, result: T): void {
+  if (!fut.cancelled()) fut.setResult(result);
 }
 
 function closedLoopError(): InvalidStateError {

@@ -9,7 +9,12 @@
  *
  * @module
  */
-import { checkFunction, checkInteger, typeError } from "./_validate.ts";
+import {
+  checkFunction,
+  checkInteger,
+  describe,
+  typeError,
+} from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import { Coroutine } from "./coroutines.ts";
 import { BrokenBarrierError, CancelledError } from "./errors.ts";
@@ -113,6 +118,20 @@ export interface SemaphoreStatistics {
   waiting: number;
 }
 
+// Python 3.10 dropped the primitives' `loop` argument (they bind to the
+// loop they are first used on): an options object or any extra argument
+// is refused rather than ignored.
+function refuseExtra(name: string, args: IArguments, expected: number): void {
+  if (args.length <= expected) return;
+  const extra = args[expected];
+  const hint = extra !== null && typeof extra === "object" && "loop" in extra
+    ? ": there is no loop option, a primitive binds to the loop it is first used on"
+    : "";
+  throw new TypeError(
+    `new ${name}() got an unexpected argument ${describe(extra)}${hint}`,
+  );
+}
+
 /**
  * A mutual-exclusion lock, Python's `asyncio.Lock`.
  *
@@ -133,6 +152,11 @@ export interface SemaphoreStatistics {
 export class Lock {
   #locked = false;
   #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
+
+  /** A free lock. It binds to the loop it is first waited on. */
+  constructor() {
+    refuseExtra("Lock", arguments, 0);
+  }
 
   /** Whether the lock is held. */
   locked(): boolean {
@@ -205,6 +229,11 @@ export class Lock {
 export class Event {
   #value = false;
   #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
+
+  /** An event not set. It binds to the loop it is first waited on. */
+  constructor() {
+    refuseExtra("Event", arguments, 0);
+  }
 
   /** Whether the flag is set. */
   isSet(): boolean {
@@ -280,6 +309,7 @@ export class Condition {
 
   /** A condition on `lock`, or on a new Lock. */
   constructor(lock?: Lock) {
+    refuseExtra("Condition", arguments, 1);
     if (lock !== undefined && !(lock instanceof Lock)) {
       throw typeError("new Condition()", "lock", "a Lock or undefined", lock);
     }
@@ -426,6 +456,7 @@ export class Semaphore {
 
   /** A semaphore with `value` permits (a non-negative integer). */
   constructor(value = 1) {
+    refuseExtra(new.target.name, arguments, 1);
     this.#value = checkInteger("new Semaphore()", "value", value, 0);
   }
 
@@ -523,6 +554,7 @@ export class BoundedSemaphore extends Semaphore {
 
   /** A bounded semaphore with `value` permits. */
   constructor(value = 1) {
+    refuseExtra("BoundedSemaphore", arguments, 1);
     super(value);
     this.#bound = value;
   }

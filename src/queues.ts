@@ -10,7 +10,7 @@
 import { Deque } from "./_deque.ts";
 import { Heap } from "./_heap.ts";
 import { pyRepr } from "./_repr.ts";
-import { typeError } from "./_validate.ts";
+import { rangeError, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import { Coroutine } from "./coroutines.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
@@ -78,11 +78,20 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** A queue holding at most `maxsize` items (0 or less: no limit). */
   constructor(maxsize = 0) {
-    if (typeof maxsize !== "number" || !Number.isInteger(maxsize)) {
+    // Any number, as Python (a fractional maxsize fills at its ceiling).
+    if (typeof maxsize !== "number") {
       throw typeError(
         `new ${new.target.name}()`,
         "maxsize",
-        "an integer (0 for no limit)",
+        "a number (0 or less for no limit)",
+        maxsize,
+      );
+    }
+    if (Number.isNaN(maxsize)) {
+      throw rangeError(
+        `new ${new.target.name}()`,
+        "maxsize",
+        "a number (0 or less for no limit)",
         maxsize,
       );
     }

@@ -4,6 +4,8 @@
  * @module
  */
 import { startedPromiseError } from "./_validate.ts";
+import { Coroutine } from "./coroutines.ts";
+import { Context, contextVarsInUse, copyContext } from "./contextvars.ts";
 import { newEventLoop } from "./base_events.ts";
 import { CancelledError, KeyboardInterrupt } from "./errors.ts";
 import {
@@ -12,7 +14,7 @@ import {
   runningLoopOrNull,
   setEventLoop,
 } from "./events.ts";
-import { kHasException } from "./futures.ts";
+import { Future, kHasException } from "./futures.ts";
 import {
   allTasks,
   type CoroutineFunction,
@@ -58,6 +60,9 @@ export class Runner implements AsyncDisposable {
   #loop: AbstractEventLoop | null = null;
   #closed = false;
   #interrupts = 0;
+  #setEventLoop = false;
+  // Every run's main task runs in this one context (as Python's Runner).
+  #context: Context | null = null;
 
   /** Creates a runner; the loop is made on first use. */
   constructor(options: RunOptions = {}) {
@@ -69,25 +74,29 @@ export class Runner implements AsyncDisposable {
     return this.#lazyInit();
   }
 
-  /** Runs `main` as a task to completion and returns its result. */
-  async run<T>(main: CoroutineFunction<T>): Promise<T> {
-    if (typeof main !== "function") throw startedPromiseError("run", main);
+  /**
+   * Runs `main` (a coroutine function or object) as a task to completion
+   * and returns its result.
+   */
+  async run<T>(main: CoroutineFunction<T> | Coroutine<T>): Promise<T> {
+    checkMain("Runner.run", main);
     if (runningLoopOrNull() !== null) {
       throw new Error(
         "Runner.run() cannot be called from a running event loop: await the coroutine instead",
       );
     }
     const loop = this.#lazyInit();
-    const task = loop.createTask(main);
+    const task = loop.createTask(main, { context: this.#context! });
     const removeSigint = this.#installSigint(task as Task<unknown>);
     try {
       return await loop.runUntilComplete(task);
     } catch (e) {
-      if (
-        e instanceof CancelledError && this.#interrupts > 0 &&
-        task.uncancel() === 0
-      ) {
-        throw new KeyboardInterrupt();
+      if (e instanceof CancelledError && this.#interrupts > 0) {
+        // A task factory may make tasks without uncancel (as Python checks).
+        const uncancel = (task as Partial<Task<unknown>>).uncancel;
+        if (
+          typeof uncancel === "function" && uncancel.call(task) === 0
+        ) throw new KeyboardInterrupt();
       }
       throw e;
     } finally {
@@ -112,7 +121,7 @@ export class Runner implements AsyncDisposable {
         return loop.shutdownDefaultExecutor();
       });
     } finally {
-      setEventLoop(null);
+      if (this.#setEventLoop) setEventLoop(null);
       loop.close();
     }
   }
@@ -125,9 +134,21 @@ export class Runner implements AsyncDisposable {
   #lazyInit(): AbstractEventLoop {
     if (this.#closed) throw new Error("Runner is closed");
     if (this.#loop === null) {
-      const { loopFactory, ...loopOptions } = this.#options;
-      this.#loop = loopFactory ? loopFactory() : newEventLoop(loopOptions);
-      setEventLoop(this.#loop);
+      const { loopFactory, debug, virtualTime, clock } = this.#options;
+      if (loopFactory === undefined) {
+        // Python's new_event_loop(), or one on the clock asked for.
+        this.#loop = virtualTime === undefined && clock === undefined
+          ? newEventLoop()
+          : newEventLoop({ virtualTime, clock });
+        if (!this.#setEventLoop) {
+          setEventLoop(this.#loop);
+          this.#setEventLoop = true;
+        }
+      } else {
+        this.#loop = loopFactory();
+      }
+      if (debug !== undefined) this.#loop.setDebug(debug);
+      this.#context = contextVarsInUse() ? copyContext() : new Context();
     }
     return this.#loop;
   }
@@ -150,6 +171,20 @@ export class Runner implements AsyncDisposable {
     }
     return () => deno.removeSignalListener("SIGINT", onSigint);
   }
+}
+
+// What run() and Runner.run() run: a coroutine function or object (Python:
+// a coroutine); a started promise gets the `() => work()` fix.
+function checkMain(call: string, main: unknown): void {
+  if (typeof main === "function" || main instanceof Coroutine) return;
+  if (main instanceof Future) {
+    throw new TypeError(
+      `${call}(): a coroutine was expected, got ${main}: await the future ` +
+        `inside a coroutine function instead`,
+    );
+  }
+  if (main instanceof Promise) throw startedPromiseError(call, main);
+  throw startedPromiseError(call, main);
 }
 
 async function cancelAllTasks(loop: AbstractEventLoop): Promise<void> {
@@ -189,7 +224,7 @@ async function cancelAllTasks(loop: AbstractEventLoop): Promise<void> {
  * ```
  */
 export async function run<T>(
-  main: CoroutineFunction<T>,
+  main: CoroutineFunction<T> | Coroutine<T>,
   options: RunOptions = {},
 ): Promise<T> {
   if (runningLoopOrNull() !== null) {
@@ -197,7 +232,7 @@ export async function run<T>(
       "run() cannot be called from a running event loop: await the coroutine (or createTask it) instead",
     );
   }
-  if (typeof main !== "function") throw startedPromiseError("run", main);
+  checkMain("run", main);
   const runner = new Runner(options);
   try {
     return await runner.run(main);

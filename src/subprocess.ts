@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { signalName, signalNumbers } from "./_signals.ts";
 import { rangeError, typeError } from "./_validate.ts";
 import { Coroutine } from "./coroutines.ts";
 import { Transport } from "./transports.ts";
@@ -89,33 +90,6 @@ export interface SubprocessOptions {
   env?: Record<string, string>;
   /** Start from an empty environment (plus `env`). */
   clearEnv?: boolean;
-}
-
-// Linux numbers, for Python's negative returncode of a signalled child.
-const signalNumbers: Record<string, number> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
-
-function signalName(signal: Deno.Signal | number): Deno.Signal {
-  if (typeof signal === "string") return signal;
-  for (const [name, number] of Object.entries(signalNumbers)) {
-    if (number === signal) return name as Deno.Signal;
-  }
-  throw new RangeError(`unknown signal number ${signal}`);
 }
 
 /**

@@ -11,7 +11,7 @@
 import { replaceError } from "./_replace_error.ts";
 import { checkFunction } from "./_validate.ts";
 import { Coroutine } from "./coroutines.ts";
-import { CancelledError, ExceptionGroup } from "./errors.ts";
+import { CancelledError, ExceptionGroup, KeyboardInterrupt } from "./errors.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
 import { type Future, kHasException } from "./futures.ts";
 import {
@@ -25,6 +25,7 @@ import {
 const NOTHING = Symbol("nothing to raise");
 // The function form's way to leave the group, knowing the block's error.
 const kExitWith: unique symbol = Symbol("exit with");
+const kEnteredByBlock: unique symbol = Symbol("entered by block");
 
 /**
  * A scope that owns tasks: leaving it waits for all of them; the first
@@ -61,7 +62,12 @@ export class TaskGroup implements AsyncDisposable {
   #parentCancelRequested = false;
   #tasks = new Set<Task<unknown>>();
   #errors: unknown[] = [];
+  // A KeyboardInterrupt (Python's SystemExit too): raised alone, not in
+  // the group.
+  #baseError: unknown = null;
   #onCompleted: Future<boolean> | null = null;
+  // `await using` entries seen (the function form counts as one).
+  #entries = 0;
 
   /** Enters the group in the current task. */
   constructor() {
@@ -102,9 +108,22 @@ export class TaskGroup implements AsyncDisposable {
 
   /**
    * Leaves an `await using` scope: waits for every task (see the class
-   * notes for what it cannot see).
+   * notes for what it cannot see). Read once by the `await using` that
+   * enters the group; a second one is Python's double enter.
    */
-  async [Symbol.asyncDispose](): Promise<void> {
+  get [Symbol.asyncDispose](): () => Promise<void> {
+    if (++this.#entries > 1) {
+      throw new Error(`TaskGroup ${this} has already been entered`);
+    }
+    return this.#dispose;
+  }
+
+  /** @ignore The function form entered it: no `await using` may. */
+  [kEnteredByBlock](): void {
+    this.#entries = 1;
+  }
+
+  #dispose = async (): Promise<void> => {
     const parent = this.#parentTask;
     // The block is leaving with the CancelledError of a cancellation
     // requested while it ran (by us, after a child failed, or by others).
@@ -119,7 +138,7 @@ export class TaskGroup implements AsyncDisposable {
       return;
     }
     throw toRaise;
-  }
+  };
 
   /** @ignore The function form's exit, which knows the block's error. */
   [kExitWith](error: unknown, hasError: boolean): Promise<unknown> {
@@ -134,6 +153,9 @@ export class TaskGroup implements AsyncDisposable {
       throw new Error("TaskGroup is finished: it can be left only once");
     }
     this.#exiting = true;
+    if (hasError && error instanceof KeyboardInterrupt) {
+      this.#baseError ??= error;
+    }
     let propagateCancellation: unknown = hasError &&
         error instanceof CancelledError
       ? error
@@ -159,6 +181,7 @@ export class TaskGroup implements AsyncDisposable {
       this.#onCompleted = null;
     }
     this.#finished = true;
+    if (this.#baseError !== null) return this.#baseError;
     if (this.#parentCancelRequested) {
       // Our own cancellation of the parent (a child failed) is consumed
       // here; with none left, no CancelledError propagates (3.13: after
@@ -211,6 +234,7 @@ export class TaskGroup implements AsyncDisposable {
     if (task.cancelled() || !task[kHasException]) return;
     const exc = task.exception();
     this.#errors.push(exc);
+    if (exc instanceof KeyboardInterrupt) this.#baseError ??= exc;
     if (this.#parentTask.done()) {
       this.#loop.callExceptionHandler({
         message:
@@ -270,6 +294,7 @@ async function runGroup<T>(
   body: (tg: TaskGroup) => PromiseLike<T>,
 ): Promise<T> {
   const tg = new TaskGroup();
+  tg[kEnteredByBlock]();
   let result: T;
   try {
     result = await body(tg);

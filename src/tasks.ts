@@ -20,7 +20,13 @@ import {
   typeError,
 } from "./_validate.ts";
 import { Coroutine, kMarkStarted, kTakeBody } from "./coroutines.ts";
-import { CancelledError, TimeoutError } from "./errors.ts";
+import {
+  Context,
+  contextVarsInUse,
+  copyContext,
+  kContextOf,
+} from "./contextvars.ts";
+import { CancelledError, InvalidStateError, TimeoutError } from "./errors.ts";
 import {
   type AbstractEventLoop,
   getEventLoop,
@@ -42,6 +48,7 @@ import {
   contextFree,
   Future,
   kCancelledError,
+  kCancelWith,
   kHasException,
   kSuspendOn,
   kWake,
@@ -124,7 +131,38 @@ export interface TaskOptions {
    * loop iteration (Python 3.12's eager tasks).
    */
   eagerStart?: boolean;
+  /**
+   * The context the task runs in (default: a copy of the creator's),
+   * Python's `context=`: its context variables' values.
+   */
+  context?: Context;
 }
+
+/**
+ * What `loop.setTaskFactory` takes: makes the task for `createTask`
+ * (Python's task factory, `(loop, coro, **kwargs)`).
+ *
+ * @example Count the tasks a loop makes
+ * ```ts
+ * import { run, Task, type TaskFactory, getRunningLoop } from "@aio/asyncio";
+ *
+ * let made = 0;
+ * const counting: TaskFactory = (loop, coro, options) => {
+ *   made++;
+ *   return new Task(coro, options, loop);
+ * };
+ * await run(async () => {
+ *   getRunningLoop().setTaskFactory(counting);
+ *   await getRunningLoop().createTask(async () => 1);
+ * });
+ * console.log(made); // 1
+ * ```
+ */
+export type TaskFactory = (
+  loop: AbstractEventLoop,
+  coroutine: CoroutineFunction<unknown> | Coroutine<unknown>,
+  options: Omit<TaskOptions, "loop">,
+) => Task<unknown>;
 
 let taskCounter = 0;
 const NO_OPTIONS: TaskOptions = {};
@@ -178,6 +216,8 @@ export class Task<T = unknown> extends Future<T> {
   #name: string | number;
   #abort: AbortController | null = null;
   #started = false;
+  // Its context variables (made when first used, if not given).
+  #context: Context | null;
   /** @ignore The CancelledError last thrown into the coroutine. */
   [kLastCancelError]: CancelledError | null = null;
 
@@ -201,6 +241,18 @@ export class Task<T = unknown> extends Future<T> {
     this.#loop = l;
     this.#coro = coro;
     this.#coroName = name;
+    if (
+      options.context !== undefined && !(options.context instanceof Context)
+    ) {
+      throw typeError(
+        "createTask()",
+        "options.context",
+        "a Context",
+        options.context,
+      );
+    }
+    this.#context = options.context ??
+      (contextVarsInUse() ? copyContext() : null);
     this.#name = options.name !== undefined
       ? String(options.name)
       : ++taskCounter;
@@ -235,6 +287,16 @@ export class Task<T = unknown> extends Future<T> {
       });
     }
     return coro;
+  }
+
+  /** The context the task runs in, Python's `Task.get_context()`. */
+  getContext(): Context {
+    return this.#context ??= new Context();
+  }
+
+  /** @ignore The context its code runs in (contextvars.ts asks). */
+  [kContextOf](): Context {
+    return this.#context ??= new Context();
   }
 
   /** How many cancellation requests are pending (not uncancelled). */
@@ -273,7 +335,11 @@ export class Task<T = unknown> extends Future<T> {
    * if the task is already done.
    */
   override cancel(msg?: string): boolean {
-    if (this.done()) return false;
+    if (this.done()) {
+      // A failed task counts as seen once someone tried to cancel it.
+      if (!this.cancelled() && this[kHasException]) this.exception();
+      return false;
+    }
     this.#numCancelsRequested++;
     this.#abort?.abort(new CancelledError(msg));
     if (this.#futWaiter !== null && this.#futWaiter.cancel(msg)) return true;
@@ -286,12 +352,12 @@ export class Task<T = unknown> extends Future<T> {
   override toString(): string {
     const info = this.reprInfo();
     if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
-    info.splice(
-      1,
-      0,
+    const extra = [
       `name=${pyRepr(this.getName())}`,
       `coro=<${this.#coroName ?? coroName(this.#coro)}()>`,
-    );
+    ];
+    if (this.#futWaiter !== null) extra.push(`wait_for=${this.#futWaiter}`);
+    info.splice(1, 0, ...extra);
     return `<Task ${info.join(" ")}>`;
   }
 
@@ -347,7 +413,12 @@ export class Task<T = unknown> extends Future<T> {
    * step to end before it runs its next handle.
    */
   #resume(at: Resumption, awaited: Future<unknown> | null): void {
-    if (this.done()) return;
+    if (this.done()) {
+      // Its future was settled from outside (setResult on the Future
+      // prototype): the coroutine can never finish it. The loop reports
+      // this handle's error, as CPython reports `__step()`'s.
+      throw new InvalidStateError(`__step(): already done: ${this}`);
+    }
     if (this.#mustCancel) {
       this.#mustCancel = false;
       at.fail(this.#throwCancel(this.#cancelledError()));
@@ -371,6 +442,12 @@ export class Task<T = unknown> extends Future<T> {
   // The handle that starts a task: like every step, it runs until the
   // task first suspends before the loop runs its next handle.
   static #firstStep(task: Task<unknown>): void {
+    if (task.done() && !task.#started) {
+      // Settled from outside before it ran (setResult on the Future
+      // prototype): reported by the loop, as CPython's `__step()`.
+      task.#unlist();
+      throw new InvalidStateError(`__step(): already done: ${task}, None`);
+    }
     task.#loop[kTaskResumed](task);
     task.#step();
   }
@@ -409,9 +486,9 @@ export class Task<T = unknown> extends Future<T> {
     ) {
       Task.#failed(
         new TypeError(
-          `a coroutine function must return a promise, ${
-            coroName(coro)
-          }() returned ${pyRepr(promise)}; declare it async`,
+          `a coroutine was expected: ${coroName(coro)}() returned ${
+            pyRepr(promise)
+          }, not a promise; declare it async`,
         ),
       );
       return;
@@ -428,6 +505,7 @@ export class Task<T = unknown> extends Future<T> {
   static #succeeded(value: unknown): void {
     const task = taskContext.getStore() as Task<unknown>;
     task.#futWaiter = null;
+    if (task.done()) return task.#endedTwice(value, false);
     if (task.#mustCancel) {
       // Cancelled while finishing without another await: Python cancels it.
       task.#mustCancel = false;
@@ -442,6 +520,7 @@ export class Task<T = unknown> extends Future<T> {
   static #failed(error: unknown): void {
     const task = taskContext.getStore() as Task<unknown>;
     task.#futWaiter = null;
+    if (task.done()) return task.#endedTwice(error, true);
     if (error instanceof CancelledError) {
       task.#finishCancelled(error);
     } else {
@@ -451,10 +530,23 @@ export class Task<T = unknown> extends Future<T> {
     task.#loop[kTaskSuspended](task);
   }
 
+  // The coroutine ended after the task's future was settled from outside:
+  // reported, as CPython's next `__step()` raises InvalidStateError.
+  #endedTwice(outcome: unknown, failed: boolean): void {
+    this.#loop.callExceptionHandler({
+      message: `Exception in callback Task.__step()`,
+      exception: new InvalidStateError(
+        `__step(): already done: ${this}, ${failed ? pyRepr(outcome) : "None"}`,
+      ),
+      task: this as Task<unknown>,
+    });
+    this.#loop[kTaskSuspended](this);
+  }
+
   #finishCancelled(error: CancelledError): void {
     this.#unlist();
     this.#cancelMessage = error.message || undefined;
-    Future.prototype.cancel.call(this, this.#cancelMessage);
+    this[kCancelWith](error);
   }
 
   // Takes the task off its loop's list of pending tasks.
@@ -597,7 +689,7 @@ export function createTask<T>(
   if (typeof coroutine !== "function" && !(coroutine instanceof Coroutine)) {
     throw startedPromiseError("createTask", coroutine);
   }
-  return new Task(coroutine, options, getRunningLoop());
+  return getRunningLoop().createTask(coroutine, options);
 }
 
 /**
@@ -615,11 +707,11 @@ export function createTask<T>(
  * ```
  */
 export function currentTask(loop?: AbstractEventLoop): Task<unknown> | null {
+  // Python keeps a current task per loop: only the given loop's counts
+  // (and with none given, the running one, which must exist).
+  const l = loop ?? getRunningLoop();
   const task = taskContext.getStore() as Task<unknown> | undefined;
-  // Python keeps a current task per loop: only the given loop's counts.
-  return task !== undefined && task.getLoop() === (loop ?? runningLoopOrNull())
-    ? task
-    : null;
+  return task !== undefined && task.getLoop() === l ? task : null;
 }
 
 /**
@@ -685,31 +777,34 @@ export function toFuture<T>(
 ): Future<T> {
   if (value instanceof Future) {
     if (loop !== undefined && value.getLoop() !== loop) {
+      // CPython's words (its tests compare them).
       throw new RangeError(
-        `${caller}(): the future belongs to a different loop than the one given`,
+        "The future belongs to a different loop than the one specified as the loop argument",
       );
     }
     return value;
   }
   if (value instanceof Promise) throw startedPromiseError(caller, value);
+  const isThenable = value !== null && typeof value === "object" &&
+    typeof (value as PromiseLike<T>).then === "function";
+  if (typeof value !== "function" && !isThenable) {
+    throw typeError(
+      `${caller}()`,
+      "the awaitable",
+      "a Future, a Task, a coroutine or a coroutine function",
+      value,
+    );
+  }
   const l = loop ?? runningLoopOrNull() ?? getEventLoop();
   if (typeof value === "function") return l.createTask(value);
   if (value instanceof Coroutine) return l.createTask(takeBody(value, caller));
-  if (
-    value !== null && typeof value === "object" &&
-    typeof (value as PromiseLike<T>).then === "function"
-  ) {
-    // A ConcurrentFuture or a foreign thenable: a future that can be
-    // cancelled at once (the outcome is dropped when it comes; a
-    // ConcurrentFuture's job is cancelled too).
-    return wrapFuture(value as PromiseLike<T>, { loop: l });
-  }
-  throw typeError(
-    `${caller}()`,
-    "the awaitable",
-    "a Future, a Task, a coroutine or a coroutine function",
-    value,
-  );
+  // A ConcurrentFuture or a foreign thenable, awaited in a task through a
+  // future of this loop: cancelling the task cancels at once (the outcome
+  // is dropped when it comes; a ConcurrentFuture's job is cancelled too).
+  const awaitable = value as PromiseLike<T>;
+  return l.createTask(function awaitable_wrapper() {
+    return wrapFuture(awaitable, { loop: l });
+  });
 }
 
 /** The body of a coroutine object not started yet, for a task to run. */
@@ -752,6 +847,10 @@ export function sleep<T>(delay: number, result?: T): Future<T> | Coroutine<T> {
 
 class SleepFuture<T> extends Future<T> {
   #timer: TimerHandle | null;
+  /** A `Future` to the user, as CPython's sleep makes. */
+  override toString(): string {
+    return `<Future ${this.reprInfo().join(" ")}>`;
+  }
   constructor(loop: AbstractEventLoop, delay: number, result: T) {
     super({ loop });
     this.#timer = loop.callLater(delay, this.#fire, result);
@@ -878,7 +977,11 @@ export class GatheringFuture<T> extends Future<T> {
 
   /** Cancels every child that is not done; true if any was. */
   override cancel(msg?: string): boolean {
-    if (this.done()) return false;
+    if (this.done()) {
+      // A failed task counts as seen once someone tried to cancel it.
+      if (!this.cancelled() && this[kHasException]) this.exception();
+      return false;
+    }
     let ret = false;
     for (const child of this.#children) {
       if (child.cancel(msg)) ret = true;

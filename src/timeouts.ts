@@ -34,10 +34,14 @@ import {
   toFuture,
 } from "./tasks.ts";
 
-// Python's __aexit__, for waitFor, which knows the error leaving its scope.
+// Python's __aexit__, for the function form, which knows the error leaving
+// the block; and how it marks the Timeout entered.
 const kExit: unique symbol = Symbol("exit");
+const kEnteredByBlock: unique symbol = Symbol("entered by block");
 
-type State = "entered" | "expiring" | "expired" | "exited";
+// Python 3.13's state names (`created` never shows: a Timeout is entered
+// when it is made).
+type State = "active" | "expiring" | "expired" | "finished";
 
 /**
  * A deadline for a block of code, Python's `asyncio.Timeout`: when it
@@ -60,7 +64,9 @@ type State = "entered" | "expiring" | "expired" | "exited";
  * ```
  */
 export class Timeout implements AsyncDisposable {
-  #state: State = "entered";
+  #state: State = "active";
+  // `await using` entries seen (the function form counts as one).
+  #entries = 0;
   #when: number | null;
   #handle: Handle | null = null;
   #task: Task<unknown>;
@@ -88,7 +94,7 @@ export class Timeout implements AsyncDisposable {
 
   /** Moves the deadline (null: no deadline). */
   reschedule(when: number | null): void {
-    if (this.#state !== "entered") {
+    if (this.#state !== "active") {
       throw new Error(`Cannot change state of ${this.#state} Timeout`);
     }
     this.#when = checkOptionalSeconds("reschedule()", "when", when);
@@ -113,7 +119,21 @@ export class Timeout implements AsyncDisposable {
    * `CancelledError`s its task received since) is turned into a
    * `TimeoutError` in place; the function form needs no such guess.
    */
-  [Symbol.asyncDispose](): Promise<void> {
+  get [Symbol.asyncDispose](): () => Promise<void> {
+    // Read once by the `await using` that enters it; a second scope (or
+    // one around the function form's Timeout) is Python's double enter.
+    if (++this.#entries > 1) {
+      throw new Error(`Timeout ${this} has already been entered`);
+    }
+    return this.#dispose;
+  }
+
+  /** @ignore The function form entered it: no `await using` may. */
+  [kEnteredByBlock](): void {
+    this.#entries = 1;
+  }
+
+  #dispose = (): Promise<void> => {
     const expiring = this.#state === "expiring";
     const caused = expiring ? this.#task[kLastCancelError] : null;
     const replacement = this[kExit](caused ?? undefined, caused !== null);
@@ -121,7 +141,7 @@ export class Timeout implements AsyncDisposable {
       replaceError(caused, replacement);
     }
     return Promise.resolve();
-  }
+  };
 
   /**
    * @ignore Python's `__aexit__`, told which error (if `hasError`) is
@@ -148,24 +168,24 @@ export class Timeout implements AsyncDisposable {
           }
         }
       }
-    } else if (this.#state === "entered") {
-      this.#state = "exited";
+    } else if (this.#state === "active") {
+      this.#state = "finished";
     }
     return null;
   }
 
-  /** Python's repr: `<Timeout [entered] when=1.5>`. */
+  /** Python's repr: `<Timeout [active] when=1.5>`. */
   toString(): string {
-    if (this.#state !== "entered") return `<Timeout [${this.#state}]>`;
+    if (this.#state !== "active") return `<Timeout [${this.#state}]>`;
     const when = this.#when === null
       ? "None"
       : String(Math.round(this.#when * 1000) / 1000);
-    return `<Timeout [entered] when=${when}>`;
+    return `<Timeout [active] when=${when}>`;
   }
 
   #onTimeout = (): void => {
     this.#handle = null;
-    if (this.#state !== "entered") return;
+    if (this.#state !== "active") return;
     this.#task[kLastCancelError] = null;
     this.#task.cancel();
     this.#state = "expiring";
@@ -195,6 +215,7 @@ async function underDeadline<T>(
   body: (cm: Timeout) => PromiseLike<T>,
 ): Promise<T> {
   const cm = new Timeout(when);
+  cm[kEnteredByBlock]();
   let result: T;
   try {
     result = await body(cm);

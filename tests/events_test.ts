@@ -15,6 +15,7 @@ import {
   newEventLoop,
   run,
   setEventLoop,
+  setEventLoopPolicy,
   sleep,
   type Task,
   TimerHandle,
@@ -532,8 +533,8 @@ Deno.test("setEventLoop sets what getEventLoop returns outside a running loop", 
   }
 });
 
-Deno.test("getEventLoop creates and keeps a loop when none is set", () => {
-  setEventLoop(null);
+Deno.test("getEventLoop creates and keeps a loop when none was ever set (Python 3.13)", () => {
+  setEventLoopPolicy(null); // a fresh policy: setEventLoop() never called
   const created = getEventLoop();
   try {
     assert.equal(getEventLoop(), created);
@@ -625,8 +626,14 @@ Deno.test("currentTask() is null inside a timer callback woken by a real host ti
   assert.deepEqual(seen, [null, null]);
 });
 
-Deno.test("currentTask() is null outside any loop", () => {
-  assert.equal(currentTask(), null);
+Deno.test("currentTask() outside any loop throws, as Python; with a loop given it is null", () => {
+  assert.throws(() => currentTask(), /no running event loop/);
+  const loop = newEventLoop();
+  try {
+    assert.equal(currentTask(loop), null);
+  } finally {
+    loop.close();
+  }
 });
 
 Deno.test("the loop's repr shows running, closed and debug like Python", async () => {

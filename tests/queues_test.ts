@@ -145,16 +145,21 @@ Deno.test("a maxsize of 0 or less means no limit", async () => {
   }, VT);
 });
 
-Deno.test("a maxsize that is not an integer throws TypeError", () => {
-  for (const bad of [1.5, NaN, "2", null]) {
-    assert.throws(() => new Queue(bad as number), TypeError, String(bad));
-    assert.throws(
-      () => new PriorityQueue(bad as number),
-      TypeError,
-      String(bad),
-    );
-    assert.throws(() => new LifoQueue(bad as number), TypeError, String(bad));
+Deno.test("maxsize: any number, as Python (1.5 fills at 2); NaN is a RangeError, a non-number a TypeError", async () => {
+  for (const Kind of [Queue, PriorityQueue, LifoQueue]) {
+    assert.throws(() => new Kind(NaN), RangeError);
+    for (const bad of ["2", null]) {
+      assert.throws(() => new Kind(bad as unknown as number), TypeError);
+    }
   }
+  await run(async () => {
+    const q = new Queue<number>(1.5);
+    q.putNowait(1);
+    assert.equal(q.full(), false);
+    q.putNowait(2);
+    assert.equal(q.full(), true);
+    assert.throws(() => q.putNowait(3), QueueFull);
+  }, VT);
 });
 
 Deno.test("putNowait on a full queue throws QueueFull and getNowait on an empty one QueueEmpty", async () => {

@@ -546,7 +546,7 @@ Deno.test("a task's repr follows Python: pending, finished with result or except
     const me = currentTask()!;
     assert.equal(
       String(me),
-      `<Task pending name='${me.getName()}' coro=<main()>>`,
+      `<Task pending name='${me.getName()}' coro=<main()> cb=[_run_until_complete_cb()]>`,
     );
     const a = createTask(f);
     await a;
@@ -563,7 +563,11 @@ Deno.test("a task's repr follows Python: pending, finished with result or except
     const c = createTask(sleeper, { name: "c" });
     await sleep(0);
     c.cancel();
-    assert.equal(String(c), "<Task cancelling name='c' coro=<sleeper()>>");
+    // CPython shows what it waits for: wait_for=<Future cancelled>.
+    assert.equal(
+      String(c),
+      "<Task cancelling name='c' coro=<sleeper()> wait_for=<Future cancelled>>",
+    );
     await assert.rejects(async () => await c);
     assert.equal(String(c), "<Task cancelled name='c' coro=<sleeper()>>");
     const d = createTask(() => sleeper(), { name: "d" });

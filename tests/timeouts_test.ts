@@ -269,7 +269,7 @@ Deno.test("reschedule() after the scope was left is an error", async () => {
       await using t = timeout(1);
       scope = t;
     }
-    assert.throws(() => scope.reschedule(5), /exited/);
+    assert.throws(() => scope.reschedule(5), /finished/);
   }, VT);
 });
 

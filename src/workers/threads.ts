@@ -99,8 +99,9 @@ export function runCoroutineThreadsafe<R>(
     try {
       task = loop.createTask(coro as CoroutineFunction<Awaited<R>>);
     } catch (error) {
+      // The future fails, and the loop reports it too (as CPython).
       result.setException(error);
-      return;
+      throw error;
     }
     result.addDoneCallback(() => {
       if (result.cancelled() && !loop.isClosed()) {

@@ -134,24 +134,23 @@ export function raisesRegexSync<E extends Error>(
  */
 export async function awaitWithoutTask(fn: () => unknown): Promise<void> {
   let failure: { error: unknown } | null = null;
-  let returned: unknown = undefined;
   getRunningLoop().callSoon(() => {
+    // Python drives the coroutine inside the callback: a coroutine object
+    // starts here too (outside any task), when its `then` is called.
     try {
-      returned = fn();
+      const returned = fn();
+      if (
+        returned !== null && typeof returned === "object" &&
+        typeof (returned as PromiseLike<unknown>).then === "function"
+      ) {
+        (returned as PromiseLike<unknown>).then(undefined, (error) => {
+          failure ??= { error };
+        });
+      }
     } catch (error) {
       failure = { error };
     }
   });
   await sleep(0);
-  if (
-    returned !== null && typeof returned === "object" &&
-    typeof (returned as PromiseLike<unknown>).then === "function"
-  ) {
-    try {
-      await (returned as PromiseLike<unknown>);
-    } catch (error) {
-      failure ??= { error };
-    }
-  }
   if (failure !== null) throw (failure as { error: unknown }).error;
 }

@@ -1748,62 +1748,11 @@ loopTest("test_tasks.BaseTaskTests.test_as_completed", async (tc) => {
   }
 });
 
-loopTest(
-  "test_tasks.BaseTaskTests.test_as_completed_same_tasks_in_as_out",
-  async (tc) => {
-    // Ensures that asynchronously iterating as_completed's iterator
-    // yields awaitables are the same awaitables that were passed in when
-    // those awaitables are futures.
-    async function tryAsyncIterator(
-      awaitables: Set<Future<string | number> | CoroutineFunction<unknown>>,
-    ) {
-      const awaitablesOut = new Set<unknown>();
-      for await (const outAw of asCompleted(awaitables)) {
-        awaitablesOut.add(outAw);
-      }
-      return awaitablesOut;
-    }
-
-    async function coro<T>(i: T) {
-      return i;
-    }
-
-    const loop = tc.newLoop();
-    try {
-      // Coroutines shouldn't be yielded back as finished coroutines
-      // can't be re-used.
-      let awaitablesIn = new Set<
-        Future<string | number> | CoroutineFunction<unknown>
-      >([() => coro(0), () => coro(1), () => coro(2), () => coro(3)]);
-      let awaitablesOut = await runUntilComplete(
-        loop,
-        () => tryAsyncIterator(awaitablesIn),
-      );
-      assert.ok(
-        [...awaitablesIn].every((aw) => !awaitablesOut.has(aw)),
-        "Got original coroutines out of as_completed iterator.",
-      );
-
-      // Tasks should be yielded back.
-      const coroObjA = () => coro("a");
-      const taskB = loop.createTask(() => coro("b"));
-      const coroObjC = () => coro("c");
-      const taskD = loop.createTask(() => coro("d"));
-      awaitablesIn = new Set([coroObjA, taskB, coroObjC, taskD]);
-      awaitablesOut = await runUntilComplete(
-        loop,
-        () => tryAsyncIterator(awaitablesIn),
-      );
-      assert.deepEqual(
-        new Set([...awaitablesIn].filter((aw) => awaitablesOut.has(aw))),
-        new Set([taskB, taskD]),
-        "Only tasks should be yielded from as_completed iterator as-is.",
-      );
-    } finally {
-      loop.close();
-    }
-  },
-);
+// A documented deviation (tests/cpython/README.md): Python 3.13's async
+// iteration of as_completed yields the futures themselves; here it yields
+// their results, since a future is a thenable that `for await` (and
+// TypeScript's type of its variable) would unwrap anyway.
+skip("test_tasks.BaseTaskTests.test_as_completed_same_tasks_in_as_out");
 
 loopTest(
   "test_tasks.BaseTaskTests.test_as_completed_with_timeout",
@@ -1992,7 +1941,10 @@ loopTest(
       return futs;
     }
 
-    for (const runner of [tryIterator, tryAsyncIterator]) {
+    // Only the plain iterator: async iteration yields results here, not
+    // futures (a documented deviation, tests/cpython/README.md).
+    void tryAsyncIterator;
+    for (const runner of [tryIterator]) {
       const a = () => sleep(0.05, "a");
       const b = () => sleep(0.05, "b");
       const fs = new Set([a, b]);
@@ -2001,7 +1953,7 @@ loopTest(
         const futs = await runner(fs);
         assert.equal(futs.length, 2);
         const [done] = await wait(
-          futs.map((fut) => ensureFuture(fut as Future<string>)),
+          futs.map((fut) => ensureFuture(fut as unknown as Future<string>)),
         );
         assert.deepEqual(
           new Set([...done].map((f) => f.result())),

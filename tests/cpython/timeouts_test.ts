@@ -415,7 +415,8 @@ asyncTest("test_timeouts.TimeoutTests.test_repr_finished", async () => {
 asyncTest("test_timeouts.TimeoutTests.test_repr_disabled", async () => {
   await timeout(null, async (cm) => {
     // when=None: null in TypeScript, as cm.when() returns.
-    assert.equal(String(cm), "<Timeout [active] when=null>");
+    // Python's repr: None.
+    assert.equal(String(cm), "<Timeout [active] when=None>");
   });
 });
 
