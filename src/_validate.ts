@@ -141,6 +141,9 @@ export function startedPromiseError(caller: string, value: unknown): TypeError {
     value !== null && typeof value === "object" &&
     typeof (value as PromiseLike<unknown>).then === "function"
   ) {
+    // Refused, but not left to reject unhandled: the TypeError is what the
+    // caller hears about.
+    if (value instanceof Promise) value.catch(() => {});
     return new TypeError(
       `${caller}() takes a coroutine function, not a promise that is already ` +
         `running: write ${caller}(() => work()) instead of ${caller}(work())`,

@@ -341,7 +341,12 @@ export class Task<T = unknown> extends Future<T> {
       return false;
     }
     this.#numCancelsRequested++;
-    this.#abort?.abort(new CancelledError(msg));
+    if (this.#abort !== null) {
+      // Foreign I/O given the signal rejects with this very error.
+      const reason = new CancelledError(msg);
+      this[kLastCancelError] = reason;
+      this.#abort.abort(reason);
+    }
     if (this.#futWaiter !== null && this.#futWaiter.cancel(msg)) return true;
     this.#mustCancel = true;
     this.#cancelMessage = msg;
@@ -425,6 +430,16 @@ export class Task<T = unknown> extends Future<T> {
     } else if (awaited !== null && awaited.cancelled()) {
       at.fail(this.#throwCancel(awaited[kCancelledError]()));
     } else {
+      if (
+        this.#numCancelsRequested > 0 && awaited !== null &&
+        awaited[kHasException]
+      ) {
+        // A cancellation reaching the coroutine as an awaited future's
+        // error (a gather cancelled with the task, say): a scope that
+        // cannot see errors (`await using` timeouts) still recognises it.
+        const error = awaited.exception();
+        if (error instanceof CancelledError) this[kLastCancelError] = error;
+      }
       at.settle();
     }
     this.#loop[kTaskResumed](this);
