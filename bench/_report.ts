@@ -99,7 +99,8 @@ function fmtBytes(b: number | undefined): string {
   return b === undefined || !Number.isFinite(b) ? "n/a" : b.toFixed(0);
 }
 
-function fmtUs(us: number | undefined): string {
+/** A figure with 3 decimals below 10, 2 below 100, 1 above ("n/a" if unknown). */
+export function fmtUs(us: number | undefined): string {
   if (us === undefined || !Number.isFinite(us)) return "n/a";
   return us >= 100 ? us.toFixed(1) : us >= 10 ? us.toFixed(2) : us.toFixed(3);
 }
@@ -207,8 +208,8 @@ export function runtimesLine(
 
 /**
  * A table: aligned plain text, or Markdown. The first column and columns
- * named workload, runtime, how, what, goal or result are left-aligned, the
- * others right.
+ * named workload, runtime, how, what, goal, result or verdict are
+ * left-aligned, the others right.
  */
 export function table(
   header: string[],
@@ -216,7 +217,7 @@ export function table(
   markdown: boolean,
 ): string {
   const left = header.map((h, i) =>
-    i === 0 || /^(workload|runtime|how|what|goal|result)$/.test(h)
+    i === 0 || /^(workload|runtime|how|what|goal|result|verdict)$/.test(h)
   );
   if (markdown) {
     const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
