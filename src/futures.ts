@@ -105,7 +105,7 @@ export interface FutureOptions {
  * });
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
+export class Future<T = unknown> implements Promise<T> {
   #state: 0 | 1 | 2 = PENDING;
   #result: T | undefined = undefined;
   #exception: unknown = undefined;
@@ -272,7 +272,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): PromiseLike<R1 | R2> {
+  ): Promise<R1 | R2> {
     const waiter = new Waiter(
       this as Future<unknown>,
       onFulfilled as ((value: unknown) => unknown) | null | undefined,
@@ -281,11 +281,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) {
       // Awaiting a done future does not suspend the task (as in Python).
       queueMicrotask(() => waiter.settle());
-      return waiter as PromiseLike<R1 | R2>;
+      return waiter as Promise<R1 | R2>;
     }
     if (this.#loop.isClosed()) {
       waiter.fail(closedLoopError());
-      return waiter as PromiseLike<R1 | R2>;
+      return waiter as Promise<R1 | R2>;
     }
     if (this.addDoneCallback === Future.prototype.addDoneCallback) {
       this.#addCallback(waiter);
@@ -296,7 +296,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // The task running this code (if any) suspends on the future: it may
     // claim the waiter, to be woken instead of the waiter settling.
     taskContext.getStore()?.[kSuspendOn](this as Future<unknown>, waiter);
-    return waiter as PromiseLike<R1 | R2>;
+    return waiter as Promise<R1 | R2>;
+  }
+
+  /**
+   * Handles the future's error (a Promise's `catch`); inside a task it
+   * awaits the future like `then`.
+   */
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Runs `onFinally` when the future is done (a Promise's `finally`). */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return Promise.resolve(this.then()).finally(onFinally) as Promise<T>;
+  }
+
+  /** `"Future"`: a Future fits where a Promise is expected. */
+  get [Symbol.toStringTag](): string {
+    return "Future";
   }
 
   /** Python's repr: `<Future finished result='xxx'>`. */

@@ -62,6 +62,12 @@ import { Queue } from "./queues.ts";
 export const kLastCancelError: unique symbol = Symbol("lastCancelError");
 const kYield: unique symbol = Symbol("yield");
 
+// An abort reason as a cancellation message.
+function abortMessage(reason: unknown): string | undefined {
+  if (reason === undefined) return undefined;
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 /**
  * A coroutine function: what starts a task.
  *
@@ -136,6 +142,11 @@ export interface TaskOptions {
    * Python's `context=`: its context variables' values.
    */
   context?: Context;
+  /**
+   * Cancels the task when it aborts, with the abort reason as the
+   * cancellation message; already aborted, the task never starts.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -259,6 +270,7 @@ export class Task<T = unknown> extends Future<T> {
     const tasks = l[kTasks];
     this.#index = tasks.length;
     tasks.push(this as Task<unknown>);
+    if (options.signal !== undefined) this.#follow(options.signal);
     if (options.eagerStart) this.#step();
     else l[kCallSoon](Task.#firstStep, this, true);
   }
@@ -287,6 +299,25 @@ export class Task<T = unknown> extends Future<T> {
       });
     }
     return coro;
+  }
+
+  // An outside AbortSignal cancels the task (the reason as message).
+  #follow(signal: AbortSignal): void {
+    if (!(signal instanceof AbortSignal)) {
+      throw typeError(
+        "createTask()",
+        "options.signal",
+        "an AbortSignal",
+        signal,
+      );
+    }
+    const cancel = () => this.cancel(abortMessage(signal.reason));
+    if (signal.aborted) {
+      cancel();
+      return;
+    }
+    signal.addEventListener("abort", cancel, { once: true });
+    this.addDoneCallback(() => signal.removeEventListener("abort", cancel));
   }
 
   /** The context the task runs in, Python's `Task.get_context()`. */
