@@ -469,7 +469,11 @@ export class Transport {
     try {
       await upgrade.flushed.promise;
       if (this.#closing) throw closed();
-      const layer = await TlsLayer.create(
+      // Loading node:tls is local work: the virtual clock waits for it.
+      const node = await countIo(this.#loop, loadNodeTls());
+      if (this.#closing) throw closed();
+      const layer = new TlsLayer(
+        node,
         raw,
         upgrade.handoff?.promise ?? null,
         settings,
@@ -631,16 +635,11 @@ class TlsLayer implements Resource {
   #secure = false;
   #released: Promise<void> | null = null;
 
-  /** A layer over `raw`, starting from `first` (a read in flight). */
-  static async create(
-    raw: Resource,
-    first: Promise<Uint8Array | null> | null,
-    settings: TlsSettings,
-  ): Promise<TlsLayer> {
-    return new TlsLayer(await loadNodeTls(), raw, first, settings);
-  }
-
-  private constructor(
+  /**
+   * A layer over `raw` that starts the handshake at once, from `first`
+   * (the outcome of a read in flight) if given.
+   */
+  constructor(
     { tls, Duplex }: NodeTls,
     raw: Resource,
     first: Promise<Uint8Array | null> | null,

@@ -1334,6 +1334,36 @@ Deno.test("startTls: cancelling it (waitFor's timeout) closes the connection", a
   });
 });
 
+Deno.test("startTls on the virtual clock: a client that sleeps before its startTls() does not stall the server's handshake, nor the loop", async () => {
+  // The handshake waits on the peer's program, as a read does: it is not
+  // I/O that virtual time waits for, or the client's sleep would never end.
+  const { ca, cert, key } = await testCertificates();
+  await run(async () => {
+    const loop = getRunningLoop();
+    const server = await startServer(
+      async (reader, writer) => {
+        await reader.readline();
+        writer.write("go\n");
+        await writer.startTls({ cert, key });
+        await echoLines(reader, writer);
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    writer.write("STARTTLS\n");
+    assert.equal(text(await reader.readline()), "go\n");
+    const start = loop.time();
+    await sleep(30);
+    assert.equal(loop.time() - start, 30);
+    await writer.startTls({ caCerts: [ca] });
+    writer.write("late\n");
+    assert.equal(text(await reader.readline()), "late\n");
+    await closeWriter(writer);
+    await shutdown(server);
+  }, VT);
+});
+
 Deno.test("startTls: bad arguments fail at the call", async () => {
   const { ca, cert, key } = await testCertificates();
   await run(async () => {
