@@ -1430,7 +1430,8 @@ export class Server {
         if (error !== null && error !== undefined) {
           this.#loop.callExceptionHandler({
             // Python's words, as the loop's other messages are.
-            message: "Unhandled exception in client_connected_cb",
+            // Python says client_connected_cb: the parameter's name here.
+            message: "Unhandled exception in the clientConnected callback",
             exception: error,
             transport: writer.transport,
           } as never);

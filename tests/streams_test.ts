@@ -806,8 +806,8 @@ Deno.test("TCP: server.close() stops listening but open connections go on; waitC
 
 Deno.test("TCP: an exception in the client handler goes to the loop's exception handler, that connection is closed, the server keeps serving", async () => {
   // CPython: the client reads b'' and the handler gets
-  // 'Unhandled exception in client_connected_cb' with the ValueError (the
-  // same words here, as the loop's other messages are Python's).
+  // 'Unhandled exception in client_connected_cb' with the ValueError (here
+  // the parameter has its TypeScript name).
   await run(async () => {
     const seen = recordExceptions(getRunningLoop());
     const bad = new Error("bad line");
@@ -831,7 +831,7 @@ Deno.test("TCP: an exception in the client handler goes to the loop's exception 
     await waitUntil(() => seen.length === 1, "the exception handler");
     assert.equal(
       seen[0].message,
-      "Unhandled exception in client_connected_cb",
+      "Unhandled exception in the clientConnected callback",
     );
     assert.equal(seen[0].exception, bad);
     assert.equal(await roundTrip(port, "next\n"), "next\n");

@@ -1878,9 +1878,11 @@ Deno.test("test_streams.StreamTests.test_unhandled_exception", () =>
       throw new Error("test");
     };
     const messages = await basetestUnhandledExceptions(loop, handleEcho);
+    // CPython: "Unhandled exception in client_connected_cb"; the library
+    // names the TypeScript parameter (tests/cpython/README.md).
     assert.equal(
       messages[0].message,
-      "Unhandled exception in client_connected_cb",
+      "Unhandled exception in the clientConnected callback",
     );
   }, REAL));
 
