@@ -46,6 +46,7 @@ import {
   getEventLoopPolicy,
   Handle,
   kCallSoon,
+  kCloseWith,
   kContextFree,
   kHandleContext,
   kInHeap,
@@ -154,6 +155,8 @@ export class EventLoop implements AbstractEventLoop {
   #defaultExecutor: Executor | null = null;
   #executorShutdownCalled = false;
   #taskFactory: TaskFactory | null = null;
+  // What must not outlive the loop: servers and transports made on it.
+  readonly #closers = new Set<() => void>();
   readonly #signalHandlers = new Map<
     Deno.Signal,
     { handle: Handle; listener: () => void }
@@ -421,6 +424,19 @@ export class EventLoop implements AbstractEventLoop {
     for (const signal of [...this.#signalHandlers.keys()]) {
       this.removeSignalHandler(signal);
     }
+    // Servers and connections left open would go on accepting and reading
+    // for a loop that can no longer run anything: they close with it.
+    for (const close of [...this.#closers]) {
+      try {
+        close();
+      } catch (exception) {
+        this.callExceptionHandler({
+          message: "Error closing a resource with its event loop",
+          exception,
+        });
+      }
+    }
+    this.#closers.clear();
     this.#closed = true;
     this.#ready.clear();
     this.#scheduled.clear();
@@ -554,6 +570,12 @@ export class EventLoop implements AbstractEventLoop {
         context,
       });
     }
+  }
+
+  /** @ignore Calls `close` when the loop closes, unless unregistered. */
+  [kCloseWith](close: () => void): () => void {
+    this.#closers.add(close);
+    return () => this.#closers.delete(close);
   }
 
   /** @ignore A timer was cancelled; the heap is compacted when most are. */

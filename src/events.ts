@@ -41,6 +41,7 @@ export const kTasks: unique symbol = Symbol("pending tasks");
 export const kUnretrieved: unique symbol = Symbol("unretrieved futures");
 export const kIoStarted: unique symbol = Symbol("ioStarted");
 export const kIoFinished: unique symbol = Symbol("ioFinished");
+export const kCloseWith: unique symbol = Symbol("closeWith");
 export const kTimerCancelled: unique symbol = Symbol("timerCancelled");
 export const kRun: unique symbol = Symbol("run handle");
 export const kArg: unique symbol = Symbol("single argument");
@@ -495,6 +496,11 @@ export interface LoopInternal extends AbstractEventLoop {
   [kIoFinished](): void;
   /** A timer in the heap was cancelled. */
   [kTimerCancelled](): void;
+  /**
+   * Calls `close` when the loop closes (servers, transports), unless the
+   * returned function is called first.
+   */
+  [kCloseWith](close: () => void): () => void;
 }
 
 /** The loop's internal face (every loop of this library has it). */

@@ -26,6 +26,8 @@ import {
   countIo,
   getEventLoop,
   getRunningLoop,
+  internal,
+  kCloseWith,
   runningLoopOrNull,
 } from "./events.ts";
 import type { Future } from "./futures.ts";
@@ -1211,6 +1213,7 @@ export class Server {
   #serving = false;
   #closed = false;
   #accepting: Promise<void> | null = null;
+  readonly #unregister: () => void;
   readonly #closedWaiters: WaiterQueue<void>;
   #serveForever: Future<void> | null = null;
 
@@ -1233,6 +1236,8 @@ export class Server {
     this.#clientConnected = clientConnected;
     this.#limit = limit;
     this.#closedWaiters = new WaiterQueue(new LoopBinding(this, loop));
+    // A server outliving its loop would accept clients nobody can serve.
+    this.#unregister = internal(loop)[kCloseWith](() => this.close());
   }
 
   /** The listening sockets (one here), for their addresses. */
@@ -1305,6 +1310,7 @@ export class Server {
     if (this.#closed) return;
     this.#closed = true;
     this.#serving = false;
+    this.#unregister();
     try {
       this.#listener.close();
     } catch {
@@ -1375,7 +1381,7 @@ export class Server {
         // A failed handshake or a reset before accept: keep serving.
         continue;
       }
-      if (this.#closed) {
+      if (this.#closed || this.#loop.isClosed()) {
         conn.close();
         return;
       }

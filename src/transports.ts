@@ -10,7 +10,13 @@ import type { TLSSocket } from "node:tls";
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { outsideTasks } from "./_context.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
-import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
+import {
+  type AbstractEventLoop,
+  countIo,
+  getRunningLoop,
+  internal,
+  kCloseWith,
+} from "./events.ts";
 import type { Future } from "./futures.ts";
 import type { ClientTls, ServerTls, StreamReader } from "./streams.ts";
 
@@ -165,6 +171,8 @@ export class Transport {
   #low = 16 * 1024;
   #writing = false;
   #writePaused = false;
+  // Stops the loop from closing this transport (once it is closed).
+  readonly #unregister: () => void;
   readonly #drainers: WaiterQueue<void>;
   #eofWritten = false;
   #closing = false;
@@ -205,6 +213,7 @@ export class Transport {
       resource.closeWrite !== undefined;
     this.#closed = loop.createFuture<void>();
     this.#readPaused = options.paused ?? false;
+    this.#unregister = internal(loop)[kCloseWith](() => this.abort());
     if (protocol !== null && resource.read !== undefined) {
       protocol.connectionMade(this);
       // The pump is host code: keep it out of the starting task's context.
@@ -536,6 +545,7 @@ export class Transport {
   #finish(error: unknown): void {
     if (this.#lost) return;
     this.#lost = true;
+    this.#unregister();
     this.#lostError = error;
     let released: void | PromiseLike<void> = undefined;
     try {
