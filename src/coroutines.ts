@@ -10,9 +10,13 @@
  * @module
  */
 import { coroName } from "./_repr.ts";
+import { Future } from "./futures.ts";
 
+// What a coroutine runs: an async function, or a library wait's body,
+// which returns at once with the value, or with the future it waits on
+// (so that waiting costs no async frame).
 // deno-lint-ignore no-explicit-any
-type Body<T> = (this: any, arg?: any) => PromiseLike<T>;
+type Body<T> = (this: any, arg?: any) => T | PromiseLike<T>;
 
 // How the functions that run coroutines take the body out (once).
 export const kTakeBody: unique symbol = Symbol("take coroutine body");
@@ -47,7 +51,8 @@ export class Coroutine<T> implements Promise<T> {
   #self: unknown;
   #arg: unknown;
   #name: string | null;
-  #promise: Promise<T> | null = null;
+  // What the first `then` chained on: a later one chains there too.
+  #started: PromiseLike<T> | null = null;
 
   /**
    * A coroutine that runs `body.call(self, arg)` when started; `name`
@@ -75,7 +80,16 @@ export class Coroutine<T> implements Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#start().then(onFulfilled, onRejected);
+    const started = this.#started ?? this.#start();
+    if (started instanceof Future) {
+      // A library wait: the awaiting code awaits its future directly. A
+      // waiter line's future is awaited once (it takes the item, the
+      // lock, as the await resumes), so a second `then` is refused, as
+      // Python refuses to await a coroutine twice.
+      this.#started = REUSED;
+      return started.then(onFulfilled, onRejected);
+    }
+    return (started as Promise<T>).then(onFulfilled, onRejected);
   }
 
   /** Starts it and handles its error. */
@@ -87,7 +101,7 @@ export class Coroutine<T> implements Promise<T> {
 
   /** Starts it and runs `onFinally` when it ends. */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.#start().finally(onFinally);
+    return Promise.resolve(this.then()).finally(onFinally);
   }
 
   /** `"Coroutine"`. */
@@ -117,7 +131,10 @@ export class Coroutine<T> implements Promise<T> {
     const arg = this.#arg;
     this.#body = null;
     this.#self = this.#arg = undefined;
-    return () => body.call(self, arg);
+    return () => {
+      const result = body.call(self, arg);
+      return isThenable(result) ? result : Promise.resolve(result);
+    };
   }
 
   /** @ignore Marks it started by a subclass's own `then`; false if it was. */
@@ -129,8 +146,9 @@ export class Coroutine<T> implements Promise<T> {
     return true;
   }
 
-  #start(): Promise<T> {
-    if (this.#promise !== null) return this.#promise;
+  // Runs the body (once): a native promise, a library future, or a
+  // promise for anything else it returned or threw.
+  #start(): PromiseLike<T> {
     const body = this.#body;
     if (body === null) {
       // Handed to a task before: its outcome is the task's business.
@@ -138,18 +156,38 @@ export class Coroutine<T> implements Promise<T> {
         `${this} was already handed to a task: await the task instead`,
       );
     }
+    this.#name ??= coroName(body);
     this.#body = null;
-    let result: PromiseLike<T>;
+    let result: T | PromiseLike<T>;
     try {
       result = body.call(this.#self, this.#arg);
     } catch (error) {
       result = Promise.reject(error);
     }
     this.#self = this.#arg = undefined;
-    return this.#promise = result instanceof Promise
+    return this.#started = result instanceof Promise || result instanceof Future
       ? result
       : Promise.resolve(result);
   }
+}
+
+// A library wait's coroutine after its one `then`.
+const REUSED: PromiseLike<never> = {
+  then(_onFulfilled, onRejected) {
+    return Promise.reject(
+      new TypeError(
+        "cannot reuse already awaited coroutine: a library wait is awaited " +
+          "once; to share its outcome, run it in a task (createTask(coro)) " +
+          "and await the task",
+      ),
+    ).then(undefined, onRejected);
+  },
+};
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /**

@@ -50,6 +50,7 @@ import {
   kCancelledError,
   kCancelWith,
   kHasException,
+  kLoop,
   kSuspendOn,
   kWake,
   type Waiter,
@@ -176,6 +177,19 @@ export type TaskFactory = (
 ) => Task<unknown>;
 
 let taskCounter = 0;
+const STARTED = 1;
+const MUST_CANCEL = 2;
+
+// What a task rarely needs, made on first use.
+interface TaskExtra {
+  // The name of a coroutine object's function (a function's own otherwise).
+  coroName: string | null;
+  // Its context variables (made when first used, if not given).
+  context: Context | null;
+  abort: AbortController | null;
+  cancelMessage: string | undefined;
+  lastCancelError: CancelledError | null;
+}
 const NO_OPTIONS: TaskOptions = {};
 
 // How a task resumes: with the awaited outcome, or with an error thrown in
@@ -211,26 +225,19 @@ interface Resumption {
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  readonly #loop: LoopInternal;
+  // Few fields (with Future's, eleven): a hundred thousand tasks are
+  // common, and what most never use waits in `#extra`.
   // The future the coroutine awaits now (Python's _fut_waiter).
   #futWaiter: Future<unknown> | null = null;
-  // A cancellation requested while awaiting nothing of the library: thrown
-  // in at the next library await.
-  #mustCancel = false;
-  #cancelMessage: string | undefined = undefined;
+  // STARTED, and MUST_CANCEL: a cancellation requested while awaiting
+  // nothing of the library, thrown in at the next library await.
+  #flags = 0;
   #numCancelsRequested = 0;
   // Position in the loop's list of pending tasks (-1 once done).
   #index = -1;
   #coro: CoroutineFunction<T>;
-  // The name of a coroutine object's function (a function's own otherwise).
-  #coroName: string | null;
   #name: string | number;
-  #abort: AbortController | null = null;
-  #started = false;
-  // Its context variables (made when first used, if not given).
-  #context: Context | null;
-  /** @ignore The CancelledError last thrown into the coroutine. */
-  [kLastCancelError]: CancelledError | null = null;
+  #extra: TaskExtra | null = null;
 
   /** Creates and schedules a task; prefer {@link createTask}. */
   constructor(
@@ -249,9 +256,8 @@ export class Task<T = unknown> extends Future<T> {
     }
     const l = internal(loop ?? options.loop ?? getRunningLoop());
     super(l);
-    this.#loop = l;
     this.#coro = coro;
-    this.#coroName = name;
+    if (name !== null) this.#extras().coroName = name;
     if (
       options.context !== undefined && !(options.context instanceof Context)
     ) {
@@ -262,8 +268,9 @@ export class Task<T = unknown> extends Future<T> {
         options.context,
       );
     }
-    this.#context = options.context ??
+    const context = options.context ??
       (contextVarsInUse() ? copyContext() : null);
+    if (context !== null) this.#extras().context = context;
     this.#name = options.name !== undefined
       ? String(options.name)
       : ++taskCounter;
@@ -295,7 +302,7 @@ export class Task<T = unknown> extends Future<T> {
     const coro = this.#coro;
     if (coro.name === "") {
       Object.defineProperty(coro, "name", {
-        value: this.#coroName ?? coroName(coro),
+        value: this.#extra?.coroName ?? coroName(coro),
       });
     }
     return coro;
@@ -322,12 +329,33 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The context the task runs in, Python's `Task.get_context()`. */
   getContext(): Context {
-    return this.#context ??= new Context();
+    return this.#extras().context ??= new Context();
   }
 
   /** @ignore The context its code runs in (contextvars.ts asks). */
   [kContextOf](): Context {
-    return this.#context ??= new Context();
+    return this.#extras().context ??= new Context();
+  }
+
+  /** @ignore The CancelledError last thrown into the coroutine. */
+  get [kLastCancelError](): CancelledError | null {
+    return this.#extra?.lastCancelError ?? null;
+  }
+
+  set [kLastCancelError](error: CancelledError | null) {
+    if (error !== null || this.#extra !== null) {
+      this.#extras().lastCancelError = error;
+    }
+  }
+
+  #extras(): TaskExtra {
+    return this.#extra ??= {
+      coroName: null,
+      context: null,
+      abort: null,
+      cancelMessage: undefined,
+      lastCancelError: null,
+    };
   }
 
   /** How many cancellation requests are pending (not uncancelled). */
@@ -341,7 +369,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   uncancel(): number {
     if (this.#numCancelsRequested > 0) this.#numCancelsRequested--;
-    if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+    if (this.#numCancelsRequested === 0) this.#flags &= ~MUST_CANCEL;
     return this.#numCancelsRequested;
   }
 
@@ -350,13 +378,14 @@ export class Task<T = unknown> extends Future<T> {
    * (`fetch`, Deno APIs) stops with it.
    */
   get signal(): AbortSignal {
-    if (this.#abort === null) {
-      this.#abort = new AbortController();
+    const extra = this.#extras();
+    if (extra.abort === null) {
+      extra.abort = new AbortController();
       if (this.#numCancelsRequested > 0 || this.cancelled()) {
-        this.#abort.abort(new CancelledError(this.#cancelMessage));
+        extra.abort.abort(new CancelledError(extra.cancelMessage));
       }
     }
-    return this.#abort.signal;
+    return extra.abort.signal;
   }
 
   /**
@@ -372,15 +401,18 @@ export class Task<T = unknown> extends Future<T> {
       return false;
     }
     this.#numCancelsRequested++;
-    if (this.#abort !== null) {
+    const abort = this.#extra?.abort;
+    if (abort) {
       // Foreign I/O given the signal rejects with this very error.
       const reason = new CancelledError(msg);
       this[kLastCancelError] = reason;
-      this.#abort.abort(reason);
+      abort.abort(reason);
     }
     if (this.#futWaiter !== null && this.#futWaiter.cancel(msg)) return true;
-    this.#mustCancel = true;
-    this.#cancelMessage = msg;
+    this.#flags |= MUST_CANCEL;
+    if (msg !== undefined || this.#extra !== null) {
+      this.#extras().cancelMessage = msg;
+    }
     return true;
   }
 
@@ -390,7 +422,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
     const extra = [
       `name=${pyRepr(this.getName())}`,
-      `coro=<${this.#coroName ?? coroName(this.#coro)}()>`,
+      `coro=<${this.#extra?.coroName ?? coroName(this.#coro)}()>`,
     ];
     if (this.#futWaiter !== null) extra.push(`wait_for=${this.#futWaiter}`);
     info.splice(1, 0, ...extra);
@@ -414,7 +446,7 @@ export class Task<T = unknown> extends Future<T> {
   [kSuspendOn](future: Future<unknown>, waiter: Waiter): void {
     // Code that runs on after its task ended awaits like plain code.
     if (this.done()) return;
-    if (future.getLoop() !== this.#loop) {
+    if (future.getLoop() !== this[kLoop]) {
       waiter.fail(
         new Error(
           `Task ${this} got Future ${future} attached to a different loop: ` +
@@ -429,10 +461,13 @@ export class Task<T = unknown> extends Future<T> {
     }
     waiter.awaiter = this;
     this.#futWaiter = future;
-    if (this.#mustCancel && future.cancel(this.#cancelMessage)) {
-      this.#mustCancel = false;
+    if (
+      (this.#flags & MUST_CANCEL) !== 0 &&
+      future.cancel(this.#extra?.cancelMessage)
+    ) {
+      this.#flags &= ~MUST_CANCEL;
     }
-    this.#loop[kTaskSuspended](this);
+    this[kLoop][kTaskSuspended](this);
   }
 
   /** @ignore The future this task awaited is done: resume the coroutine. */
@@ -455,8 +490,11 @@ export class Task<T = unknown> extends Future<T> {
       // this handle's error, as CPython reports `__step()`'s.
       throw new InvalidStateError(`__step(): already done: ${this}`);
     }
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
+    // Resumed before the outcome is delivered: a wait that must go on
+    // suspends the task again at once (`[kRepark]`).
+    this[kLoop][kTaskResumed](this);
+    if ((this.#flags & MUST_CANCEL) !== 0) {
+      this.#flags &= ~MUST_CANCEL;
       at.fail(this.#throwCancel(this.#cancelledError()));
     } else if (awaited !== null && awaited.cancelled()) {
       at.fail(this.#throwCancel(awaited[kCancelledError]()));
@@ -473,7 +511,6 @@ export class Task<T = unknown> extends Future<T> {
       }
       at.settle();
     }
-    this.#loop[kTaskResumed](this);
   }
 
   #throwCancel(error: CancelledError): CancelledError {
@@ -482,34 +519,34 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #cancelledError(): CancelledError {
-    return new CancelledError(this.#cancelMessage);
+    return new CancelledError(this.#extra?.cancelMessage);
   }
 
   // The handle that starts a task: like every step, it runs until the
   // task first suspends before the loop runs its next handle.
   static #firstStep(task: Task<unknown>): void {
-    if (task.done() && !task.#started) {
+    if (task.done() && (task.#flags & STARTED) === 0) {
       // Settled from outside before it ran (setResult on the Future
       // prototype): reported by the loop, as CPython's `__step()`.
       task.#unlist();
       throw new InvalidStateError(`__step(): already done: ${task}, None`);
     }
-    task.#loop[kTaskResumed](task);
+    task[kLoop][kTaskResumed](task);
     task.#step();
   }
 
   #step(): void {
-    if (this.#started || this.done()) {
-      this.#loop[kTaskSuspended](this);
+    if ((this.#flags & STARTED) !== 0 || this.done()) {
+      this[kLoop][kTaskSuspended](this);
       return;
     }
-    this.#started = true;
-    if (this.#mustCancel) {
+    this.#flags |= STARTED;
+    if ((this.#flags & MUST_CANCEL) !== 0) {
       // Cancelled before its first step: the body never runs (Python throws
       // CancelledError into the coroutine before its first line).
-      this.#mustCancel = false;
+      this.#flags &= ~MUST_CANCEL;
       this.#finishCancelled(this.#cancelledError());
-      this.#loop[kTaskSuspended](this);
+      this[kLoop][kTaskSuspended](this);
       return;
     }
     taskContext.run(this, Task.#startCoroutine, this.#coro);
@@ -552,15 +589,15 @@ export class Task<T = unknown> extends Future<T> {
     const task = taskContext.getStore() as Task<unknown>;
     task.#futWaiter = null;
     if (task.done()) return task.#endedTwice(value, false);
-    if (task.#mustCancel) {
+    if ((task.#flags & MUST_CANCEL) !== 0) {
       // Cancelled while finishing without another await: Python cancels it.
-      task.#mustCancel = false;
+      task.#flags &= ~MUST_CANCEL;
       task.#finishCancelled(task.#cancelledError());
     } else {
       task.#unlist();
       Future.prototype.setResult.call(task, value);
     }
-    task.#loop[kTaskSuspended](task);
+    task[kLoop][kTaskSuspended](task);
   }
 
   static #failed(error: unknown): void {
@@ -573,25 +610,27 @@ export class Task<T = unknown> extends Future<T> {
       task.#unlist();
       Future.prototype.setException.call(task, error);
     }
-    task.#loop[kTaskSuspended](task);
+    task[kLoop][kTaskSuspended](task);
   }
 
   // The coroutine ended after the task's future was settled from outside:
   // reported, as CPython's next `__step()` raises InvalidStateError.
   #endedTwice(outcome: unknown, failed: boolean): void {
-    this.#loop.callExceptionHandler({
+    this[kLoop].callExceptionHandler({
       message: `Exception in callback Task.__step()`,
       exception: new InvalidStateError(
         `__step(): already done: ${this}, ${failed ? pyRepr(outcome) : "None"}`,
       ),
       task: this as Task<unknown>,
     });
-    this.#loop[kTaskSuspended](this);
+    this[kLoop][kTaskSuspended](this);
   }
 
   #finishCancelled(error: CancelledError): void {
     this.#unlist();
-    this.#cancelMessage = error.message || undefined;
+    if (error.message || this.#extra !== null) {
+      this.#extras().cancelMessage = error.message || undefined;
+    }
     this[kCancelWith](error);
   }
 
@@ -599,7 +638,7 @@ export class Task<T = unknown> extends Future<T> {
   #unlist(): void {
     const i = this.#index;
     if (i < 0) return;
-    const tasks = this.#loop[kTasks];
+    const tasks = this[kLoop][kTasks];
     const last = tasks.pop()!;
     if (last !== (this as Task<unknown>)) {
       tasks[i] = last;
