@@ -25,10 +25,11 @@ export const kMarkStarted: unique symbol = Symbol("mark started");
 /**
  * A coroutine object: a call that has not started. `await` it (it runs in
  * the awaiting task, as Python's `await coro` does), or hand it to
- * `createTask`, `gather`, `waitFor`, ... which run it. It starts once:
- * handing it on after it started is a `TypeError`, as reusing an awaited
- * coroutine is in Python. It is typed as a `Promise`, so it fits where one
- * is expected; `then`, `catch` and `finally` start it.
+ * `createTask`, `gather`, `waitFor`, ... which run it. It runs once:
+ * awaiting it again, or handing it on after it started, is a `TypeError`,
+ * as reusing an awaited coroutine is in Python (to share an outcome, run
+ * it in a task and await the task). It is typed as a `Promise`, so it
+ * fits where one is expected; `then`, `catch` and `finally` start it, once.
  *
  * @example A queue's get() waits only when awaited
  * ```ts
@@ -51,7 +52,7 @@ export class Coroutine<T> implements Promise<T> {
   #self: unknown;
   #arg: unknown;
   #name: string | null;
-  // What the first `then` chained on: a later one chains there too.
+  // Null until the first `then`.
   #started: PromiseLike<T> | null = null;
 
   /**
@@ -80,16 +81,11 @@ export class Coroutine<T> implements Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const started = this.#started ?? this.#start();
-    if (started instanceof Future) {
-      // A library wait: the awaiting code awaits its future directly. A
-      // waiter line's future is awaited once (it takes the item, the
-      // lock, as the await resumes), so a second `then` is refused, as
-      // Python refuses to await a coroutine twice.
-      this.#started = REUSED;
-      return started.then(onFulfilled, onRejected);
-    }
-    return (started as Promise<T>).then(onFulfilled, onRejected);
+    // Awaited once, as in Python (a waiter line's future takes the item or
+    // the lock as the await resumes: a second await cannot have it).
+    const started = this.#started === null ? this.#start() : REUSED;
+    this.#started = REUSED;
+    return started.then(onFulfilled, onRejected) as Promise<R1 | R2>;
   }
 
   /** Starts it and handles its error. */
@@ -165,18 +161,19 @@ export class Coroutine<T> implements Promise<T> {
       result = Promise.reject(error);
     }
     this.#self = this.#arg = undefined;
-    return this.#started = result instanceof Promise || result instanceof Future
+    // A library future is awaited directly, without a promise around it.
+    return result instanceof Promise || result instanceof Future
       ? result
       : Promise.resolve(result);
   }
 }
 
-// A library wait's coroutine after its one `then`.
+// A coroutine after its one `then`.
 const REUSED: PromiseLike<never> = {
   then(_onFulfilled, onRejected) {
     return Promise.reject(
       new TypeError(
-        "cannot reuse already awaited coroutine: a library wait is awaited " +
+        "cannot reuse already awaited coroutine: a coroutine is awaited " +
           "once; to share its outcome, run it in a task (createTask(coro)) " +
           "and await the task",
       ),
