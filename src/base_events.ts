@@ -64,6 +64,7 @@ import {
   kTimerCancelled,
   kUnretrieved,
   type LoopInternal,
+  type ReadyItem,
   runningLoopOrNull,
   setLoopFactory,
   setRunningLoop,
@@ -132,7 +133,7 @@ export class EventLoop implements AbstractEventLoop {
   /** Callbacks slower than this many seconds are reported in debug mode. */
   slowCallbackDuration = 0.1;
 
-  readonly #ready: Deque<Handle> = new Deque();
+  readonly #ready: Deque<ReadyItem> = new Deque();
   readonly #scheduled: Heap<TimerHandle> = new Heap(timerLess);
   // Pending tasks, held strongly (an array with swap-remove is cheaper than
   // a Set at hundreds of thousands of tasks); tasks.ts adds and removes.
@@ -592,13 +593,12 @@ export class EventLoop implements AbstractEventLoop {
     const handle = this.#handlePool.pop() ??
       new Handle(callback, NO_ARGS, this);
     handle[kReuse](callback, arg, contextFree);
-    handle[kPooled] = true;
     this.#ready.push(handle);
     if (!this.#inIteration) this.#kick();
   }
 
   /** @ignore Schedules a handle the library made (not recycled). */
-  [kScheduleHandle](handle: Handle): void {
+  [kScheduleHandle](handle: ReadyItem): void {
     if (this.#closed) throw new Error("Event loop is closed");
     this.#ready.push(handle);
     if (!this.#inIteration) this.#kick();
@@ -782,14 +782,14 @@ export class EventLoop implements AbstractEventLoop {
         const context: ExceptionContext = {
           message: `Exception in callback ${handle}`,
           exception,
-          handle,
         };
+        if (handle instanceof Handle) context.handle = handle;
         const traceback = handle[kSourceTrace];
         if (traceback !== null) context.sourceTraceback = traceback;
         this.callExceptionHandler(context);
       }
       this.#inHandle = false;
-      if (handle[kPooled]) this.#recycle(handle);
+      if (handle[kPooled]) this.#recycle(handle as Handle);
       if (this.#steppingTask !== null) {
         // Only a trigger armed from the root context can bring loop code
         // back there; arm one before leaving it.
@@ -816,7 +816,7 @@ export class EventLoop implements AbstractEventLoop {
     if (this.#handlePool.length < 4096) this.#handlePool.push(handle);
   }
 
-  #afterStep(handle?: Handle): void {
+  #afterStep(handle?: ReadyItem): void {
     if (!this.#debug) return;
     const dt = this.#clock.now() - this.#handleStart;
     if (dt >= this.slowCallbackDuration) {

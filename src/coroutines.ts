@@ -139,6 +139,7 @@ export class Coroutine<T> implements Promise<T> {
     this.#name ??= coroName(this.#body);
     this.#body = null;
     this.#self = this.#arg = undefined;
+    this.#started = REUSED;
     return true;
   }
 

@@ -31,16 +31,18 @@ import {
   type AbstractEventLoop,
   getEventLoop,
   getRunningLoop,
-  Handle,
   internal,
-  kArg,
   kCallSoon,
   kContextFree,
+  kPooled,
+  kRun,
   kScheduleHandle,
+  kSourceTrace,
   kTaskResumed,
   kTasks,
   kTaskSuspended,
   type LoopInternal,
+  type ReadyItem,
   runningLoopOrNull,
   type TimerHandle,
 } from "./events.ts";
@@ -177,6 +179,8 @@ export type TaskFactory = (
 ) => Task<unknown>;
 
 let taskCounter = 0;
+// Task's own #resume, for a `sleep(0)` step (set by the class).
+let resumeFromYield: (task: Task<unknown>, step: YieldStep) => void;
 const STARTED = 1;
 const MUST_CANCEL = 2;
 
@@ -659,44 +663,62 @@ export class Task<T = unknown> extends Future<T> {
     onFulfilled?: ((value: unknown) => unknown) | null,
     onRejected?: ((reason: unknown) => unknown) | null,
   ): Chain {
-    const chain = new Chain(onFulfilled, onRejected);
-    loop[kScheduleHandle](
-      new YieldHandle(loop, Task.#wakeFromYield, task, value, chain),
-    );
+    const step = new YieldStep(task, value, onFulfilled, onRejected);
+    loop[kScheduleHandle](step);
     // The task suspends on it as soon as its synchronous code ends, before
     // the loop goes on (from a later microtask).
     if (task !== null) loop[kTaskSuspended](task);
-    return chain;
+    return step;
   }
 
-  static #wakeFromYield(handle: YieldHandle): void {
-    if (handle.task === null) handle.settle();
-    else handle.task.#resume(handle, null);
+  static {
+    resumeFromYield = (task, step) => task.#resume(step, null);
   }
 }
 
 // The pending `sleep(0)` of a task: one loop iteration, like Python's bare
-// `yield`. It is its own handle in the ready queue, and a native promise
-// costs less to await than a thenable.
-class YieldHandle extends Handle implements Resumption {
+// `yield`. It is both the item in the ready queue and what the await's
+// `then` returned (one object per yield).
+class YieldStep extends Chain implements ReadyItem, Resumption {
   constructor(
-    loop: LoopInternal,
-    wake: (handle: YieldHandle) => void,
     readonly task: Task<unknown> | null,
     readonly value: unknown,
-    readonly chain: Chain,
+    onFulfilled: ((value: unknown) => unknown) | null | undefined,
+    onRejected: ((reason: unknown) => unknown) | null | undefined,
   ) {
-    super(wake, [], loop);
-    this[kArg] = this;
-    this[kContextFree] = true;
+    super(onFulfilled, onRejected);
+  }
+
+  // It runs no user code: it may run in any async context.
+  get [kContextFree](): boolean {
+    return true;
+  }
+
+  get [kPooled](): boolean {
+    return false;
+  }
+
+  get [kSourceTrace](): null {
+    return null;
+  }
+
+  cancelled(): boolean {
+    return false;
+  }
+
+  [kRun](): void {
+    if (this.task === null) this.settle();
+    else resumeFromYield(this.task, this);
   }
 
   settle(): void {
-    this.chain.succeed(this.value);
+    this.succeed(this.value);
   }
 
-  fail(error: unknown): void {
-    this.chain.fail(error);
+  override toString(): string {
+    return this.task === null
+      ? "<Handle sleep()>"
+      : `<Handle ${this.task.getName()}.__wakeup()>`;
   }
 }
 
@@ -706,7 +728,6 @@ class YieldHandle extends Handle implements Resumption {
 class YieldCoroutine<T> extends Coroutine<T> {
   readonly #loop: LoopInternal;
   readonly #result: T;
-  #chain: Chain | null = null;
 
   constructor(loop: LoopInternal, result: T) {
     super(
@@ -723,24 +744,16 @@ class YieldCoroutine<T> extends Coroutine<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this.#chain === null) {
-      // Handed to a task already: Coroutine's then explains.
-      if (!this[kMarkStarted]()) {
-        return super.then(onFulfilled, onRejected);
-      }
-      this.#chain = Task[kYield](
-        this.#loop,
-        currentTask(this.#loop),
-        this.#result,
-        onFulfilled as (value: unknown) => unknown,
-        onRejected,
-      );
-      return this.#chain as Promise<R1 | R2>;
-    }
-    return this.#chain.then(
-      onFulfilled as (value: unknown) => R1,
+    // Started already (awaited, or handed to a task): Coroutine's then
+    // explains.
+    if (!this[kMarkStarted]()) return super.then(onFulfilled, onRejected);
+    return Task[kYield](
+      this.#loop,
+      currentTask(this.#loop),
+      this.#result,
+      onFulfilled as (value: unknown) => unknown,
       onRejected,
-    );
+    ) as Promise<R1 | R2>;
   }
 }
 
