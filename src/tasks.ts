@@ -373,7 +373,14 @@ export class Task<T = unknown> extends Future<T> {
    */
   uncancel(): number {
     if (this.#numCancelsRequested > 0) this.#numCancelsRequested--;
-    if (this.#numCancelsRequested === 0) this.#flags &= ~MUST_CANCEL;
+    if (this.#numCancelsRequested === 0) {
+      this.#flags &= ~MUST_CANCEL;
+      // The cancellation was taken back (a timeout caught it): the next
+      // read of `signal` gives a fresh one, so that the task's next fetch
+      // is not aborted before it starts.
+      const extra = this.#extra;
+      if (extra !== null && extra.abort?.signal.aborted) extra.abort = null;
+    }
     return this.#numCancelsRequested;
   }
 

@@ -283,6 +283,35 @@ Deno.test("await using timeout() around foreign I/O given the task's signal rais
   });
 });
 
+Deno.test("a retry after a timeout in the same task gets a fresh signal: the next fetch is not aborted before it starts", async () => {
+  // A fetch-like API on 127.0.0.1-free ground: resolves after `ms`
+  // unless the signal aborts first.
+  const slowFetch = (ms: number, signal: AbortSignal) =>
+    new Promise<string>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => resolve(`done in ${ms}`), ms);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    });
+  await run(async () => {
+    const outcomes: string[] = [];
+    for (const ms of [200, 1]) {
+      try {
+        outcomes.push(
+          await timeout(0.05, () => slowFetch(ms, currentTask()!.signal)),
+        );
+      } catch (e) {
+        outcomes.push((e as Error).name);
+      }
+    }
+    assert.deepEqual(outcomes, ["TimeoutError", "done in 1"]);
+    assert.equal(currentTask()!.signal.aborted, false);
+    assert.equal(currentTask()!.cancelling(), 0);
+  });
+});
+
 Deno.test("timeout() around proc.communicate() raises TimeoutError", async () => {
   await run(async () => {
     const proc = await createSubprocessShell("sleep 5", { stdout: PIPE });
