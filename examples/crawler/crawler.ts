@@ -91,9 +91,7 @@ async function crawl(url: string): Promise<PageResult> {
     try {
       // A slot is held for the request only, not for the pause after it.
       using _slot = await slots.acquire();
-      // Each attempt runs in a task of its own, for a signal of its own: a
-      // task's signal stays aborted once a timeout has fired in it.
-      const body = await createTask(() => download(url));
+      const body = await download(url);
       return {
         url,
         ok: true,
