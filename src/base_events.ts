@@ -171,6 +171,9 @@ export class EventLoop implements AbstractEventLoop {
   // and the trigger that brings it back there when it does not.
   #inRoot = true;
   #rootResume: (() => void) | null = null;
+  #inRootResume = false;
+  #nextInRoot = true;
+  #hostYieldDue = false;
   #inHandle = false;
   #hostTimer: ReturnType<typeof setTimeout> | undefined;
   #hostTimerAt = 0; // when it fires, in ms of the loop's clock
@@ -697,7 +700,11 @@ export class EventLoop implements AbstractEventLoop {
 
   #resumeInRoot = (): void => {
     this.#inRoot = true;
+    // This is a fresh microtask in the loop's context: if the iteration
+    // ends here, the next one may start here too, without another hop.
+    this.#inRootResume = true;
     this.#continueIteration();
+    this.#inRootResume = false;
   };
 
   #bounceToRoot(): void {
@@ -731,7 +738,10 @@ export class EventLoop implements AbstractEventLoop {
     if (!this.#running || this.#inIteration) return;
     this.#idleWake = null;
     this.#inIteration = true;
-    this.#inRoot = true;
+    // Started from the loop's own context, unless a busy iteration that
+    // ended in a task's context started this one.
+    this.#inRoot = this.#nextInRoot;
+    this.#nextInRoot = true;
     const heap = this.#scheduled;
     if (
       this.#timerCancelledCount > 100 &&
@@ -800,6 +810,16 @@ export class EventLoop implements AbstractEventLoop {
       this.#afterStep(handle);
     }
     if (!this.#inRoot) {
+      if (this.#ready.length > 0 && !this.#stopping && !this.#yieldToHost()) {
+        // Busy: the next iteration may start from this context too. Its
+        // handles that must run in the loop's context bounce there first;
+        // going idle, stopping or yielding to the host bounces here.
+        this.#inIteration = false;
+        this.#kickPending = true;
+        this.#nextInRoot = false;
+        queueMicrotask(this.#iterate);
+        return;
+      }
       this.#bounceToRoot();
       return;
     }
@@ -810,6 +830,18 @@ export class EventLoop implements AbstractEventLoop {
     }
     this.#scheduleNext();
   };
+
+  // Whether a busy loop should let host I/O and timers in now (once it is
+  // due, it stays due until the loop does).
+  #yieldToHost(): boolean {
+    if (this.#hostYieldDue) return true;
+    // Reading the clock costs an op: look at it every few iterations.
+    if ((++this.#busyIterations & 15) !== 0) return false;
+    const due =
+      performance.now() - this.#lastHostYield >= HOST_YIELD_INTERVAL_MS;
+    this.#hostYieldDue = due;
+    return due;
+  }
 
   #recycle(handle: Handle): void {
     handle[kReuse](null, undefined, false);
@@ -842,17 +874,17 @@ export class EventLoop implements AbstractEventLoop {
   #scheduleNext(): void {
     if (this.#ready.length > 0) {
       this.#kickPending = true;
-      // Reading the clock costs an op: look at it every few iterations.
-      if ((++this.#busyIterations & 15) === 0) {
-        const now = performance.now();
-        if (now - this.#lastHostYield >= HOST_YIELD_INTERVAL_MS) {
-          // Let host I/O and timers in before going on.
-          this.#lastHostYield = now;
-          this.#hostImmediate = hostImmediate(this.#iterate);
-          return;
-        }
+      if (this.#yieldToHost()) {
+        // Let host I/O and timers in before going on.
+        this.#hostYieldDue = false;
+        this.#lastHostYield = performance.now();
+        this.#hostImmediate = hostImmediate(this.#iterate);
+        return;
       }
-      queueMicrotask(this.#iterate);
+      if (this.#inRootResume) {
+        this.#inRootResume = false;
+        this.#iterate();
+      } else queueMicrotask(this.#iterate);
       return;
     }
     this.#lastHostYield = performance.now();

@@ -560,8 +560,13 @@ function scheduleCallback(
       fut,
       (cb as { [CONTEXT_FREE]?: boolean })[CONTEXT_FREE] === true,
     );
+  } else if (cb.awaiter === null) {
+    loop[kCallSoon](settleWaiter, cb);
   } else {
-    loop[kCallSoon](cb.awaiter === null ? settleWaiter : wakeAwaiter, cb);
+    // A task's await: waking it runs library code only (the future's
+    // hooks, the await's resolving function), so the loop need not go
+    // back to its own async context first.
+    loop[kCallSoon](wakeAwaiter, cb, true);
   }
 }
 
