@@ -93,6 +93,7 @@ import { ThreadPoolExecutor } from "./workers/pool.ts";
 type Callback = (...args: any[]) => unknown;
 
 const NO_ARGS: unknown[] = [];
+const NO_TASK_OPTIONS: Omit<TaskOptions, "loop"> = Object.freeze({});
 
 // After this much busy time the loop yields to the host so that host I/O
 // and timers are not starved (Python polls I/O on every iteration).
@@ -287,7 +288,7 @@ export class EventLoop implements AbstractEventLoop {
    */
   createTask<T>(
     coroutine: CoroutineFunction<T> | Coroutine<T>,
-    options: Omit<TaskOptions, "loop"> = {},
+    options: Omit<TaskOptions, "loop"> = NO_TASK_OPTIONS,
   ): Task<T> {
     this.#checkClosed();
     const factory = this.#taskFactory;

@@ -194,7 +194,7 @@ interface TaskExtra {
   cancelMessage: string | undefined;
   lastCancelError: CancelledError | null;
 }
-const NO_OPTIONS: TaskOptions = {};
+const NO_OPTIONS: TaskOptions = Object.freeze({});
 
 // How a task resumes: with the awaited outcome, or with an error thrown in
 // at the await instead (its pending cancellation).
@@ -789,7 +789,7 @@ function yieldOnce(this: LoopInternal, result: unknown): PromiseLike<unknown> {
  */
 export function createTask<T>(
   coroutine: CoroutineFunction<T> | Coroutine<T>,
-  options: Omit<TaskOptions, "loop"> = {},
+  options: Omit<TaskOptions, "loop"> = NO_OPTIONS,
 ): Task<T> {
   if (typeof coroutine !== "function" && !(coroutine instanceof Coroutine)) {
     throw startedPromiseError("createTask", coroutine);
@@ -1031,6 +1031,10 @@ function isOptionsObject(value: unknown): value is GatherOptions {
     typeof (value as { then?: unknown }).then !== "function";
 }
 
+// Children arrays gather() made of distinct futures (new tasks, or
+// coroutine objects each run once): no need to look for repeats.
+const distinctChildren = new WeakSet<Future<unknown>[]>();
+
 /**
  * The future `gather` returns. Cancelling it cancels every child that is
  * not done.
@@ -1062,8 +1066,11 @@ export class GatheringFuture<T> extends Future<T> {
     super({ loop });
     this.#children = children;
     this.#returnExceptions = returnExceptions;
-    const unique = new Set(children);
-    this.#pending = unique.size;
+    // gather() knows when every child is a new task; others are checked.
+    const unique = distinctChildren.has(children)
+      ? children
+      : [...new Set(children)];
+    this.#pending = unique.length;
     if (children.length === 0) {
       this.setResult([] as T);
       return;
@@ -1072,7 +1079,7 @@ export class GatheringFuture<T> extends Future<T> {
       this.#onChildDone(child)
     );
     const done: Future<unknown>[] = [];
-    for (const child of unique.size === children.length ? children : unique) {
+    for (const child of unique) {
       if (child.done()) done.push(child);
       else child.addDoneCallback(onChildDone);
     }
@@ -1173,9 +1180,11 @@ export function gather(
     );
   }
   const seen = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
+  const children: Future<unknown>[] = new Array(args.length);
   let loop: AbstractEventLoop | undefined;
-  for (const arg of args) {
+  let distinct = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
     // The same future (or coroutine object) given twice is awaited once, as
     // in Python; a coroutine function given twice runs twice.
     let fut = typeof arg === "function" ? undefined : seen.get(arg);
@@ -1183,9 +1192,10 @@ export function gather(
       fut = toFuture(arg as AwaitableLike<unknown>, loop, "gather");
       loop ??= fut.getLoop();
       if (typeof arg !== "function") seen.set(arg, fut);
-    }
-    children.push(fut);
+    } else distinct = false;
+    children[i] = fut;
   }
+  if (distinct) distinctChildren.add(children);
   return new GatheringFuture<unknown[]>(
     children,
     loop ?? runningLoopOrNull() ?? getEventLoop(),
