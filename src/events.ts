@@ -69,7 +69,7 @@ export const kInHeap: unique symbol = Symbol("timer in heap");
  * });
  * ```
  */
-export class Handle implements ReadyItem {
+export class Handle {
   #callback: Callback | null;
   #args: unknown[];
   // CANCELLED, POOLED, CONTEXT_FREE (see their accessors).

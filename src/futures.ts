@@ -54,6 +54,7 @@ export const kCancelWith: unique symbol = Symbol("cancelWith");
 export const kSourceTraceback: unique symbol = Symbol("sourceTraceback");
 export const kLoop: unique symbol = Symbol("loop");
 export const kResumed: unique symbol = Symbol("resumed");
+export const kAwaitedBy: unique symbol = Symbol("awaitedBy");
 export const kRepark: unique symbol = Symbol("repark");
 
 /**
@@ -403,6 +404,32 @@ export class Future<T = unknown> implements Promise<T> {
   }
 
   /**
+   * @ignore Who awaits this future now (Python's `_asyncio_awaited_by`):
+   * the tasks suspended on it, the tasks whose `gather`, `shield`,
+   * `wait`, `asCompleted` or task group waits for it (their done-callbacks
+   * say so), and what `futureAddToAwaitedBy` added. Computed when asked:
+   * the bookkeeping costs nothing while nobody looks.
+   */
+  [kAwaitedBy](): Future<unknown>[] {
+    const found = new Set<Future<unknown>>();
+    const callbacks = this.#callbacks;
+    const list = callbacks === null
+      ? []
+      : Array.isArray(callbacks)
+      ? callbacks
+      : [callbacks];
+    for (const cb of list) {
+      type Tagged = { [kAwaitedBy]?: Future<unknown>; [kOriginal]?: Tagged };
+      const by = typeof cb === "function"
+        ? (cb as Tagged)[kAwaitedBy] ?? (cb as Tagged)[kOriginal]?.[kAwaitedBy]
+        : cb.awaiter;
+      if (by instanceof Future) found.add(by);
+    }
+    for (const by of explicitAwaitedBy.get(this) ?? []) found.add(by);
+    return [...found];
+  }
+
+  /**
    * @ignore Moves `waiter` here: the code that awaited another future
    * awaits this one instead (a waiter line's wait that must go on).
    */
@@ -467,6 +494,92 @@ export class Future<T = unknown> implements Promise<T> {
 // Where futures were made, in debug mode only (a field would cost every
 // future its slot).
 const sourceTracebacks = new WeakMap<object, SourceFrame[]>();
+
+// What futureAddToAwaitedBy recorded (rare: code that waits through its
+// own done-callbacks).
+const explicitAwaitedBy = new WeakMap<Future<unknown>, Set<Future<unknown>>>();
+
+/**
+ * Marks a done-callback as the way `awaiter` (a task) waits for the future
+ * it is added to, so that the call graph shows the edge while it is
+ * registered (gather, shield, wait, asCompleted, task groups).
+ */
+export function awaitedThrough<F extends (...args: never[]) => unknown>(
+  callback: F,
+  awaiter: Future<unknown> | null,
+): F {
+  if (awaiter !== null) {
+    (callback as { [kAwaitedBy]?: Future<unknown> })[kAwaitedBy] = awaiter;
+  }
+  return callback;
+}
+
+/**
+ * Records that `future` is awaited by `waiter` (both futures or tasks;
+ * anything else is ignored), for the call graph: code that waits for a
+ * future through its own done-callback, where the library cannot see it,
+ * says so. Python 3.14's `asyncio.future_add_to_awaited_by`.
+ *
+ * @example A task that waits through a done-callback
+ * ```ts
+ * import {
+ *   captureCallGraph,
+ *   currentTask,
+ *   futureAddToAwaitedBy,
+ *   futureDiscardFromAwaitedBy,
+ *   getRunningLoop,
+ *   run,
+ * } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const fut = getRunningLoop().createFuture<number>();
+ *   const me = currentTask()!;
+ *   futureAddToAwaitedBy(fut, me);
+ *   console.log(captureCallGraph(fut)!.awaitedBy[0].future === me); // true
+ *   futureDiscardFromAwaitedBy(fut, me);
+ *   console.log(captureCallGraph(fut)!.awaitedBy.length); // 0
+ * });
+ * ```
+ */
+export function futureAddToAwaitedBy(
+  future: Future<unknown>,
+  waiter: Future<unknown>,
+): void {
+  if (!(future instanceof Future) || !(waiter instanceof Future)) return;
+  let set = explicitAwaitedBy.get(future);
+  if (set === undefined) explicitAwaitedBy.set(future, set = new Set());
+  set.add(waiter);
+}
+
+/**
+ * Forgets what {@link futureAddToAwaitedBy} recorded. Python 3.14's
+ * `asyncio.future_discard_from_awaited_by`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   futureAddToAwaitedBy,
+ *   futureDiscardFromAwaitedBy,
+ *   newEventLoop,
+ * } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * const [a, b] = [loop.createFuture(), loop.createFuture()];
+ * futureAddToAwaitedBy(a, b);
+ * futureDiscardFromAwaitedBy(a, b);
+ * loop.close();
+ * ```
+ */
+export function futureDiscardFromAwaitedBy(
+  future: Future<unknown>,
+  waiter: Future<unknown>,
+): void {
+  if (!(future instanceof Future) || !(waiter instanceof Future)) return;
+  const set = explicitAwaitedBy.get(future);
+  if (set === undefined) return;
+  set.delete(waiter);
+  if (set.size === 0) explicitAwaitedBy.delete(future);
+}
 
 /**
  * What runs the code that awaits a future: a Task (tasks.ts). `then`

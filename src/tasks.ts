@@ -47,6 +47,7 @@ import {
   type TimerHandle,
 } from "./events.ts";
 import {
+  awaitedThrough,
   contextFree,
   Future,
   kCancelledError,
@@ -63,6 +64,10 @@ import { Queue } from "./queues.ts";
 // What the scopes (timeouts.ts, taskgroups.ts) read of a task: the
 // CancelledError last thrown into its coroutine.
 export const kLastCancelError: unique symbol = Symbol("lastCancelError");
+// What introspection (graph.ts, the task tree) reads of a task.
+export const kAwaiting: unique symbol = Symbol("awaiting");
+export const kSuspension: unique symbol = Symbol("suspension");
+export const kStarted: unique symbol = Symbol("started");
 const kYield: unique symbol = Symbol("yield");
 
 // An abort reason as a cancellation message.
@@ -181,8 +186,18 @@ export type TaskFactory = (
 let taskCounter = 0;
 // Task's own #resume, for a `sleep(0)` step (set by the class).
 let resumeFromYield: (task: Task<unknown>, step: YieldStep) => void;
+let recordYield: (task: Task<unknown>) => void;
 const STARTED = 1;
 const MUST_CANCEL = 2;
+
+/** Where and when a task last suspended (debug mode). */
+export interface Suspension {
+  /** `new Error().stack` at the suspension. */
+  stack: string;
+  /** The loop's time then. */
+  at: number;
+}
+const suspensions = new WeakMap<Task<unknown>, Suspension>();
 
 // What a task rarely needs, made on first use.
 interface TaskExtra {
@@ -341,11 +356,37 @@ export class Task<T = unknown> extends Future<T> {
     return this.#extras().context ??= new Context();
   }
 
+  /** @ignore The future the task is suspended on now, if any. */
+  get [kAwaiting](): Future<unknown> | null {
+    return this.#futWaiter;
+  }
+
+  /** @ignore Whether its first step ran. */
+  get [kStarted](): boolean {
+    return (this.#flags & STARTED) !== 0;
+  }
+
+  /**
+   * @ignore Debug mode: the async stack and loop time of its suspension,
+   * while it is suspended (on a future or in `sleep(0)`).
+   */
+  get [kSuspension](): Suspension | null {
+    return suspensions.get(this) ?? null;
+  }
+
+  #recordSuspension(): void {
+    suspensions.set(this, {
+      stack: new Error().stack ?? "",
+      at: this[kLoop].time(),
+    });
+  }
+
   /** @ignore The CancelledError last thrown into the coroutine. */
   get [kLastCancelError](): CancelledError | null {
     return this.#extra?.lastCancelError ?? null;
   }
 
+  /** @ignore */
   set [kLastCancelError](error: CancelledError | null) {
     if (error !== null || this.#extra !== null) {
       this.#extras().lastCancelError = error;
@@ -472,13 +513,18 @@ export class Task<T = unknown> extends Future<T> {
     }
     waiter.awaiter = this;
     this.#futWaiter = future;
+    // Debug mode keeps where and when each task last suspended (V8's
+    // async stack trace runs through the awaits up to the task's
+    // coroutine): the call graph's frames and the task tree's times.
+    const loop = this[kLoop];
+    if (loop.getDebug()) this.#recordSuspension();
     if (
       (this.#flags & MUST_CANCEL) !== 0 &&
       future.cancel(this.#extra?.cancelMessage)
     ) {
       this.#flags &= ~MUST_CANCEL;
     }
-    this[kLoop][kTaskSuspended](this);
+    loop[kTaskSuspended](this);
   }
 
   /** @ignore The future this task awaited is done: resume the coroutine. */
@@ -503,7 +549,9 @@ export class Task<T = unknown> extends Future<T> {
     }
     // Resumed before the outcome is delivered: a wait that must go on
     // suspends the task again at once (`[kRepark]`).
-    this[kLoop][kTaskResumed](this);
+    const loop = this[kLoop];
+    loop[kTaskResumed](this);
+    if (loop.getDebug()) suspensions.delete(this);
     if ((this.#flags & MUST_CANCEL) !== 0) {
       this.#flags &= ~MUST_CANCEL;
       at.fail(this.#throwCancel(this.#cancelledError()));
@@ -672,6 +720,7 @@ export class Task<T = unknown> extends Future<T> {
   ): Chain {
     const step = new YieldStep(task, value, onFulfilled, onRejected);
     loop[kScheduleHandle](step);
+    if (task !== null && loop.getDebug()) recordYield(task);
     // The task suspends on it as soon as its synchronous code ends, before
     // the loop goes on (from a later microtask).
     if (task !== null) loop[kTaskSuspended](task);
@@ -680,6 +729,7 @@ export class Task<T = unknown> extends Future<T> {
 
   static {
     resumeFromYield = (task, step) => task.#resume(step, null);
+    recordYield = (task) => task.#recordSuspension();
   }
 }
 
@@ -795,6 +845,12 @@ export function createTask<T>(
     throw startedPromiseError("createTask", coroutine);
   }
   return getRunningLoop().createTask(coroutine, options);
+}
+
+/** The task running the calling code on `loop`, or null (never throws). */
+export function taskOf(loop: AbstractEventLoop): Task<unknown> | null {
+  const task = taskContext.getStore();
+  return task instanceof Task && task.getLoop() === loop ? task : null;
 }
 
 /**
@@ -1075,8 +1131,11 @@ export class GatheringFuture<T> extends Future<T> {
       this.setResult([] as T);
       return;
     }
-    const onChildDone = contextFree((child: Future<unknown>) =>
-      this.#onChildDone(child)
+    // The children are awaited by the task that called gather (Python
+    // 3.14's call graph).
+    const onChildDone = awaitedThrough(
+      contextFree((child: Future<unknown>) => this.#onChildDone(child)),
+      taskOf(loop),
     );
     const done: Future<unknown>[] = [];
     for (const child of unique) {
@@ -1384,16 +1443,19 @@ async function waitBody<T>(
     });
   }
   let counter = futures.size;
-  const onCompletion = contextFree((f: Future<T>): void => {
-    counter--;
-    if (
-      counter <= 0 || returnWhen === FIRST_COMPLETED ||
-      (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f[kHasException])
-    ) {
-      timer?.cancel();
-      if (!waiter.done()) waiter.setResult(undefined);
-    }
-  });
+  const onCompletion = awaitedThrough(
+    contextFree((f: Future<T>): void => {
+      counter--;
+      if (
+        counter <= 0 || returnWhen === FIRST_COMPLETED ||
+        (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f[kHasException])
+      ) {
+        timer?.cancel();
+        if (!waiter.done()) waiter.setResult(undefined);
+      }
+    }),
+    taskOf(loop),
+  );
   for (const f of futures) f.addDoneCallback(onCompletion);
   try {
     await waiter;
@@ -1491,6 +1553,7 @@ export class AsCompleted<T>
     this.#todo = new Set();
     for (const f of items) this.#todo.add(toFuture(f, loop, "asCompleted"));
     this.#left = this.#todo.size;
+    awaitedThrough(this.#onCompletion, taskOf(loop));
     for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);
     if (seconds !== null && this.#todo.size > 0) {
       this.#timer = loop.callLater(seconds, this.#onTimeout);
@@ -1558,7 +1621,7 @@ export function shield<T>(aw: Future<T> | AwaitableLike<T>): Future<T> {
   const inner = toFuture(aw, undefined, "shield");
   if (inner.done()) return inner;
   const outer = new Future<T>({ loop: inner.getLoop() });
-  const onInnerDone = (f: Future<T>): void => {
+  const onInnerDone = awaitedThrough((f: Future<T>): void => {
     if (outer.cancelled()) {
       if (!f.cancelled()) f.exception(); // retrieved: not reported
       return;
@@ -1566,7 +1629,7 @@ export function shield<T>(aw: Future<T> | AwaitableLike<T>): Future<T> {
     if (f.cancelled()) outer.cancel();
     else if (f[kHasException]) outer.setException(f.exception());
     else outer.setResult(f.result());
-  };
+  }, taskOf(inner.getLoop()));
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(() => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
