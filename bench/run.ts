@@ -535,8 +535,8 @@ function printTable(report: RunReport): void {
     pad("workload", 16),
     pad("n", 8, true),
     pad("metric", 7),
-    pad("ours", 18),
-    pad("baseline", 18),
+    pad("ours", 21),
+    pad("baseline", 21),
     pad("ours/baseline", 13, true),
     "baseline is",
   ].join("  ");
@@ -555,8 +555,8 @@ function printTable(report: RunReport): void {
       pad(key, 16),
       pad(n, 8, true),
       pad(metric, 7),
-      pad(ours, 18),
-      pad(base, 18),
+      pad(ours, 21),
+      pad(base, 21),
       pad(ratio, 13, true),
       what,
     ].join("  "));
