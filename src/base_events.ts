@@ -888,7 +888,8 @@ export class EventLoop implements AbstractEventLoop {
       } else queueMicrotask(this.#iterate);
       return;
     }
-    this.#lastHostYield = performance.now();
+    // Going idle reads no clock: a loop fed by microtasks only (in-memory
+    // I/O) still lets the host in every few milliseconds.
     this.#armIdleWake(); // for callSoon and friends, from any context
     const next = this.#scheduled.peek();
     if (next === undefined) return;
