@@ -135,14 +135,16 @@ function isMachinery(location: string): boolean {
  *
  * @example What awaits a task
  * ```ts
- * import { captureCallGraph, createTask, gather, run, sleep } from "@aio/asyncio";
+ * import { captureCallGraph, createTask, gather, run, sleep, Task } from "@aio/asyncio";
  *
  * await run(async function main() {
  *   const worker = createTask(async function work() { await sleep(0.01); });
  *   const all = gather(worker);
  *   await sleep(0);
  *   const graph = captureCallGraph(worker)!;
- *   console.log(graph.awaitedBy.map((g) => (g.future as { getName(): string }).getName()));
+ *   for (const { future } of graph.awaitedBy) {
+ *     if (future instanceof Task) console.log(future.getName()); // main's task
+ *   }
  *   await all;
  * });
  * ```

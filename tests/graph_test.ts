@@ -1,3 +1,5 @@
+// Coroutine functions must be async even when they do not await.
+// deno-lint-ignore-file require-await
 // Call graphs (issue 16): Python 3.14's capture_call_graph /
 // format_call_graph / print_call_graph and future_add_to_awaited_by, with
 // "awaited by" across await, gather, shield, wait, asCompleted and task
