@@ -13,7 +13,6 @@
 import {
   asCompleted,
   CancelledError,
-  createTask,
   currentTask,
   getRunningLoop,
   run,
