@@ -83,6 +83,19 @@ export {
   printCallGraph,
 } from "./src/graph.ts";
 export {
+  CycleFoundError,
+  formatPs,
+  formatPstree,
+  type TaskInfo,
+  type TaskState,
+  type TaskTree,
+  taskTree,
+  taskTreeWithWorkers,
+  type WaitKind,
+  type WaitTarget,
+} from "./src/tools.ts";
+export { type InspectOptions, inspectProcess } from "./src/inspect.ts";
+export {
   ALL_COMPLETED,
   allTasks,
   AsCompleted,

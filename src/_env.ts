@@ -23,3 +23,19 @@ export function envFlag(name: string): boolean {
     return false;
   }
 }
+
+/** The variable `name`, or undefined if unset or not readable. */
+export function envString(name: string): string | undefined {
+  try {
+    const deno = (globalThis as { Deno?: typeof Deno }).Deno;
+    if (!deno) return undefined;
+    const status = deno.permissions.querySync?.({
+      name: "env",
+      variable: name,
+    });
+    if (status && status.state !== "granted") return undefined;
+    return deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}

@@ -8,6 +8,7 @@
 import { Deque } from "./_deque.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
 import { Future, kResumed, kResuming, Repark } from "./futures.ts";
+import { kWaitLabel, type WaitLabel } from "./_labels.ts";
 
 // Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
 // on; its waiter lines share one binding.
@@ -43,10 +44,26 @@ export type OnAbandon = (woken: boolean) => void;
  */
 export type OnResume<T> = (value: T) => unknown;
 
+/**
+ * `[kServes](owner, label)` on a primitive another one is built on (the
+ * Event under `Queue.join`, the Condition under `Barrier.wait`): its
+ * waiters are shown as waiting on `owner`'s `label`.
+ */
+export const kServes: unique symbol = Symbol("serves");
+
 export class WaiterQueue<T = unknown> {
   #waiters: Deque<ParkedFuture<T>> | null = null;
+  /**
+   * What its waiters wait for, as the task tree shows it ("Queue.get"),
+   * and on what (the primitive): per line, so that a wait costs nothing.
+   */
+  label: string;
+  owner: object;
 
-  constructor(readonly binding: LoopBinding) {}
+  constructor(readonly binding: LoopBinding, label = "") {
+    this.label = label;
+    this.owner = binding.owner;
+  }
 
   /** How many waiters are in line (woken ones still count until they run). */
   get size(): number {
@@ -194,6 +211,12 @@ class ParkedFuture<T> extends Future<T> {
   /** A `Future` to the user, as CPython's primitives make. */
   override toString(): string {
     return `<Future ${this.reprInfo().join(" ")}>`;
+  }
+
+  /** @ignore What it waits for: its line's operation, on its primitive. */
+  get [kWaitLabel](): WaitLabel {
+    const line = this.#line;
+    return { operation: line.label, object: line.owner };
   }
 
   /** @ignore The await is about to return or throw: leave the line. */

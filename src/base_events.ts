@@ -29,6 +29,7 @@ import { Deque } from "./_deque.ts";
 import { formatSourceTraceback, type SourceFrame } from "./_debug.ts";
 import { signalName } from "./_signals.ts";
 import { envFlag } from "./_env.ts";
+import { inspectFromEnv, inspectLoop } from "./_inspect.ts";
 import { Heap } from "./_heap.ts";
 import { checkFunction, checkSeconds, typeError } from "./_validate.ts";
 import {
@@ -53,6 +54,7 @@ import {
   kIoFinished,
   kIoStarted,
   kPooled,
+  kReadyItems,
   kReuse,
   kRun,
   kScheduleHandle,
@@ -191,6 +193,8 @@ export class EventLoop implements AbstractEventLoop {
       (options.virtualTime ? new VirtualClock() : defaultClock());
     // As Python's PYTHONASYNCIODEBUG: debug mode for every loop.
     this.#debug = options.debug ?? envFlag("ASYNCIO_DEBUG");
+    const inspect = options.inspect ?? inspectFromEnv();
+    if (inspect !== false) inspectLoop(this, inspect);
   }
 
   /** The clock this loop runs on. */
@@ -581,6 +585,14 @@ export class EventLoop implements AbstractEventLoop {
   [kCloseWith](close: () => void): () => void {
     this.#closers.add(close);
     return () => this.#closers.delete(close);
+  }
+
+  /** @ignore What is ready to run now, in order (a copy). */
+  [kReadyItems](): ReadyItem[] {
+    const ready = this.#ready;
+    const items: ReadyItem[] = [];
+    for (let i = 0; i < ready.length; i++) items.push(ready.at(i)!);
+    return items;
   }
 
   /** @ignore A timer was cancelled; the heap is compacted when most are. */

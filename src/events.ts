@@ -53,6 +53,7 @@ export const kHandleContext: unique symbol = Symbol("handle context");
 export const kSourceTrace: unique symbol = Symbol("source traceback");
 export const kSeq: unique symbol = Symbol("timer sequence");
 export const kInHeap: unique symbol = Symbol("timer in heap");
+export const kReadyItems: unique symbol = Symbol("ready items");
 
 /**
  * A callback scheduled by `callSoon`; `cancel()` keeps it from running.
@@ -396,6 +397,14 @@ export interface EventLoopOptions {
   clock?: Clock;
   /** Debug mode: warn about slow callbacks and tasks left pending. */
   debug?: boolean;
+  /**
+   * Lets `deno task ps PID` / `pstree PID` see this loop's tasks from
+   * another process (default: the `ASYNCIO_INSPECT` environment variable):
+   * `true` or `"unix"` listens on a Unix socket only this user can reach,
+   * `"tcp"` on 127.0.0.1 with a token in a file only this user can read.
+   * See `docs/inspecting-tasks.md`.
+   */
+  inspect?: boolean | "unix" | "tcp";
 }
 
 /**
@@ -534,6 +543,8 @@ export interface LoopInternal extends AbstractEventLoop {
    * returned function is called first.
    */
   [kCloseWith](close: () => void): () => void;
+  /** What is ready to run now, in order (a copy, for the task tree). */
+  [kReadyItems](): ReadyItem[];
 }
 
 /** The loop's internal face (every loop of this library has it). */

@@ -19,6 +19,7 @@ import {
   type SourceFrame,
 } from "./_debug.ts";
 import { CancelledError, InvalidStateError } from "./errors.ts";
+import { labelFuture } from "./_labels.ts";
 import { ConcurrentFuture } from "./workers/concurrent.ts";
 import { contextVarsInUse, copyContext } from "./contextvars.ts";
 import {
@@ -789,7 +790,7 @@ export function wrapFuture<T>(
   if (promise instanceof ConcurrentFuture) {
     return wrapConcurrentFuture(promise as ConcurrentFuture<T>, loop);
   }
-  const fut = new Future<T>({ loop });
+  const fut = labelFuture(new Future<T>({ loop }), WRAPPED);
   // The loop counts the promise as I/O in flight until it settles (and
   // the outcome is scheduled first, so virtual time cannot pass it).
   countIo(
@@ -808,6 +809,12 @@ export function wrapFuture<T>(
   return fut;
 }
 
+// What a wrapped promise is to the task tree (one label for all).
+const WRAPPED = Object.freeze({
+  operation: "wrapFuture",
+  detail: "a promise",
+});
+
 // Schedules a host outcome for `fut` onto its loop, unless the loop closed
 // meanwhile; a future cancelled before the outcome arrives keeps that.
 function deliver(
@@ -825,7 +832,10 @@ function wrapConcurrentFuture<T>(
   source: ConcurrentFuture<T>,
   loop: AbstractEventLoop,
 ): Future<T> {
-  const fut = new Future<T>({ loop });
+  const fut = labelFuture(new Future<T>({ loop }), {
+    operation: "executor job",
+    object: source,
+  });
   countIo(loop, source);
   source.addDoneCallback(() =>
     deliver(loop, fut, () => copyState(source, fut))

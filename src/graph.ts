@@ -237,6 +237,19 @@ export function printCallGraph(
   (options.file ?? console.log)(formatCallGraph(future, options));
 }
 
+/**
+ * `future`'s call stack, innermost frame first: the live one for the
+ * task running now, else where it suspended (recorded in debug mode and
+ * while inspected), else its coroutine function. For the task tree.
+ */
+export function stackOf(future: Future<unknown>): CallFrame[] {
+  const loop = runningLoopOrNull();
+  const stack = loop !== null && future === taskOf(loop)
+    ? liveStack(future, 1)
+    : suspendedStack(future);
+  return stack.map((entry) => entry.frame);
+}
+
 function buildGraph(
   future: Future<unknown>,
   limit: number | null,
@@ -367,7 +380,8 @@ function displayFile(location: string): string {
 const ids = new WeakMap<object, number>();
 let nextId = 0x1000;
 
-function idOf(future: object): string {
+/** The id the call graph and the task tree show for `future` (0x1000, ...). */
+export function idOf(future: object): string {
   let id = ids.get(future);
   if (id === undefined) ids.set(future, id = nextId++);
   return `0x${id.toString(16)}`;

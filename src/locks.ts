@@ -15,7 +15,7 @@ import {
   describe,
   typeError,
 } from "./_validate.ts";
-import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import { kServes, LoopBinding, WaiterQueue } from "./_waiters.ts";
 import type { Future } from "./futures.ts";
 import { Coroutine } from "./coroutines.ts";
 import { BrokenBarrierError, CancelledError } from "./errors.ts";
@@ -156,7 +156,7 @@ function refuseExtra(name: string, args: IArguments, expected: number): void {
  */
 export class Lock {
   #locked = false;
-  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
+  #waiters = new WaiterQueue<boolean>(new LoopBinding(this), "Lock.acquire");
 
   /** A free lock. It binds to the loop it is first waited on. */
   constructor() {
@@ -238,7 +238,7 @@ export class Lock {
  */
 export class Event {
   #value = false;
-  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
+  #waiters = new WaiterQueue<boolean>(new LoopBinding(this), "Event.wait");
 
   /** An event not set. It binds to the loop it is first waited on. */
   constructor() {
@@ -275,6 +275,12 @@ export class Event {
   #wait(): true | Future<true> {
     if (this.#value) return true;
     return this.#waiters.park() as Future<true>;
+  }
+
+  /** @ignore Its waiters wait on `owner`'s `label` (Queue.join). */
+  [kServes](owner: object, label: string): void {
+    this.#waiters.owner = owner;
+    this.#waiters.label = label;
   }
 
   /** Python's repr: `<Event [unset, waiters:1]>`. */
@@ -314,7 +320,10 @@ export class Event {
  */
 export class Condition {
   #lock: Lock;
-  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
+  #waiters = new WaiterQueue<boolean>(
+    new LoopBinding(this),
+    "Condition.wait",
+  );
 
   /** A condition on `lock`, or on a new Lock. */
   constructor(lock?: Lock) {
@@ -428,6 +437,12 @@ export class Condition {
     this.#waiters.wakeUpTo(n, false);
   }
 
+  /** @ignore Its waiters wait on `owner`'s `label` (Barrier.wait). */
+  [kServes](owner: object, label: string): void {
+    this.#waiters.owner = owner;
+    this.#waiters.label = label;
+  }
+
   /** Python's repr: `<Condition [locked, waiters:1]>`. */
   toString(): string {
     const waiters = this.#waiters.size;
@@ -461,7 +476,10 @@ export class Condition {
  */
 export class Semaphore {
   #value: number;
-  #waiters = new WaiterQueue<boolean>(new LoopBinding(this));
+  #waiters = new WaiterQueue<boolean>(
+    new LoopBinding(this),
+    "Semaphore.acquire",
+  );
 
   /** A semaphore with `value` permits (a non-negative integer). */
   constructor(value = 1) {
@@ -614,6 +632,7 @@ export class Barrier {
   /** A barrier for `parties` tasks (a positive integer). */
   constructor(parties: number) {
     this.#parties = checkInteger("new Barrier()", "parties", parties, 1);
+    this.#cond[kServes](this, "Barrier.wait");
   }
 
   /** How many tasks must wait for the barrier to open. */

@@ -11,7 +11,7 @@ import { Deque } from "./_deque.ts";
 import { Heap } from "./_heap.ts";
 import { pyRepr } from "./_repr.ts";
 import { rangeError, typeError } from "./_validate.ts";
-import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import { kServes, LoopBinding, WaiterQueue } from "./_waiters.ts";
 import { Coroutine } from "./coroutines.ts";
 import type { Future, Repark } from "./futures.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
@@ -71,8 +71,8 @@ export interface QueueStatistics {
 export class Queue<T> implements AsyncIterable<T> {
   #maxsize: number;
   #binding = new LoopBinding(this);
-  #getters = new WaiterQueue<null>(this.#binding);
-  #putters = new WaiterQueue<null>(this.#binding);
+  #getters = new WaiterQueue<null>(this.#binding, "Queue.get");
+  #putters = new WaiterQueue<null>(this.#binding, "Queue.put");
   #unfinishedTasks = 0;
   #finished = new Event();
   #isShutdown = false;
@@ -98,6 +98,7 @@ export class Queue<T> implements AsyncIterable<T> {
     }
     this.#maxsize = maxsize;
     this.#finished.set();
+    this.#finished[kServes](this, "Queue.join");
   }
 
   /** The most items the queue holds (0 or less: no limit). */

@@ -11,9 +11,11 @@ import { CancelledError, KeyboardInterrupt } from "./errors.ts";
 import {
   type AbstractEventLoop,
   type EventLoopOptions,
+  internal,
   runningLoopOrNull,
   setEventLoop,
 } from "./events.ts";
+import { inspectLoop } from "./_inspect.ts";
 import { Future, kHasException } from "./futures.ts";
 import {
   allTasks,
@@ -139,7 +141,7 @@ export class Runner implements AsyncDisposable {
   #lazyInit(): AbstractEventLoop {
     if (this.#closed) throw new Error("Runner is closed");
     if (this.#loop === null) {
-      const { loopFactory, debug, virtualTime, clock } = this.#options;
+      const { loopFactory, debug, virtualTime, clock, inspect } = this.#options;
       if (loopFactory === undefined) {
         // Python's new_event_loop(), or one on the clock asked for.
         this.#loop = virtualTime === undefined && clock === undefined
@@ -153,6 +155,7 @@ export class Runner implements AsyncDisposable {
         this.#loop = loopFactory();
       }
       if (debug !== undefined) this.#loop.setDebug(debug);
+      if (inspect) inspectLoop(internal(this.#loop), inspect);
       this.#context = contextVarsInUse() ? copyContext() : new Context();
     }
     return this.#loop;

@@ -30,7 +30,8 @@ import {
   kCloseWith,
   runningLoopOrNull,
 } from "./events.ts";
-import type { Future } from "./futures.ts";
+import { Future } from "./futures.ts";
+import { kWaitLabel, labelFuture, type WaitLabel } from "./_labels.ts";
 import { sleep, type Task } from "./tasks.ts";
 
 const DEFAULT_LIMIT = 64 * 1024;
@@ -80,6 +81,9 @@ export interface StreamReaderOptions {
   /** The loop (default: the running one, or the current one). */
   loop?: AbstractEventLoop;
 }
+
+// A reader's peer, for the task tree (set by the class).
+let peerOf: (reader: StreamReader) => unknown;
 
 /**
  * Reads bytes from a connection or pipe (Python's `asyncio.StreamReader`).
@@ -426,6 +430,10 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
   }
 
+  static {
+    peerOf = (reader) => reader.#transport?.getExtraInfo("peername");
+  }
+
   // Not an async function: read methods await the future itself, one
   // frame less per wait. A cancelled read leaves a done waiter behind.
   #waitForData(method: string): Future<void> {
@@ -439,7 +447,38 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
       this.#paused = false;
       this.#transport!.resumeReading();
     }
-    return this.#waiter = this.#loop.createFuture<void>();
+    return this.#waiter = new DataWaiter(this.#loop, this, method);
+  }
+}
+
+// A read's wait for data. It says which read of which reader it is, for
+// the task tree: two fields on the future a read makes anyway.
+class DataWaiter extends Future<void> {
+  constructor(
+    loop: AbstractEventLoop,
+    readonly reader: StreamReader,
+    readonly method: string,
+  ) {
+    super(loop);
+  }
+
+  /** A `Future` to the user, as CPython's stream reader makes. */
+  override toString(): string {
+    return `<Future ${this.reprInfo().join(" ")}>`;
+  }
+
+  /** @ignore */
+  get [kWaitLabel](): WaitLabel {
+    const peer = peerOf(this.reader);
+    // Its peer says more than its repr.
+    return {
+      operation: `StreamReader.${this.method}`,
+      detail: Array.isArray(peer)
+        ? `from ${peer.join(":")}`
+        : typeof peer === "string" && peer !== ""
+        ? `from ${peer}`
+        : undefined,
+    };
   }
 }
 
@@ -1235,7 +1274,10 @@ export class Server {
     this.#listener = listener;
     this.#clientConnected = clientConnected;
     this.#limit = limit;
-    this.#closedWaiters = new WaiterQueue(new LoopBinding(this, loop));
+    this.#closedWaiters = new WaiterQueue(
+      new LoopBinding(this, loop),
+      "Server.waitClosed",
+    );
     // A server outliving its loop would accept clients nobody can serve.
     this.#unregister = internal(loop)[kCloseWith](() => this.close());
   }
@@ -1295,7 +1337,10 @@ export class Server {
     }
     if (this.#closed) throw new Error(`server ${this} is closed`);
     await this.#startServing();
-    this.#serveForever = this.#loop.createFuture<void>();
+    this.#serveForever = labelFuture(this.#loop.createFuture<void>(), {
+      operation: "Server.serveForever",
+      object: this,
+    });
     try {
       await this.#serveForever;
     } finally {

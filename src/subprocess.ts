@@ -7,6 +7,7 @@
 import { signalName, signalNumbers } from "./_signals.ts";
 import { rangeError, typeError } from "./_validate.ts";
 import { Coroutine } from "./coroutines.ts";
+import { labelFuture } from "./_labels.ts";
 import { Transport } from "./transports.ts";
 import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
 import type { Future } from "./futures.ts";
@@ -133,7 +134,10 @@ export class Process {
     this.stderr = options.stderr === PIPE
       ? readerFor(loop, child.stderr, limit)
       : null;
-    this.#exited = loop.createFuture<number>();
+    this.#exited = labelFuture(loop.createFuture<number>(), {
+      operation: "Process.wait",
+      object: this,
+    });
     countIo(loop, child.status).then((status) => {
       this.#returncode = status.signal !== null
         ? -(signalNumbers[status.signal] ?? 128)

@@ -9,6 +9,7 @@
  * @module
  */
 import { replaceError } from "./_replace_error.ts";
+import { labelFuture } from "./_labels.ts";
 import { checkFunction } from "./_validate.ts";
 import { Coroutine } from "./coroutines.ts";
 import { CancelledError, ExceptionGroup, KeyboardInterrupt } from "./errors.ts";
@@ -169,7 +170,10 @@ export class TaskGroup implements AsyncDisposable {
     // A loop: the wait can be cancelled again and again while the
     // children finish.
     while (this.#tasks.size > 0) {
-      this.#onCompleted ??= this.#loop.createFuture<boolean>();
+      this.#onCompleted ??= labelFuture(this.#loop.createFuture<boolean>(), {
+        operation: "TaskGroup",
+        object: this,
+      });
       try {
         await this.#onCompleted;
       } catch (e) {

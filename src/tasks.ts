@@ -11,6 +11,7 @@
  */
 import { taskContext } from "./_context.ts";
 import { Chain } from "./_chain.ts";
+import { kWaitLabel, type WaitLabel } from "./_labels.ts";
 import { coroName, pyRepr } from "./_repr.ts";
 import {
   checkOptionalSeconds,
@@ -197,7 +198,38 @@ export interface Suspension {
   /** The loop's time then. */
   at: number;
 }
-const suspensions = new WeakMap<Task<unknown>, Suspension>();
+let suspensions = new WeakMap<Task<unknown>, Suspension>();
+// Loops being inspected (inspection records suspensions as debug mode
+// does, on every loop of the thread while any is inspected).
+let inspectedLoops = 0;
+
+/**
+ * Records every task's suspension (where and when) while `on` calls
+ * outnumber `off` ones, as debug mode does: the task tree shows how long
+ * each task has waited.
+ */
+export function recordSuspensions(on: boolean): void {
+  inspectedLoops += on ? 1 : -1;
+  // Stopped: what was recorded is forgotten, or it would go stale.
+  if (inspectedLoops === 0) suspensions = new WeakMap();
+}
+
+/** Whether `loop`'s tasks' suspensions are being recorded now. */
+export function recordingSuspensions(loop: AbstractEventLoop): boolean {
+  return inspectedLoops > 0 || loop.getDebug();
+}
+
+// The stack is captured at the suspension and formatted only when read:
+// formatting (source maps) costs thirty times what capturing does.
+class RecordedSuspension implements Suspension {
+  readonly #error: Error;
+  constructor(readonly at: number) {
+    this.#error = new Error();
+  }
+  get stack(): string {
+    return this.#error.stack ?? "";
+  }
+}
 
 // What a task rarely needs, made on first use.
 interface TaskExtra {
@@ -375,10 +407,7 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #recordSuspension(): void {
-    suspensions.set(this, {
-      stack: new Error().stack ?? "",
-      at: this[kLoop].time(),
-    });
+    suspensions.set(this, new RecordedSuspension(this[kLoop].time()));
   }
 
   /** @ignore The CancelledError last thrown into the coroutine. */
@@ -517,7 +546,7 @@ export class Task<T = unknown> extends Future<T> {
     // async stack trace runs through the awaits up to the task's
     // coroutine): the call graph's frames and the task tree's times.
     const loop = this[kLoop];
-    if (loop.getDebug()) this.#recordSuspension();
+    if (inspectedLoops > 0 || loop.getDebug()) this.#recordSuspension();
     if (
       (this.#flags & MUST_CANCEL) !== 0 &&
       future.cancel(this.#extra?.cancelMessage)
@@ -551,7 +580,7 @@ export class Task<T = unknown> extends Future<T> {
     // suspends the task again at once (`[kRepark]`).
     const loop = this[kLoop];
     loop[kTaskResumed](this);
-    if (loop.getDebug()) suspensions.delete(this);
+    if (inspectedLoops > 0 || loop.getDebug()) suspensions.delete(this);
     if ((this.#flags & MUST_CANCEL) !== 0) {
       this.#flags &= ~MUST_CANCEL;
       at.fail(this.#throwCancel(this.#cancelledError()));
@@ -720,7 +749,9 @@ export class Task<T = unknown> extends Future<T> {
   ): Chain {
     const step = new YieldStep(task, value, onFulfilled, onRejected);
     loop[kScheduleHandle](step);
-    if (task !== null && loop.getDebug()) recordYield(task);
+    if (task !== null && (inspectedLoops > 0 || loop.getDebug())) {
+      recordYield(task);
+    }
     // The task suspends on it as soon as its synchronous code ends, before
     // the loop goes on (from a later microtask).
     if (task !== null) loop[kTaskSuspended](task);
@@ -777,6 +808,11 @@ class YieldStep extends Chain implements ReadyItem, Resumption {
       ? "<Handle sleep()>"
       : `<Handle ${this.task.getName()}.__wakeup()>`;
   }
+}
+
+/** The task a ready item resumes from its `sleep(0)`, or null. */
+export function yieldingTaskOf(item: unknown): Task<unknown> | null {
+  return item instanceof YieldStep ? item.task : null;
 }
 
 // `sleep(0)`: a coroutine (lazy, and run in a task by gather and the
@@ -1024,6 +1060,10 @@ class SleepFuture<T> extends Future<T> {
     this.#timer?.cancel();
     this.#timer = null;
     return super.cancel(msg);
+  }
+  /** @ignore A timer, for the task tree. */
+  get [kWaitLabel](): WaitLabel {
+    return { operation: "sleep", deadline: this.#timer?.when() ?? null };
   }
 }
 

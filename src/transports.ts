@@ -10,6 +10,7 @@ import type { TLSSocket } from "node:tls";
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { outsideTasks } from "./_context.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import { labelFuture } from "./_labels.ts";
 import {
   type AbstractEventLoop,
   countIo,
@@ -205,13 +206,19 @@ export class Transport {
     this.#loop = loop;
     this.#resource = resource;
     this.#protocol = protocol;
-    this.#drainers = new WaiterQueue(new LoopBinding(this, loop));
+    this.#drainers = new WaiterQueue(
+      new LoopBinding(this, loop),
+      "StreamWriter.drain",
+    );
     // A copy: startTls() adds "sslcontext" without touching the caller's.
     this.#extra = { ...options.extra };
     this.#onClose = options.onClose ?? null;
     this.#canWriteEof = options.canWriteEof ??
       resource.closeWrite !== undefined;
-    this.#closed = loop.createFuture<void>();
+    this.#closed = labelFuture(loop.createFuture<void>(), {
+      operation: "StreamWriter.waitClosed",
+      object: this,
+    });
     this.#readPaused = options.paused ?? false;
     this.#unregister = internal(loop)[kCloseWith](() => this.abort());
     if (protocol !== null && resource.read !== undefined) {

@@ -241,7 +241,10 @@ export class Channel {
       this.#reply(id, 1, new Error(`no running event loop in ${this.here}`));
       return;
     }
-    const task = loop.createTask(async () => await fn(...args));
+    const body = async () => await fn(...args);
+    // Named after the function, as the task tree shows it.
+    Object.defineProperty(body, "name", { value: fn.name || "<anonymous>" });
+    const task = loop.createTask(body);
     this.#tasks.set(id, task);
     task.addDoneCallback(() => {
       this.#tasks.delete(id);

@@ -14,6 +14,22 @@ import { deserializeError, type SerializedError } from "./_protocol.ts";
 
 const workerUrl = new URL("./worker_loop_entry.ts", import.meta.url);
 
+// The task tree (tools.ts) asks a WorkerLoop for its Worker's tree:
+// [TREE, id] there, [TREE_REPLY, id, tree] back.
+export const TREE = "tree";
+export const TREE_REPLY = "tree-reply";
+/** @ignore */
+export const kTaskTree: unique symbol = Symbol("task tree");
+
+// The WorkerLoops this thread started that still run, with the loop that
+// was running when each started (null if none), for the task tree.
+const liveWorkerLoops = new Map<WorkerLoop, AbstractEventLoop | null>();
+
+/** The WorkerLoops this thread started that still run, and their homes. */
+export function workerLoops(): [WorkerLoop, AbstractEventLoop | null][] {
+  return [...liveWorkerLoops];
+}
+
 /**
  * A loop on another thread, as seen from this one: schedule coroutine
  * functions and callbacks on it. A {@link WorkerLoop} is one (seen from the
@@ -74,9 +90,18 @@ export class WorkerLoop implements ThreadLoop {
   readonly #channel: Channel;
   readonly #stopped = Promise.withResolvers<void>();
   #state: "running" | "stopping" | "stopped" = "running";
+  readonly #name: string;
+  readonly #treeRequests = new Map<number, (tree: unknown) => void>();
+  #nextTreeRequest = 0;
 
-  private constructor(worker: Worker, home: AbstractEventLoop | null) {
+  private constructor(
+    worker: Worker,
+    home: AbstractEventLoop | null,
+    name: string,
+  ) {
     this.#worker = worker;
+    this.#name = name;
+    liveWorkerLoops.set(this, home);
     this.#channel = new Channel(
       (message, transfer) => worker.postMessage(message, transfer),
       () => runningLoopOrNull() ?? (home?.isClosed() ? null : home),
@@ -91,17 +116,17 @@ export class WorkerLoop implements ThreadLoop {
    * running when it arrives).
    */
   static start(options: { name?: string } = {}): Promise<WorkerLoop> {
-    const worker = new Worker(workerUrl, {
-      type: "module",
-      name: options.name ?? "WorkerLoop",
-    });
-    const loop = new WorkerLoop(worker, runningLoopOrNull());
+    const name = options.name ?? "WorkerLoop";
+    const worker = new Worker(workerUrl, { type: "module", name });
+    const loop = new WorkerLoop(worker, runningLoopOrNull(), name);
     const ready = Promise.withResolvers<WorkerLoop>();
     worker.onmessage = (event) => {
       const message = event.data as unknown[];
       if (message[0] === READY) ready.resolve(loop);
       else if (message[0] === STOPPED) loop.#finish(null);
-      else if (message[0] === LOOP_CRASHED) {
+      else if (message[0] === TREE_REPLY) {
+        loop.#treeRequests.get(message[1] as number)?.(message[2]);
+      } else if (message[0] === LOOP_CRASHED) {
         const cause = deserializeError(message[1] as SerializedError);
         const error = new WorkerCrashedError(
           `the WorkerLoop's Worker crashed: uncaught ${
@@ -170,6 +195,26 @@ export class WorkerLoop implements ThreadLoop {
     return this.#stopped.promise;
   }
 
+  /**
+   * @ignore Its name and its Worker's task tree (tools.ts), or null if it
+   * does not answer within `timeout` seconds (blocked, or stopping).
+   */
+  async [kTaskTree](timeout: number): Promise<[string, unknown]> {
+    if (this.#state !== "running") return [this.#name, null];
+    const id = this.#nextTreeRequest++;
+    const { promise, resolve } = Promise.withResolvers<unknown>();
+    const timer = setTimeout(() => resolve(null), timeout * 1000);
+    Deno.unrefTimer(timer);
+    this.#treeRequests.set(id, resolve);
+    this.#worker.postMessage([TREE, id, this.#name, timeout]);
+    try {
+      return [this.#name, await promise];
+    } finally {
+      clearTimeout(timer);
+      this.#treeRequests.delete(id);
+    }
+  }
+
   /** `await using loop = await WorkerLoop.start()`: stops it. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.stop();
@@ -184,6 +229,8 @@ export class WorkerLoop implements ThreadLoop {
   #finish(error: unknown): void {
     if (this.#state === "stopped") return;
     this.#state = "stopped";
+    liveWorkerLoops.delete(this);
+    for (const resolve of this.#treeRequests.values()) resolve(null);
     this.#worker.terminate();
     this.#channel.close(error);
     this.#stopped.resolve();

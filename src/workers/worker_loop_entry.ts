@@ -5,11 +5,13 @@
  * @module
  */
 import { newEventLoop } from "../base_events.ts";
-import { setEventLoop } from "../events.ts";
+import { internal, setEventLoop } from "../events.ts";
 import { gather } from "../tasks.ts";
 import { Channel, LOOP_CRASHED, READY, STOP, STOPPED } from "./_channel.ts";
 import { serializeError } from "./_protocol.ts";
-import { setParentLoop } from "./worker_loop.ts";
+import { answerTaskTree } from "../tools.ts";
+import { inspectLoop } from "../_inspect.ts";
+import { setParentLoop, TREE, TREE_REPLY } from "./worker_loop.ts";
 
 interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void;
@@ -46,7 +48,15 @@ setParentLoop({
 scope.onmessage = (event: MessageEvent) => {
   const message = event.data as unknown[];
   if (message[0] === STOP) loop.stop();
-  else channel.receive(message);
+  else if (message[0] === TREE) {
+    // The starting thread asks what this loop's tasks are doing (and is
+    // likely to ask again: from now on, how long each waits is recorded).
+    const [, id, name, timeout] = message as [string, number, string, number];
+    inspectLoop(internal(loop), true);
+    void answerTaskTree(loop, timeout * 0.8, name).then((tree) =>
+      scope.postMessage([TREE_REPLY, id, tree])
+    );
+  } else channel.receive(message);
 };
 
 scope.postMessage([READY]);
