@@ -124,8 +124,10 @@ export interface CallGraphOptions {
 const LIBRARY = new URL("./", import.meta.url).href;
 
 function isMachinery(location: string): boolean {
-  return location.startsWith(LIBRARY) || location.startsWith("ext:") ||
-    location.startsWith("node:");
+  // A doc example of a module here (`graph.ts#55-63.ts`) is a program.
+  return (location.startsWith(LIBRARY) &&
+    !/\.ts#\d+-\d+\.ts$/.test(location)) ||
+    location.startsWith("ext:") || location.startsWith("node:");
 }
 
 /**

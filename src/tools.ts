@@ -647,8 +647,10 @@ const PS_COLUMNS: [string, number][] = [
  *   const stuck = createTask(() => lock.acquire(), { name: "stuck" });
  *   await sleep(0);
  *   console.log(formatPs(taskTree()));
- *   // tid        task id    task name            state      awaits ...
- *   // main       0x1001     stuck                suspended  Lock.acquire <Lock [locked, waiters:1]> ...
+ *   // tid   task id  task name  state      awaits                                   ...
+ *   // ------------------------------------------------------------------------------...
+ *   // main  0x…      Task-…     running    (running)                                ...
+ *   // main  0x…      stuck      suspended  Lock.acquire <Lock [locked, waiters:1]>  ...
  *   lock.release();
  *   await stuck;
  * });
@@ -725,7 +727,7 @@ export function formatPs(trees: TaskTree | readonly TaskTree[]): string {
  *   console.log(e instanceof CycleFoundError && e.message);
  *   // ERROR: await-graph contains cycles - cannot print a tree!
  *   //
- *   // cycle: a → b → a
+ *   // cycle: b → a → b
  * }
  * ```
  */
@@ -769,17 +771,19 @@ export class CycleFoundError extends Error {
  *   const work = createTask(async function parent() {
  *     await gather(() => sleep(1), () => sleep(2));
  *   }, { name: "parent" });
- *   await sleep(0);
+ *   await sleep(0.5);
  *   console.log(formatPstree(taskTree()));
  *   // └── (T) Task-…
- *   //     └──  main
+ *   //     └──  main …
+ *   //         └── (W) (running)
  *   // └── (T) parent
  *   //     └──  parent
  *   //         ├── (T) Task-…
  *   //         │   └──  sleep
- *   //         │       └── (W) sleep, 1s left
+ *   //         │       └── (W) sleep, 0.5s left
  *   //         └── (T) Task-…
- *   //  ...
+ *   //             └──  sleep
+ *   //                 └── (W) sleep, 1.5s left
  *   work.cancel();
  *   await work.then(undefined, () => {});
  * }, { virtualTime: true });
