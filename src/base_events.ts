@@ -90,6 +90,7 @@ import {
 import { ConcurrentFuture } from "./workers/concurrent.ts";
 import type { WorkerCallable } from "./workers/functions.ts";
 import { ThreadPoolExecutor } from "./workers/pool.ts";
+import { suspendedCallGraphText } from "./graph.ts";
 
 // deno-lint-ignore no-explicit-any
 type Callback = (...args: any[]) => unknown;
@@ -185,6 +186,9 @@ export class EventLoop implements AbstractEventLoop {
   #busyIterations = 0;
   #probe: ReturnType<typeof hostImmediate> | undefined;
   #handleStart = 0;
+  // Debug mode: the task whose step the current handle runs, for the
+  // slow-step warning's call graph.
+  #stepTask: object | null = null;
   #stopResolve: (() => void) | null = null;
 
   /** Creates a loop; prefer {@link newEventLoop}. */
@@ -420,10 +424,14 @@ export class EventLoop implements AbstractEventLoop {
     if (this.#closed) return;
     if (this.#debug) {
       for (const task of this[kTasks].slice()) {
-        this.callExceptionHandler({
+        const context: ExceptionContext = {
           message: "Task was destroyed but it is pending!",
           task,
-        });
+        };
+        // Where it waits, and who waits for it.
+        const graph = suspendedCallGraphText(task);
+        if (graph !== "") context.callGraph = graph;
+        this.callExceptionHandler(context);
       }
     }
     for (const fut of this[kUnretrieved]) {
@@ -547,6 +555,7 @@ export class EventLoop implements AbstractEventLoop {
     for (const key of ["future", "task", "handle"] as const) {
       if (context[key] !== undefined) parts.push(`${key}: ${context[key]}`);
     }
+    if (typeof context.callGraph === "string") parts.push(context.callGraph);
     const traceback = context.sourceTraceback as SourceFrame[] | undefined;
     if (Array.isArray(traceback)) {
       parts.push(
@@ -623,6 +632,7 @@ export class EventLoop implements AbstractEventLoop {
   /** @ignore A handle resumed `task`: wait for its step to end. */
   [kTaskResumed](task: object): void {
     this.#steppingTask = task;
+    if (this.#debug) this.#stepTask = task;
   }
 
   /**
@@ -797,7 +807,10 @@ export class EventLoop implements AbstractEventLoop {
       ready.shift();
       this.#ntodo--;
       if (handle.cancelled()) continue;
-      if (this.#debug) this.#handleStart = this.#clock.now();
+      if (this.#debug) {
+        this.#handleStart = this.#clock.now();
+        this.#stepTask = null;
+      }
       this.#inHandle = true;
       try {
         handle[kRun]();
@@ -863,11 +876,20 @@ export class EventLoop implements AbstractEventLoop {
 
   #afterStep(handle?: ReadyItem): void {
     if (!this.#debug) return;
+    const task = this.#stepTask;
+    this.#stepTask = null;
     const dt = this.#clock.now() - this.#handleStart;
     if (dt >= this.slowCallbackDuration) {
-      console.warn(
-        `Executing ${handle ?? "a task step"} took ${dt.toFixed(3)} seconds`,
-      );
+      let text = `Executing ${handle ?? task ?? "a task step"} took ${
+        dt.toFixed(3)
+      } seconds`;
+      // Which task was slow, and where it stands now (where its step
+      // suspended it): the call graph says who awaits it, too.
+      if (task instanceof Task) {
+        const graph = suspendedCallGraphText(task);
+        if (graph !== "") text += `\n${graph}`;
+      }
+      console.warn(text);
     }
   }
 

@@ -313,6 +313,12 @@ export interface ExceptionContext {
   task?: Task<unknown>;
   /** The callback handle concerned. */
   handle?: Handle;
+  /**
+   * Debug mode's "Task was destroyed but it is pending!": the task's call
+   * graph (`formatCallGraph`'s text), where it waits and who awaits
+   * it.
+   */
+  callGraph?: string;
   /** Anything else. */
   [key: string]: unknown;
 }

@@ -240,6 +240,25 @@ export function printCallGraph(
 }
 
 /**
+ * The call graph of `task` as it stands suspended (or done): where it
+ * last suspended, even from inside its own step, where the live stack
+ * would show the loop's. For debug mode's reports (slow steps, tasks left
+ * pending); empty when the graph cannot be made.
+ */
+export function suspendedCallGraphText(task: Future<unknown>): string {
+  let graph: FutureCallGraph;
+  try {
+    graph = buildGraph(task, null, new Set(), false);
+  } catch {
+    // A report must not fail because of its decoration.
+    return "";
+  }
+  const lines: string[] = [];
+  renderLevel(graph, lines, 0);
+  return lines.join("\n");
+}
+
+/**
  * `future`'s call stack, innermost frame first: the live one for the
  * task running now, else where it suspended (recorded in debug mode and
  * while inspected), else its coroutine function. For the task tree.
@@ -256,8 +275,9 @@ function buildGraph(
   future: Future<unknown>,
   limit: number | null,
   seen: Set<Future<unknown>>,
+  live = true,
 ): FutureCallGraph {
-  const loop = runningLoopOrNull();
+  const loop = live ? runningLoopOrNull() : null;
   // The task running now (awaiting, say, what it just made) shows where
   // it is now.
   const stack = limit === 0
@@ -272,7 +292,7 @@ function buildGraph(
   return new FutureCallGraph(
     future,
     limited(stack, limit),
-    parents.map((parent) => buildGraph(parent, limit, path)),
+    parents.map((parent) => buildGraph(parent, limit, path, live)),
   );
 }
 

@@ -12,6 +12,7 @@ import {
   getEventLoop,
   getRunningLoop,
   Handle,
+  Lock,
   newEventLoop,
   run,
   setEventLoop,
@@ -484,6 +485,99 @@ Deno.test("debug mode measures slow callbacks on the loop's clock, so a virtual 
     assert.equal(lines.length, 1, `warnings: ${JSON.stringify(lines)}`);
     assert.match(lines[0], /slowCallback.* took 0\.500 seconds/);
   }, { virtualTime: true, debug: true });
+});
+
+Deno.test("debug mode's slow-step warning shows the slow task's call graph: where it suspended and who awaits it", async () => {
+  await withLoop(async (loop) => {
+    const { lines } = await captureConsole(
+      "warn",
+      () =>
+        loop.runUntilComplete(async function main() {
+          const worker = createTask(async function slowWorker() {
+            await sleep(0);
+            blockingSleep(0.5); // on the virtual clock
+            await sleep(10);
+          }, { name: "worker" });
+          await sleep(1);
+          worker.cancel();
+          await worker.then(undefined, () => {});
+          // Awaited: the graph names the awaiting task, where it awaits.
+          await createTask(async function slowChild() {
+            blockingSleep(0.25);
+            await sleep(10);
+          }, { name: "child" });
+        }),
+    );
+    assert.equal(lines.length, 2, lines.join("\n---\n"));
+    const [worker, child] = lines.map((l) => l.split("\n"));
+    assert.match(
+      worker[0],
+      /^Executing <Task pending name='worker' coro=<slowWorker\(\)>.* took 0\.500 seconds$/,
+    );
+    assert.match(worker[1], /^\* Task\(name='worker', id=0x[0-9a-f]+\)$/);
+    assert.equal(worker[2], "  + Call stack:");
+    // Where the slow step left it: its next await.
+    assert.match(
+      worker[3],
+      /^ {2}\| {3}File '.*events_test\.ts', line \d+, in async slowWorker\(\)$/,
+    );
+    assert.equal(worker.length, 4, worker.join("\n"));
+    assert.match(child[0], /name='child'.* took 0\.250 seconds$/);
+    assert.ok(child.includes("  + Awaited by:"), child.join("\n"));
+    assert.match(
+      child.at(-3)!,
+      /^ {4}\* Task\(name='Task-\d+', id=0x[0-9a-f]+\)$/,
+    );
+    assert.match(
+      child.at(-1)!,
+      /events_test\.ts', line \d+, in async main\(\)$/,
+    );
+  }, { virtualTime: true, debug: true });
+});
+
+Deno.test("without debug mode a slow step is not reported", async () => {
+  await withLoop(async (loop) => {
+    const { lines } = await captureConsole(
+      "warn",
+      () =>
+        loop.runUntilComplete(async function main() {
+          await createTask(async () => {
+            blockingSleep(0.5);
+            await sleep(0);
+          });
+        }),
+    );
+    assert.deepEqual(lines, []);
+  }, { virtualTime: true });
+});
+
+Deno.test("debug mode's 'Task was destroyed but it is pending!' shows where the task waits", async () => {
+  const loop = newEventLoop({ debug: true, virtualTime: true });
+  const lock = new Lock();
+  await loop.runUntilComplete(() => lock.acquire());
+  loop.createTask(async function stuckOnLock() {
+    await lock.acquire();
+  }, { name: "stuck" });
+  await loop.runUntilComplete(() => sleep(0.1));
+  const { lines } = await captureConsole("error", () => loop.close());
+  assert.equal(lines.length, 1, lines.join("\n---\n"));
+  const report = lines[0].split("\n");
+  assert.equal(report[0], "Task was destroyed but it is pending!");
+  assert.match(report[1], /^task: <Task pending name='stuck'/);
+  assert.match(report[2], /^\* Task\(name='stuck', id=0x[0-9a-f]+\)$/);
+  assert.equal(report[3], "  + Call stack:");
+  assert.match(report[4], /line \d+, in async stuckOnLock\(\)$/);
+  // A handler of its own gets the text as the context's callGraph.
+  const again = newEventLoop({ debug: true, virtualTime: true });
+  const seen = recordExceptions(again);
+  again.createTask(() => sleep(1), { name: "sleeper" });
+  await again.runUntilComplete(() => sleep(0.1));
+  again.close();
+  assert.equal(seen.length, 1);
+  assert.match(
+    String(seen[0].callGraph),
+    /^\* Task\(name='sleeper', id=0x[0-9a-f]+\)\n {2}\+ Call stack:/,
+  );
 });
 
 Deno.test("debug mode is off by default and setDebug toggles it", async () => {
