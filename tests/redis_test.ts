@@ -21,6 +21,7 @@ import {
   ConsumerProcess,
   type RedisClient,
   redisClient,
+  redisMissing,
   RedisServer,
 } from "./_redis.ts";
 
@@ -155,12 +156,14 @@ workerTest(
         `the 0.05 pushed meanwhile done ${extra.toFixed(3)} s after its push`,
     );
   },
+  { ignore: redisMissing },
 );
 
 // -------------------------------------------------- two consumer processes
 
 Deno.test(
   "two consumer processes share one queue: 200 messages, each processed exactly once, both take some",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -216,6 +219,7 @@ Deno.test(
 
 Deno.test(
   "a consumer killed (SIGKILL) in the middle of a task loses nothing: another one recovers its message",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -328,6 +332,7 @@ workerTest(
     );
     console.log(`after the restart: messages done in ${took.toFixed(3)} s`);
   },
+  { ignore: redisMissing },
 );
 
 // ----------------------------------------------------------------- extras
@@ -507,6 +512,7 @@ workerTest(
     );
     console.log(`close() with blockTimeout 0.3 took ${took.toFixed(3)} s`);
   },
+  { ignore: redisMissing },
 );
 
 workerTest(
@@ -552,6 +558,7 @@ workerTest(
       await newLoop.stop();
     }
   },
+  { ignore: redisMissing },
 );
 
 workerTest(
@@ -576,10 +583,12 @@ workerTest(
     assert.equal(await redis.command(["LLEN", source.processingList]), 0);
     assert.equal(await redis.command(["LLEN", "queue"]), 0);
   },
+  { ignore: redisMissing },
 );
 
 Deno.test(
   "recover() puts a dead consumer's messages back oldest-first, leaves live consumers alone",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -646,6 +655,7 @@ Deno.test(
 
 Deno.test(
   "requeue() puts this consumer's message back at the head of the queue",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -718,6 +728,7 @@ workerTest(
     await waitUntil(() => done.length === 1, "the recovered message");
     assert.equal(done[0].body, "0.01");
   },
+  { ignore: redisMissing },
 );
 
 // ------------------------------------------- the loop or Redis going away
@@ -762,6 +773,7 @@ workerTest(
       await newLoop.stop();
     }
   },
+  { ignore: redisMissing },
 );
 
 // feed() without a start() first starts the source itself; a failing
