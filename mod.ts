@@ -83,6 +83,20 @@ export {
   printCallGraph,
 } from "./src/graph.ts";
 export {
+  type ChromeTrace,
+  isTracing,
+  startTrace,
+  stopTrace,
+  Trace,
+  type TraceEvent,
+  type TraceOptions,
+} from "./src/trace.ts";
+export {
+  timelineHtml,
+  type TimelineOptions,
+  writeTimeline,
+} from "./src/timeline.ts";
+export {
   ALL_COMPLETED,
   allTasks,
   AsCompleted,

@@ -30,6 +30,7 @@ import { formatSourceTraceback, type SourceFrame } from "./_debug.ts";
 import { signalName } from "./_signals.ts";
 import { envFlag } from "./_env.ts";
 import { Heap } from "./_heap.ts";
+import { tracer } from "./_trace_hooks.ts";
 import { checkFunction, checkSeconds, typeError } from "./_validate.ts";
 import {
   type Clock,
@@ -236,6 +237,7 @@ export class EventLoop implements AbstractEventLoop {
     const handle = new Handle(callback as Callback, args, this);
     if (contextVarsInUse()) handle[kHandleContext] = copyContext();
     this.#ready.push(handle);
+    if (tracer !== null) tracer.scheduled(this, handle, callback);
     if (!this.#inIteration) this.#kick();
     return handle;
   }
@@ -273,6 +275,7 @@ export class EventLoop implements AbstractEventLoop {
     const timer = new TimerHandle(when, callback as Callback, args, this);
     if (contextVarsInUse()) timer[kHandleContext] = copyContext();
     this.#scheduled.push(timer);
+    if (tracer !== null) tracer.timerScheduled(this, timer, callback, when);
     if (!this.#inIteration) this.#kick();
     return timer;
   }
@@ -486,6 +489,7 @@ export class EventLoop implements AbstractEventLoop {
     }
     const job = chosen.submit(fn, ...args);
     const fut = wrapFuture(job, { loop: this });
+    if (tracer !== null) tracer.executorFuture(fut, job);
     const cancel = (job as { cancel?: () => unknown }).cancel;
     if (!(job instanceof ConcurrentFuture) && typeof cancel === "function") {
       fut.addDoneCallback((f) => {
@@ -598,6 +602,7 @@ export class EventLoop implements AbstractEventLoop {
       new Handle(callback, NO_ARGS, this);
     handle[kReuse](callback, arg, contextFree);
     this.#ready.push(handle);
+    if (tracer !== null) tracer.scheduled(this, handle, callback);
     if (!this.#inIteration) this.#kick();
   }
 
@@ -605,12 +610,14 @@ export class EventLoop implements AbstractEventLoop {
   [kScheduleHandle](handle: ReadyItem): void {
     if (this.#closed) throw new Error("Event loop is closed");
     this.#ready.push(handle);
+    if (tracer !== null) tracer.scheduled(this, handle, null);
     if (!this.#inIteration) this.#kick();
   }
 
   /** @ignore A handle resumed `task`: wait for its step to end. */
   [kTaskResumed](task: object): void {
     this.#steppingTask = task;
+    if (tracer !== null) tracer.stepStart(task);
   }
 
   /**
@@ -622,6 +629,7 @@ export class EventLoop implements AbstractEventLoop {
   [kTaskSuspended](task: object): void {
     if (this.#steppingTask !== task) return;
     this.#steppingTask = null;
+    if (tracer !== null) tracer.stepEnd(task);
     // From inside the handle that resumed the task (a first step runs
     // synchronously), the iteration simply goes on after that handle.
     if (this.#inHandle) return;
@@ -786,6 +794,7 @@ export class EventLoop implements AbstractEventLoop {
       this.#ntodo--;
       if (handle.cancelled()) continue;
       if (this.#debug) this.#handleStart = this.#clock.now();
+      if (tracer !== null) tracer.handleStart(this, handle);
       this.#inHandle = true;
       try {
         handle[kRun]();
@@ -800,6 +809,7 @@ export class EventLoop implements AbstractEventLoop {
         this.callExceptionHandler(context);
       }
       this.#inHandle = false;
+      if (tracer !== null) tracer.handleEnd();
       if (handle[kPooled]) this.#recycle(handle as Handle);
       if (this.#steppingTask !== null) {
         // Only a trigger armed from the root context can bring loop code

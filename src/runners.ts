@@ -15,6 +15,7 @@ import {
   setEventLoop,
 } from "./events.ts";
 import { Future, kHasException } from "./futures.ts";
+import { traceRun } from "./trace.ts";
 import {
   allTasks,
   type CoroutineFunction,
@@ -41,6 +42,12 @@ export interface RunOptions extends EventLoopOptions {
   loopFactory?: () => AbstractEventLoop;
   /** Cancels the main task when it aborts (as Ctrl-C does). */
   signal?: AbortSignal;
+  /**
+   * `run()` only: records a trace of the run and writes it to this file
+   * as Chrome trace event JSON (as the `ASYNCIO_TRACE` environment
+   * variable does); see `startTrace`.
+   */
+  trace?: string | URL;
 }
 
 /**
@@ -238,6 +245,7 @@ export async function run<T>(
     );
   }
   checkMain("run", main);
+  const writeTrace = traceRun(options.trace);
   const runner = new Runner(options);
   try {
     return await runner.run(main);
@@ -249,5 +257,6 @@ export async function run<T>(
     throw e;
   } finally {
     await runner.close();
+    writeTrace?.();
   }
 }
