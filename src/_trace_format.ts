@@ -3,7 +3,7 @@
 // into a buffer, with the names encoded once: the trace of 100,000 tasks
 // is about a million events and must be written in well under a second.
 import { coroName } from "./_repr.ts";
-import { Future, kHasException } from "./futures.ts";
+import { type Future, kHasException } from "./futures.ts";
 import { GatheringFuture, Task } from "./tasks.ts";
 import { describeSpec, type FunctionSpec } from "./workers/functions.ts";
 
@@ -31,11 +31,28 @@ export const JOB_OK = 0;
 export const JOB_FAILED = 1;
 export const JOB_CANCELLED = 2;
 
+/** A TIMER_SET record's callback when the timer is a `sleep()`'s. */
+export const SLEEP_TIMER: object = Object.freeze({ sleep: true });
+
 /** What a future a task may suspend on is, as far as the hooks told. */
 export interface Label {
   what: string | null;
   detail: unknown;
   owner: object | null;
+}
+
+/** Records are kept in chunks of this many (never copied as they grow). */
+export const CHUNK_BITS = 16;
+const MASK = (1 << CHUNK_BITS) - 1;
+
+/** A column of object references, in chunks. */
+export class Column {
+  constructor(readonly chunks: readonly unknown[][]) {}
+
+  /** The reference of record `i`. */
+  at(i: number): unknown {
+    return this.chunks[i >>> CHUNK_BITS][i & MASK];
+  }
 }
 
 /** The records of a trace, in the order they happened. */
@@ -44,8 +61,8 @@ export interface Records {
   readonly kind: Uint8Array;
   readonly ts: Float64Array; // performance.now() milliseconds
   readonly ref: Int32Array;
-  readonly a: readonly unknown[];
-  readonly b: readonly unknown[];
+  readonly a: Column;
+  readonly b: Column;
   readonly delays: ReadonlyMap<number, number>; // TIMER_SET record -> seconds
   readonly origin: number;
   readonly truncated: boolean;
@@ -114,34 +131,38 @@ export class Layout {
         case CREATE:
         case STEP:
         case SUSPEND:
-          track[i] = rawOf(a[i] as object, TASK);
+          track[i] = rawOf(a.at(i) as object, TASK);
           break;
         case CB:
         case TIMER_CB:
         case WAKE:
         case TIMER_SET:
-          track[i] = rawOf(b[i] as object, LOOP);
+          track[i] = rawOf(b.at(i) as object, LOOP);
           break;
         case CB_END:
           track[i] = track[ref[i]];
           break;
         case JOB_SUBMIT:
-          this.jobs.set(a[i] as object, { submit: i, sent: 0, worker: null });
+          this.jobs.set(a.at(i) as object, {
+            submit: i,
+            sent: 0,
+            worker: null,
+          });
           break;
         case JOB_SENT: {
-          const worker = b[i] as object;
+          const worker = b.at(i) as object;
           track[i] = rawOf(worker, WORKER);
-          let job = this.jobs.get(a[i] as object);
+          let job = this.jobs.get(a.at(i) as object);
           if (job === undefined) {
             job = { submit: -1, sent: 0, worker };
-            this.jobs.set(a[i] as object, job);
+            this.jobs.set(a.at(i) as object, job);
           }
           job.sent = r.ts[i];
           job.worker = worker;
           break;
         }
         case JOB_END: {
-          const worker = this.jobs.get(a[i] as object)?.worker;
+          const worker = this.jobs.get(a.at(i) as object)?.worker;
           if (worker) track[i] = raw.get(worker)!;
           break;
         }
@@ -185,7 +206,7 @@ export class Layout {
         open[track[i]] =
           k === CB_END || (k === SUSPEND && ref[i] === AWAIT_DONE) ? -1 : i;
       } else if (k === JOB_END) {
-        const job = this.jobs.get(a[i] as object);
+        const job = this.jobs.get(a.at(i) as object);
         if (job === undefined || job.worker === null || job.submit < 0) {
           continue;
         }
@@ -462,9 +483,9 @@ export class JsonWriter {
         case TIMER_SET: {
           const from = layout.sliceTrack(ref[i]);
           const delay = seconds(r.delays.get(i) ?? 0);
-          const name = a[i] instanceof Future
+          const name = a.at(i) === SLEEP_TIMER
             ? `sleep(${delay})`
-            : `callLater(${delay}) ${callbackName(a[i])}`;
+            : `callLater(${delay}) ${callbackName(a.at(i))}`;
           this.#instant(from > 0 ? from : track[i], t, name);
           if (flows[i] === 1) this.#flow(true, i, from, t);
           break;
@@ -475,10 +496,10 @@ export class JsonWriter {
           if (link >= 0 && flows[link] === 1) {
             this.#flow(false, link, track[i], t);
           }
-          const callback = a[i];
+          const callback = a.at(i);
           const name = kind[i] === CB
             ? callbackName(callback)
-            : callback instanceof Future
+            : callback === SLEEP_TIMER
             ? `sleep(${seconds(r.delays.get(link) ?? 0)}) timer`
             : `timer ${callbackName(callback)}`;
           this.#slice(track[i], t, ends[i], this.#name(name));
@@ -490,7 +511,7 @@ export class JsonWriter {
             this.#flow(false, link, track[i], t);
           }
           // The last step says how the task ended.
-          const task = a[i] as Task<unknown>;
+          const task = a.at(i) as Task<unknown>;
           this.#slice(
             track[i],
             t,
@@ -513,14 +534,14 @@ export class JsonWriter {
             track[i],
             t,
             ends[i],
-            this.#name(waitName(what, b[i] as Future<unknown> | null, this)),
+            this.#name(waitName(what, b.at(i) as Future<unknown> | null, this)),
           );
           break;
         }
         case JOB_SUBMIT: {
           const from = layout.sliceTrack(ref[i]);
           if (from > 0) {
-            const job = a[i] as JobLike;
+            const job = a.at(i) as JobLike;
             this.#instant(from, t, `submit ${describeSpec(job.spec)}`);
             if (flows[i] === 1) this.#flow(true, i, from, t);
           }
@@ -540,7 +561,7 @@ export class JsonWriter {
   #jobEnd(i: number): void {
     const { layout } = this;
     const r = layout.r;
-    const job = r.a[i] as JobLike;
+    const job = r.a.at(i) as JobLike;
     const info = layout.jobs.get(job);
     if (info === undefined || info.worker === null) return; // never sent
     const tid = layout.track[i];
@@ -628,6 +649,7 @@ function trackName(task: Task<unknown>): string {
 const callbackNames = new WeakMap<object, string>();
 
 function callbackName(callback: unknown): string {
+  if (typeof callback === "string") return `${callback}()`;
   if (typeof callback !== "function") return String(callback);
   let name = callbackNames.get(callback);
   if (name === undefined) {

@@ -26,6 +26,8 @@ import {
   AWAIT_YIELD,
   CB,
   CB_END,
+  CHUNK_BITS,
+  Column,
   CREATE,
   JOB_CANCELLED,
   JOB_END,
@@ -38,6 +40,7 @@ import {
   Layout,
   type Records,
   SCHED,
+  SLEEP_TIMER,
   STEP,
   SUSPEND,
   TIMER_CB,
@@ -102,7 +105,6 @@ class ReadyMirror {
 
 // Records are kept in chunks that are never copied: a trace that grows
 // to millions of events costs no more per event than a small one.
-const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
 
@@ -110,8 +112,8 @@ class Chunk {
   readonly kind = new Uint8Array(CHUNK);
   readonly ts = new Float64Array(CHUNK);
   readonly ref = new Int32Array(CHUNK);
-  readonly a: unknown[] = new Array(CHUNK).fill(null);
-  readonly b: unknown[] = new Array(CHUNK).fill(null);
+  readonly a: unknown[] = new Array(CHUNK);
+  readonly b: unknown[] = new Array(CHUNK);
 }
 
 // The recorder: installed as the core's tracer while a trace runs.
@@ -200,9 +202,8 @@ class Recorder implements TraceHooks {
       ts.set(chunk.ts.subarray(0, len), c * CHUNK);
       ref.set(chunk.ref.subarray(0, len), c * CHUNK);
     }
-    const a = ([] as unknown[]).concat(...this.chunks.map((c) => c.a));
-    const b = ([] as unknown[]).concat(...this.chunks.map((c) => c.b));
-    a.length = b.length = n;
+    const a = new Column(this.chunks.map((c) => c.a));
+    const b = new Column(this.chunks.map((c) => c.b));
     return {
       n,
       kind,
@@ -223,10 +224,14 @@ class Recorder implements TraceHooks {
   }
 
   scheduled(loop: object, item: object, callback: object | null): void {
+    // A named callback is kept by its name: the trace holds on to nothing
+    // that would otherwise be garbage (the loop's sleep(0) steps, say).
     const rec = this.#push(
       SCHED,
       this.#lastTs,
-      callback ?? item,
+      callback === null
+        ? null
+        : (callback as { name?: string }).name || callback,
       null,
       this.#cur,
     );
@@ -246,7 +251,13 @@ class Recorder implements TraceHooks {
     when: number,
   ): void {
     const delay = when - (loop as { time(): number }).time();
-    const rec = this.#push(TIMER_SET, this.#now(), callback, loop, this.#cur);
+    const rec = this.#push(
+      TIMER_SET,
+      this.#now(),
+      (callback as { name?: string }).name || callback,
+      loop,
+      this.#cur,
+    );
     if (rec < 0) return;
     this.#timers.set(timer, rec);
     this.delays.set(rec, delay);
@@ -263,7 +274,9 @@ class Recorder implements TraceHooks {
       }
     }
     const ts = this.#now();
-    const callback = link >= 0 ? this.#chunk(link).a[link & MASK] : item;
+    // Unnamed, an item is kept (until it turns out to be a task's wake-up).
+    const callback = (link >= 0 ? this.#chunk(link).a[link & MASK] : null) ??
+      item;
     this.#handleTs = ts;
     this.#cur = this.#handleRec = this.#push(kind, ts, callback, loop, link);
   }
@@ -285,6 +298,7 @@ class Recorder implements TraceHooks {
     if (c !== null && c.kind[h & MASK] !== WAKE) {
       // The handle running now resumed the task: the step stands for it.
       c.kind[h & MASK] = WAKE;
+      c.a[h & MASK] = null;
       link = c.ref[h & MASK];
       ts = this.#handleTs;
     } else ts = this.#now();
@@ -316,7 +330,7 @@ class Recorder implements TraceHooks {
       const last = this.n - 1;
       const c = last >= 0 ? this.#chunk(last) : null;
       if (c !== null && c.kind[last & MASK] === TIMER_SET) {
-        c.a[last & MASK] = future;
+        c.a[last & MASK] = SLEEP_TIMER;
         this.delays.set(last, detail as number);
       }
     }
@@ -429,7 +443,7 @@ export function startTrace(options: TraceOptions = {}): void {
 }
 
 let recorder: Recorder | null = null;
-let makeTrace: (records: Records, end: number) => Trace;
+let makeTrace: (records: () => Records, end: number) => Trace;
 
 /**
  * Stops the trace {@link startTrace} started and returns it.
@@ -449,7 +463,8 @@ export function stopTrace(): Trace {
   if (r === null) throw new Error("stopTrace(): no trace is being recorded");
   recorder = null;
   if (tracer === r) setTracer(null);
-  return makeTrace(r.flat(), performance.now());
+  // Flattened when first written: stopping costs nothing.
+  return makeTrace(() => r.flat(), performance.now());
 }
 
 /**
@@ -550,13 +565,18 @@ export interface TraceEvent {
  * ```
  */
 export class Trace {
-  readonly #r: Records;
+  #r: Records | null = null;
+  readonly #records: () => Records;
   readonly #end: number;
   #tasks = -1;
 
-  private constructor(records: Records, end: number) {
-    this.#r = records;
+  private constructor(records: () => Records, end: number) {
+    this.#records = records;
     this.#end = end;
+  }
+
+  get #data(): Records {
+    return this.#r ??= this.#records();
   }
 
   static {
@@ -565,25 +585,25 @@ export class Trace {
 
   /** How many events were recorded (the JSON has a few more). */
   get events(): number {
-    return this.#r.n;
+    return this.#data.n;
   }
 
   /** How many tasks the trace shows. */
   get tasks(): number {
     if (this.#tasks < 0) {
-      this.#tasks = new Layout(this.#r, this.#end).tasks.length;
+      this.#tasks = new Layout(this.#data, this.#end).tasks.length;
     }
     return this.#tasks;
   }
 
   /** Whether recording stopped early because `maxEvents` was reached. */
   get truncated(): boolean {
-    return this.#r.truncated;
+    return this.#data.truncated;
   }
 
   /** Milliseconds from the start of recording to its end. */
   get durationMs(): number {
-    return this.#end - this.#r.origin;
+    return this.#end - this.#data.origin;
   }
 
   /** Writes the trace to `path` as Chrome trace event JSON. */
@@ -620,7 +640,7 @@ export class Trace {
   }
 
   #write(sink: (chunk: Uint8Array) => void): void {
-    new JsonWriter(new Layout(this.#r, this.#end), sink).run();
+    new JsonWriter(new Layout(this.#data, this.#end), sink).run();
   }
 }
 
