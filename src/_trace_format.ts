@@ -8,11 +8,11 @@ import { GatheringFuture, Task } from "./tasks.ts";
 import { describeSpec, type FunctionSpec } from "./workers/functions.ts";
 
 // Record kinds: what `a`, `b`, `ref` and `num` hold for each.
-export const CREATE = 1; // a: task, b: parent task or null, ref: slice
+export const CREATE = 1; // a: task, ref: slice (its creator's step)
 export const SCHED = 2; // a: callback (or the item), ref: slice
 export const TIMER_SET = 3; // a: callback (or sleep's future), b: loop, ref: slice, num: delay
-export const CB = 4; // a: callback, b: loop, ref: its SCHED record
-export const TIMER_CB = 5; // a: callback, b: loop, ref: its TIMER_SET record
+export const CB = 4; // a: callback, ref: its SCHED record (loop: see LOOP)
+export const TIMER_CB = 5; // a: callback, ref: its TIMER_SET record
 export const WAKE = 6; // a CB whose handle resumed a task (the step stands for it)
 export const CB_END = 7; // ref: the CB record
 export const STEP = 8; // a: task, ref: the SCHED record of its wake-up
@@ -20,6 +20,7 @@ export const SUSPEND = 9; // a: task, b: awaited future, ref: AWAIT_*
 export const JOB_SUBMIT = 10; // a: job, ref: slice
 export const JOB_SENT = 11; // a: job, b: Worker
 export const JOB_END = 12; // a: job, ref: JOB_*
+export const LOOP = 13; // a: the loop whose handles the next CB records are
 // ("slice": the record of the step, callback or job end whose code ran.)
 
 export const AWAIT_FUTURE = 0;
@@ -49,7 +50,7 @@ const MASK = (1 << CHUNK_BITS) - 1;
 export class Column {
   constructor(readonly chunks: readonly unknown[][]) {}
 
-  /** The reference of record `i`. */
+  /** The reference of record `i` (undefined: none). */
   at(i: number): unknown {
     return this.chunks[i >>> CHUNK_BITS][i & MASK];
   }
@@ -88,9 +89,9 @@ const WORKER_SORT = -500;
 // Track kinds while the tracks are counted (`raw` track numbers are
 // kind + 4 * index; the final ones put loops first, then Workers, then
 // tasks, each in the order first seen).
-const LOOP = 1;
-const WORKER = 2;
-const TASK = 3;
+const LOOP_TRACK = 1;
+const WORKER_TRACK = 2;
+const TASK_TRACK = 3;
 
 /** Tracks, slice ends and flows, from two passes over the records. */
 export class Layout {
@@ -115,9 +116,9 @@ export class Layout {
     const rawOf = (object: object, kindOfTrack: number): number => {
       let code = raw.get(object);
       if (code === undefined) {
-        const list = kindOfTrack === TASK
+        const list = kindOfTrack === TASK_TRACK
           ? this.tasks
-          : kindOfTrack === LOOP
+          : kindOfTrack === LOOP_TRACK
           ? this.loops
           : this.workers;
         code = kindOfTrack + 4 * list.length;
@@ -126,18 +127,24 @@ export class Layout {
       }
       return code;
     };
+    let loop = 0;
     for (let i = 0; i < n; i++) {
       switch (kind[i]) {
         case CREATE:
         case STEP:
         case SUSPEND:
-          track[i] = rawOf(a.at(i) as object, TASK);
+          track[i] = rawOf(a.at(i) as object, TASK_TRACK);
+          break;
+        case LOOP:
+          loop = rawOf(a.at(i) as object, LOOP_TRACK);
           break;
         case CB:
         case TIMER_CB:
         case WAKE:
+          track[i] = loop;
+          break;
         case TIMER_SET:
-          track[i] = rawOf(b.at(i) as object, LOOP);
+          track[i] = rawOf(b.at(i) as object, LOOP_TRACK);
           break;
         case CB_END:
           track[i] = track[ref[i]];
@@ -151,7 +158,7 @@ export class Layout {
           break;
         case JOB_SENT: {
           const worker = b.at(i) as object;
-          track[i] = rawOf(worker, WORKER);
+          track[i] = rawOf(worker, WORKER_TRACK);
           let job = this.jobs.get(a.at(i) as object);
           if (job === undefined) {
             job = { submit: -1, sent: 0, worker };
@@ -178,7 +185,7 @@ export class Layout {
       const code = track[i];
       if (code !== 0) track[i] = base[code & 3] + (code >> 2);
     }
-    const tracks = base[TASK] + this.tasks.length;
+    const tracks = base[TASK_TRACK] + this.tasks.length;
     this.flows = new Uint8Array(n);
     const ends = this.ends = new Float64Array(n);
     const lastSteps = this.lastSteps = new Uint8Array(n);

@@ -24,8 +24,14 @@ export interface TraceHooks {
   stepStart(task: object): void;
   /** `task`'s step ended: it suspended, or it is done. */
   stepEnd(task: object): void;
-  /** `future` is what `what` (e.g. "sleep", "Queue.get") waits on. */
+  /** `future` is what `what` (e.g. "sleep") waits on. */
   label(future: object, what: string, detail: unknown): void;
+  /**
+   * A coroutine object named `name` (e.g. "Queue.get"), of `self`, started
+   * in the running task; its body returned `result` (a future it waits on,
+   * or a promise while it runs).
+   */
+  coroutine(name: string, self: unknown, result: unknown): void;
   /** `future` is a waiter line's future; the line belongs to `owner`. */
   parked(future: object, owner: object): void;
   /** `future` (on a loop) stands for the executor job `job`. */

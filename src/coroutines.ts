@@ -162,9 +162,7 @@ export class Coroutine<T> implements Promise<T> {
     } catch (error) {
       result = Promise.reject(error);
     }
-    if (tracer !== null && result instanceof Future) {
-      tracer.label(result, this.#name, this.#self);
-    }
+    if (tracer !== null) tracer.coroutine(this.#name!, this.#self, result);
     this.#self = this.#arg = undefined;
     // A library future is awaited directly, without a promise around it.
     return result instanceof Promise || result instanceof Future

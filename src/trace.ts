@@ -38,6 +38,7 @@ import {
   JsonWriter,
   type Label,
   Layout,
+  LOOP,
   type Records,
   SCHED,
   SLEEP_TIMER,
@@ -48,7 +49,7 @@ import {
   WAKE,
 } from "./_trace_format.ts";
 import { setTracer, type TraceHooks, tracer } from "./_trace_hooks.ts";
-import type { Future } from "./futures.ts";
+import { Future } from "./futures.ts";
 import { kAwaiting, type Task } from "./tasks.ts";
 
 const DEFAULT_MAX_EVENTS = 1 << 24;
@@ -113,7 +114,8 @@ class Chunk {
   readonly ts = new Float64Array(CHUNK);
   readonly ref = new Int32Array(CHUNK);
   readonly a: unknown[] = new Array(CHUNK);
-  readonly b: unknown[] = new Array(CHUNK);
+  // Few records have a second reference: made when one needs it.
+  b: unknown[] | null = null;
 }
 
 // The recorder: installed as the core's tracer while a trace runs.
@@ -137,9 +139,12 @@ class Recorder implements TraceHooks {
   #handleRec = -1;
   #handleTs = 0;
   #mirrorLoop: object | null = null;
+  #runLoop: object | null = null;
   #mirror: ReadyMirror | null = null;
   readonly #mirrors = new WeakMap<object, ReadyMirror>();
   readonly #timers = new WeakMap<object, number>();
+  // Per task, the library coroutines (async bodies) running in it.
+  readonly #ops = new Map<object, Label[]>();
 
   constructor(max: number) {
     this.max = max;
@@ -148,7 +153,7 @@ class Recorder implements TraceHooks {
     this.origin = this.#lastTs = performance.now();
   }
 
-  #push(kind: number, ts: number, a: unknown, b: unknown, ref: number): number {
+  #push(kind: number, ts: number, a: unknown, b: null, ref: number): number {
     if (this.n === this.max) {
       // Full: recording stops here (the trace says it was cut short).
       this.truncated = true;
@@ -165,9 +170,15 @@ class Recorder implements TraceHooks {
     c.ts[off] = ts;
     c.ref[off] = ref;
     c.a[off] = a;
-    c.b[off] = b;
     this.#off = off + 1;
     return this.n++;
+  }
+
+  // A record with a second reference.
+  #push2(kind: number, ts: number, a: unknown, b: object, ref: number): number {
+    const r = this.#push(kind, ts, a, null, ref);
+    if (r >= 0) (this.#c.b ??= new Array(CHUNK))[r & MASK] = b;
+    return r;
   }
 
   #chunk(i: number): Chunk {
@@ -203,7 +214,7 @@ class Recorder implements TraceHooks {
       ref.set(chunk.ref.subarray(0, len), c * CHUNK);
     }
     const a = new Column(this.chunks.map((c) => c.a));
-    const b = new Column(this.chunks.map((c) => c.b));
+    const b = new Column(this.chunks.map((c) => c.b ?? []));
     return {
       n,
       kind,
@@ -219,8 +230,7 @@ class Recorder implements TraceHooks {
   }
 
   taskCreated(task: object): void {
-    const parent = this.#stepping ?? taskContext.getStore() ?? null;
-    this.#push(CREATE, this.#now(), task, parent, this.#cur);
+    this.#push(CREATE, this.#now(), task, null, this.#cur);
   }
 
   scheduled(loop: object, item: object, callback: object | null): void {
@@ -251,7 +261,7 @@ class Recorder implements TraceHooks {
     when: number,
   ): void {
     const delay = when - (loop as { time(): number }).time();
-    const rec = this.#push(
+    const rec = this.#push2(
       TIMER_SET,
       this.#now(),
       (callback as { name?: string }).name || callback,
@@ -274,11 +284,16 @@ class Recorder implements TraceHooks {
       }
     }
     const ts = this.#now();
+    if (loop !== this.#runLoop) {
+      // The loop whose track the callbacks that follow are on.
+      this.#runLoop = loop;
+      this.#push(LOOP, ts, loop, null, -1);
+    }
     // Unnamed, an item is kept (until it turns out to be a task's wake-up).
     const callback = (link >= 0 ? this.#chunk(link).a[link & MASK] : null) ??
       item;
     this.#handleTs = ts;
-    this.#cur = this.#handleRec = this.#push(kind, ts, callback, loop, link);
+    this.#cur = this.#handleRec = this.#push(kind, ts, callback, null, link);
   }
 
   handleEnd(): void {
@@ -313,15 +328,34 @@ class Recorder implements TraceHooks {
     let awaited: Future<unknown> | null = null;
     if (!t.done()) {
       awaited = t[kAwaiting];
+      if (awaited !== null) {
+        const ops = this.#ops.get(task);
+        if (ops !== undefined) this.#within(awaited, ops[ops.length - 1]);
+      }
       what = awaited !== null
         ? AWAIT_FUTURE
         : this.#yielded
         ? AWAIT_YIELD
         : AWAIT_FOREIGN;
     }
-    this.#push(SUSPEND, this.#now(), task, awaited, what);
+    if (awaited === null) this.#push(SUSPEND, this.#now(), task, null, what);
+    else this.#push2(SUSPEND, this.#now(), task, awaited, what);
     this.#stepping = null;
     this.#cur = -1;
+  }
+
+  // `future` is awaited inside the library coroutine `op`: unless it says
+  // more itself (a Lock.acquire's future), it is named after `op`.
+  #within(future: object, op: Label): void {
+    const label = this.labels.get(future);
+    if (label === undefined) this.labels.set(future, op);
+    else if (label.what === null) {
+      this.labels.set(future, {
+        what: op.what,
+        detail: undefined,
+        owner: op.owner ?? label.owner,
+      });
+    }
   }
 
   label(future: object, what: string, detail: unknown): void {
@@ -345,6 +379,33 @@ class Recorder implements TraceHooks {
     }
   }
 
+  coroutine(name: string, self: unknown, result: unknown): void {
+    if (result instanceof Future) {
+      this.label(result, name, self);
+      return;
+    }
+    // A body that runs on (an async function): what its task awaits
+    // meanwhile is named after it, until it ends.
+    const task = this.#stepping ?? taskContext.getStore();
+    if (task === undefined || task === null || !isThenable(result)) return;
+    const op: Label = {
+      what: name,
+      detail: undefined,
+      owner: typeof self === "object" && self !== null ? self : null,
+    };
+    let ops = this.#ops.get(task);
+    if (ops === undefined) this.#ops.set(task, ops = []);
+    ops.push(op);
+    const done = () => {
+      const list = this.#ops.get(task);
+      if (list === undefined) return;
+      const at = list.lastIndexOf(op);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) this.#ops.delete(task);
+    };
+    result.then(done, done);
+  }
+
   parked(future: object, owner: object): void {
     const label = this.labels.get(future);
     if (label === undefined) {
@@ -361,7 +422,7 @@ class Recorder implements TraceHooks {
   }
 
   jobSent(job: object, worker: object): void {
-    this.#push(JOB_SENT, this.#now(), job, worker, -1);
+    this.#push2(JOB_SENT, this.#now(), job, worker, -1);
   }
 
   jobFinished(job: object, failed: boolean, settle: () => void): void {
@@ -642,6 +703,11 @@ export class Trace {
   #write(sink: (chunk: Uint8Array) => void): void {
     new JsonWriter(new Layout(this.#data, this.#end), sink).run();
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && typeof value === "object" &&
+    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /**

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import {
   CancelledError,
   type ChromeTrace,
+  Condition,
   createTask,
   isTracing,
   run,
@@ -192,6 +193,27 @@ Deno.test("a task's tracks show it created, waiting to start, cancelled or faile
   assert.deepEqual(sleeper.at(-1)!.args, { end: "cancelled" });
   // Created in main's step: the arrow goes from there to the first step.
   assert.equal(wokenFrom(json, sleeper[1]), tidOf(json, "Task-N (main)"));
+});
+
+Deno.test("a wait inside a library coroutine is named after the coroutine and its object", async () => {
+  const { json } = await traced(async function main() {
+    const condition = new Condition();
+    const waiter = createTask(async function waits() {
+      using _held = await condition.acquire();
+      await condition.wait();
+    }, { name: "waits" });
+    await sleep(0.01);
+    using _held = await condition.acquire();
+    condition.notifyAll();
+    return waiter;
+  });
+  assert.deepEqual(traceProblems(json), []);
+  assert.deepEqual(slicesOf(json, tidOf(json, "waits")).map((e) => e.name), [
+    "pending start",
+    "step",
+    "await Condition.wait() on Condition 1",
+    "step",
+  ]);
 });
 
 Deno.test("tracing is off unless asked for: nothing is recorded", async () => {
