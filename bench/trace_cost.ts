@@ -13,6 +13,7 @@
  *
  * @module
  */
+import process from "node:process";
 import {
   gather,
   RealClock,
@@ -47,38 +48,50 @@ async function sleepWork(): Promise<void> {
   await sleep(0);
 }
 
-// One round of spawn: milliseconds for the gather (as bench/_workloads.ts
-// times it), on the real clock.
-function spawn(n: number): Promise<number> {
+interface Times {
+  ms: number; // wall clock
+  cpu: number; // the process's CPU time (all threads, GC included)
+}
+
+function cpuNow(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+// One round of spawn: the time of the gather (as bench/_workloads.ts times
+// it), on the real clock.
+function spawn(n: number): Promise<Times> {
   return run(async () => {
+    const cpu0 = cpuNow();
     const t0 = performance.now();
     const fns: (() => Promise<void>)[] = new Array(n);
     for (let i = 0; i < n; i++) fns[i] = sleepWork;
     await gather(...fns);
-    return performance.now() - t0;
+    return { ms: performance.now() - t0, cpu: cpuNow() - cpu0 };
   }, { clock: new RealClock() });
 }
 
-async function traced(n: number): Promise<{ ms: number; trace: Trace }> {
+async function traced(n: number): Promise<{ times: Times; trace: Trace }> {
   startTrace();
   try {
-    const ms = await spawn(n);
-    return { ms, trace: stopTrace() };
+    const times = await spawn(n);
+    return { times, trace: stopTrace() };
   } catch (error) {
     stopTrace();
     throw error;
   }
 }
 
-const off: number[] = [];
-const on: number[] = [];
-const write: number[] = [];
+const off: Times[] = [];
+const on: Times[] = [];
+const write: Times[] = [];
 let bytes = 0;
 let events = 0;
 const path = await Deno.makeTempFile({
   prefix: "trace_cost-",
   suffix: ".json",
 });
+const show = (t: Times) => `${t.ms.toFixed(0)} ms (cpu ${t.cpu.toFixed(0)})`;
 try {
   for (let round = 0; round < warmup + rounds; round++) {
     const measured = round >= warmup;
@@ -86,28 +99,27 @@ try {
     const order = round % 2 === 0 ? [false, true] : [true, false];
     for (const tracing of order) {
       if (!tracing) {
-        const ms = await spawn(tasks);
-        if (measured) off.push(ms);
+        const times = await spawn(tasks);
+        if (measured) off.push(times);
         continue;
       }
-      const { ms, trace } = await traced(tasks);
+      const { times, trace } = await traced(tasks);
+      const cpu0 = cpuNow();
       const t0 = performance.now();
       trace.save(path);
-      const saveMs = performance.now() - t0;
+      const saved = { ms: performance.now() - t0, cpu: cpuNow() - cpu0 };
       if (measured) {
-        on.push(ms);
-        write.push(saveMs);
+        on.push(times);
+        write.push(saved);
         bytes = (await Deno.stat(path)).size;
         events = trace.events;
       }
     }
-    if (!json) {
+    if (!json && measured) {
       console.error(
-        `round ${round + 1}${measured ? "" : " (warm-up)"}: off ${
-          (off.at(-1) ?? 0).toFixed(0)
-        } ms, on ${(on.at(-1) ?? 0).toFixed(0)} ms, save ${
-          (write.at(-1) ?? 0).toFixed(0)
-        } ms`,
+        `round ${round - warmup + 1}: off ${show(off.at(-1)!)}, on ${
+          show(on.at(-1)!)
+        }, save ${show(write.at(-1)!)}`,
       );
     }
   }
@@ -121,42 +133,59 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-// The ratio of each round's on to the same round's off: paired, so that
-// a slow moment of the machine hits both sides of the ratio.
-const ratios = on.map((ms, i) => ms / off[i]);
+interface Stats {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function stats(xs: number[]): Stats {
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+// Ratios are paired (each round's on over the same round's off), so that a
+// slow moment of the machine hits both sides of a ratio.
 const summary = {
   tasks,
   rounds,
-  spawnOffMs: {
-    median: median(off),
-    min: Math.min(...off),
-    max: Math.max(...off),
-  },
-  spawnOnMs: { median: median(on), min: Math.min(...on), max: Math.max(...on) },
-  onOverOff: {
-    median: median(ratios),
-    min: Math.min(...ratios),
-    max: Math.max(...ratios),
-  },
-  saveMs: {
-    median: median(write),
-    min: Math.min(...write),
-    max: Math.max(...write),
-  },
+  spawnOffMs: stats(off.map((t) => t.ms)),
+  spawnOnMs: stats(on.map((t) => t.ms)),
+  onOverOff: stats(on.map((t, i) => t.ms / off[i].ms)),
+  spawnOffCpuMs: stats(off.map((t) => t.cpu)),
+  spawnOnCpuMs: stats(on.map((t) => t.cpu)),
+  onOverOffCpu: stats(on.map((t, i) => t.cpu / off[i].cpu)),
+  saveMs: stats(write.map((t) => t.ms)),
+  saveCpuMs: stats(write.map((t) => t.cpu)),
   traceBytes: bytes,
   recordedEvents: events,
 };
 if (json) console.log(JSON.stringify(summary, null, 2));
 else {
-  const f = (r: { median: number; min: number; max: number }, d = 0) =>
+  const f = (r: Stats, d = 0) =>
     `${r.median.toFixed(d)} (${r.min.toFixed(d)}..${r.max.toFixed(d)})`;
-  console.log(`spawn ${tasks} tasks, ${rounds} rounds: median (min..max)`);
-  console.log(`  tracing off      ${f(summary.spawnOffMs)} ms`);
-  console.log(`  tracing on       ${f(summary.spawnOnMs)} ms`);
-  console.log(`  on / off         ${f(summary.onOverOff, 2)}x (goal: <= 2x)`);
   console.log(
-    `  save the trace   ${f(summary.saveMs)} ms (goal: < 1000 ms), ${
+    `spawn ${tasks} tasks, ${rounds} rounds, median (min..max): wall clock; CPU time`,
+  );
+  console.log(
+    `  tracing off     ${f(summary.spawnOffMs)} ms; ${
+      f(summary.spawnOffCpuMs)
+    } ms`,
+  );
+  console.log(
+    `  tracing on      ${f(summary.spawnOnMs)} ms; ${
+      f(summary.spawnOnCpuMs)
+    } ms`,
+  );
+  console.log(
+    `  on / off        ${f(summary.onOverOff, 2)}x; ${
+      f(summary.onOverOffCpu, 2)
+    }x   (goal: at most 2x)`,
+  );
+  console.log(
+    `  save the trace  ${f(summary.saveMs)} ms; ${
+      f(summary.saveCpuMs)
+    } ms   (goal: under 1000 ms), ${
       (bytes / 1e6).toFixed(1)
-    } MB, ${events} events recorded`,
+    } MB, ${events} events`,
   );
 }

@@ -44,30 +44,41 @@ export interface Label {
 
 /** Records are kept in chunks of this many (never copied as they grow). */
 export const CHUNK_BITS = 16;
-const MASK = (1 << CHUNK_BITS) - 1;
+export const CHUNK = 1 << CHUNK_BITS;
+const MASK = CHUNK - 1;
 
-/** A column of object references, in chunks. */
-export class Column {
-  constructor(readonly chunks: readonly unknown[][]) {}
-
-  /** The reference of record `i` (undefined: none). */
-  at(i: number): unknown {
-    return this.chunks[i >>> CHUNK_BITS][i & MASK];
-  }
+/** A chunk of records: column by column. */
+export class Chunk {
+  readonly kind = new Uint8Array(CHUNK);
+  readonly ts = new Float64Array(CHUNK); // performance.now() milliseconds
+  readonly ref = new Int32Array(CHUNK);
+  readonly a: unknown[] = new Array(CHUNK);
+  // Few records have a second reference: made when one needs it.
+  b: unknown[] | null = null;
 }
 
 /** The records of a trace, in the order they happened. */
 export interface Records {
   readonly n: number;
-  readonly kind: Uint8Array;
-  readonly ts: Float64Array; // performance.now() milliseconds
-  readonly ref: Int32Array;
-  readonly a: Column;
-  readonly b: Column;
+  readonly chunks: readonly Chunk[];
   readonly delays: ReadonlyMap<number, number>; // TIMER_SET record -> seconds
   readonly origin: number;
   readonly truncated: boolean;
   readonly labels: WeakMap<object, Label>;
+}
+
+// Random access to the records' columns.
+function kindAt(r: Records, i: number): number {
+  return r.chunks[i >>> CHUNK_BITS].kind[i & MASK];
+}
+function refAt(r: Records, i: number): number {
+  return r.chunks[i >>> CHUNK_BITS].ref[i & MASK];
+}
+function tsAt(r: Records, i: number): number {
+  return r.chunks[i >>> CHUNK_BITS].ts[i & MASK];
+}
+function aAt(r: Records, i: number): unknown {
+  return r.chunks[i >>> CHUNK_BITS].a[i & MASK];
 }
 
 // The shape of a pool's job that the trace reads.
@@ -109,69 +120,78 @@ export class Layout {
   readonly lastSteps: Uint8Array;
 
   constructor(readonly r: Records, end: number) {
-    const { kind, ref, a, b } = r;
     const n = r.n;
     const track = this.track = new Int32Array(n);
     const raw = new Map<object, number>();
-    const rawOf = (object: object, kindOfTrack: number): number => {
-      let code = raw.get(object);
-      if (code === undefined) {
-        const list = kindOfTrack === TASK_TRACK
-          ? this.tasks
-          : kindOfTrack === LOOP_TRACK
-          ? this.loops
-          : this.workers;
-        code = kindOfTrack + 4 * list.length;
-        list.push(object as Task<unknown>);
-        raw.set(object, code);
-      }
+    const add = (object: object, kindOfTrack: number): number => {
+      const list = kindOfTrack === TASK_TRACK
+        ? this.tasks
+        : kindOfTrack === LOOP_TRACK
+        ? this.loops
+        : this.workers;
+      const code = kindOfTrack + 4 * list.length;
+      list.push(object as Task<unknown>);
+      raw.set(object, code);
       return code;
     };
+    const rawOf = (object: object, kindOfTrack: number): number =>
+      raw.get(object) ?? add(object, kindOfTrack);
+    // A step's end is its task's next record: no lookup for it.
+    let stepping: unknown = null;
+    let steppingCode = 0;
     let loop = 0;
-    for (let i = 0; i < n; i++) {
-      switch (kind[i]) {
-        case CREATE:
-        case STEP:
-        case SUSPEND:
-          track[i] = rawOf(a.at(i) as object, TASK_TRACK);
-          break;
-        case LOOP:
-          loop = rawOf(a.at(i) as object, LOOP_TRACK);
-          break;
-        case CB:
-        case TIMER_CB:
-        case WAKE:
-          track[i] = loop;
-          break;
-        case TIMER_SET:
-          track[i] = rawOf(b.at(i) as object, LOOP_TRACK);
-          break;
-        case CB_END:
-          track[i] = track[ref[i]];
-          break;
-        case JOB_SUBMIT:
-          this.jobs.set(a.at(i) as object, {
-            submit: i,
-            sent: 0,
-            worker: null,
-          });
-          break;
-        case JOB_SENT: {
-          const worker = b.at(i) as object;
-          track[i] = rawOf(worker, WORKER_TRACK);
-          let job = this.jobs.get(a.at(i) as object);
-          if (job === undefined) {
-            job = { submit: -1, sent: 0, worker };
-            this.jobs.set(a.at(i) as object, job);
+    for (let c = 0, i = 0; i < n; c++) {
+      const { kind, ref, a, b, ts } = r.chunks[c];
+      const len = Math.min(CHUNK, n - i);
+      for (let o = 0; o < len; o++, i++) {
+        switch (kind[o]) {
+          case CREATE:
+            // A task made while recording: this is its first record.
+            track[i] = add(a[o] as object, TASK_TRACK);
+            break;
+          case STEP:
+            stepping = a[o];
+            track[i] = steppingCode = rawOf(a[o] as object, TASK_TRACK);
+            break;
+          case SUSPEND:
+            track[i] = a[o] === stepping
+              ? steppingCode
+              : rawOf(a[o] as object, TASK_TRACK);
+            break;
+          case LOOP:
+            loop = rawOf(a[o] as object, LOOP_TRACK);
+            break;
+          case CB:
+          case TIMER_CB:
+          case WAKE:
+            track[i] = loop;
+            break;
+          case TIMER_SET:
+            track[i] = rawOf(b![o] as object, LOOP_TRACK);
+            break;
+          case CB_END:
+            track[i] = track[ref[o]];
+            break;
+          case JOB_SUBMIT:
+            this.jobs.set(a[o] as object, { submit: i, sent: 0, worker: null });
+            break;
+          case JOB_SENT: {
+            const worker = b![o] as object;
+            track[i] = rawOf(worker, WORKER_TRACK);
+            let job = this.jobs.get(a[o] as object);
+            if (job === undefined) {
+              job = { submit: -1, sent: 0, worker };
+              this.jobs.set(a[o] as object, job);
+            }
+            job.sent = ts[o];
+            job.worker = worker;
+            break;
           }
-          job.sent = r.ts[i];
-          job.worker = worker;
-          break;
-        }
-        case JOB_END: {
-          const worker = this.jobs.get(a.at(i) as object)?.worker;
-          if (worker) track[i] = raw.get(worker)!;
-          break;
+          case JOB_END: {
+            const worker = this.jobs.get(a[o] as object)?.worker;
+            if (worker) track[i] = raw.get(worker)!;
+            break;
+          }
         }
       }
     }
@@ -186,38 +206,43 @@ export class Layout {
       if (code !== 0) track[i] = base[code & 3] + (code >> 2);
     }
     const tracks = base[TASK_TRACK] + this.tasks.length;
-    this.flows = new Uint8Array(n);
+    const flows = this.flows = new Uint8Array(n);
     const ends = this.ends = new Float64Array(n);
     const lastSteps = this.lastSteps = new Uint8Array(n);
     // Per track, the record of the slice open on it.
     const open = new Int32Array(tracks).fill(-1);
-    for (let i = 0; i < n; i++) {
-      const k = kind[i];
-      if (k === STEP || k === CB || k === TIMER_CB) {
-        const o = open[track[i]];
-        if (o >= 0) ends[o] = r.ts[i];
-        open[track[i]] = i;
-        // A flow is drawn from one track to another (not a task to itself).
-        const link = ref[i];
-        if (link < 0) continue;
-        const from = this.sliceTrack(ref[link]);
-        if (from > 0 && from !== track[i]) this.flows[link] = 1;
-      } else if (k === CREATE || k === SUSPEND || k === CB_END) {
-        const o = open[track[i]];
-        if (o >= 0) {
-          ends[o] = r.ts[i];
-          if (k === SUSPEND && ref[i] === AWAIT_DONE && kind[o] === STEP) {
-            lastSteps[o] = 1;
+    for (let c = 0, i = 0; i < n; c++) {
+      const { kind, ref, a, ts } = r.chunks[c];
+      const len = Math.min(CHUNK, n - i);
+      for (let o = 0; o < len; o++, i++) {
+        const k = kind[o];
+        if (k === STEP || k === CB || k === TIMER_CB) {
+          const t = track[i];
+          const opened = open[t];
+          if (opened >= 0) ends[opened] = ts[o];
+          open[t] = i;
+          // A flow is drawn from one track to another (not a task to
+          // itself).
+          const link = ref[o];
+          if (link < 0) continue;
+          const from = this.sliceTrack(refAt(r, link));
+          if (from > 0 && from !== t) flows[link] = 1;
+        } else if (k === CREATE || k === SUSPEND || k === CB_END) {
+          const t = track[i];
+          const opened = open[t];
+          const done = k === SUSPEND && ref[o] === AWAIT_DONE;
+          if (opened >= 0) {
+            ends[opened] = ts[o];
+            if (done && kindAt(r, opened) === STEP) lastSteps[opened] = 1;
           }
+          open[t] = k === CB_END || done ? -1 : i;
+        } else if (k === JOB_END) {
+          const job = this.jobs.get(a[o] as object);
+          if (job === undefined || job.worker === null || job.submit < 0) {
+            continue;
+          }
+          if (this.sliceTrack(refAt(r, job.submit)) > 0) flows[job.submit] = 1;
         }
-        open[track[i]] =
-          k === CB_END || (k === SUSPEND && ref[i] === AWAIT_DONE) ? -1 : i;
-      } else if (k === JOB_END) {
-        const job = this.jobs.get(a.at(i) as object);
-        if (job === undefined || job.worker === null || job.submit < 0) {
-          continue;
-        }
-        if (this.sliceTrack(ref[job.submit]) > 0) this.flows[job.submit] = 1;
       }
     }
     for (let t = 1; t < tracks; t++) {
@@ -228,7 +253,7 @@ export class Layout {
   /** The track of the slice whose record is `slice` (0: none, host code). */
   sliceTrack(slice: number): number {
     if (slice < 0) return 0;
-    const k = this.r.kind[slice];
+    const k = kindAt(this.r, slice);
     if (k !== STEP && k !== CB && k !== TIMER_CB && k !== JOB_END) return 0;
     return this.track[slice];
   }
@@ -298,8 +323,13 @@ export class JsonWriter {
 
   // The writers below assume room was made (events are small).
   #put(piece: Uint8Array): void {
-    this.#buf.set(piece, this.#pos);
-    this.#pos += piece.length;
+    const n = piece.length;
+    const buf = this.#buf;
+    const at = this.#pos;
+    if (n > 64) buf.set(piece, at);
+    // Pieces are small: a loop beats set()'s call.
+    else for (let i = 0; i < n; i++) buf[at + i] = piece[i];
+    this.#pos = at + n;
   }
 
   #uint(value: number): void {
@@ -452,7 +482,6 @@ export class JsonWriter {
   run(): void {
     const { layout } = this;
     const r = layout.r;
-    const { kind, ts, ref, a, b } = r;
     const { track, flows, ends, lastSteps } = layout;
     this.#text(
       `{"traceEvents":[\n{"ph":"M","pid":${PID},"tid":0,"name":"process_name","args":{"name":"asyncio"}}`,
@@ -470,93 +499,103 @@ export class JsonWriter {
       this.#sortIndex(tid, WORKER_SORT + tid);
     }
     for (const task of layout.tasks) this.#threadName(tid++, trackName(task));
-    for (let i = 0; i < r.n; i++) {
-      const t = ts[i];
-      switch (kind[i]) {
-        case CREATE:
-          this.#slice(track[i], t, ends[i], PENDING_NAME);
-          break;
-        case SCHED:
-          if (flows[i] === 1) {
-            const from = ref[i];
-            this.#flow(
-              true,
-              i,
-              layout.sliceTrack(from),
-              this.#jobFlowTs.get(from) ?? t,
-            );
-          }
-          break;
-        case TIMER_SET: {
-          const from = layout.sliceTrack(ref[i]);
-          const delay = seconds(r.delays.get(i) ?? 0);
-          const name = a.at(i) === SLEEP_TIMER
-            ? `sleep(${delay})`
-            : `callLater(${delay}) ${callbackName(a.at(i))}`;
-          this.#instant(from > 0 ? from : track[i], t, name);
-          if (flows[i] === 1) this.#flow(true, i, from, t);
-          break;
-        }
-        case CB:
-        case TIMER_CB: {
-          const link = ref[i];
-          if (link >= 0 && flows[link] === 1) {
-            this.#flow(false, link, track[i], t);
-          }
-          const callback = a.at(i);
-          const name = kind[i] === CB
-            ? callbackName(callback)
-            : callback === SLEEP_TIMER
-            ? `sleep(${seconds(r.delays.get(link) ?? 0)}) timer`
-            : `timer ${callbackName(callback)}`;
-          this.#slice(track[i], t, ends[i], this.#name(name));
-          break;
-        }
-        case STEP: {
-          const link = ref[i];
-          if (link >= 0 && flows[link] === 1) {
-            this.#flow(false, link, track[i], t);
-          }
-          // The last step says how the task ended.
-          const task = a.at(i) as Task<unknown>;
-          this.#slice(
-            track[i],
-            t,
-            ends[i],
-            STEP_NAME,
-            lastSteps[i] === 0
-              ? undefined
-              : task.cancelled()
-              ? END_CANCELLED
-              : task[kHasException]
-              ? END_RAISED
-              : END_RETURNED,
-          );
-          break;
-        }
-        case SUSPEND: {
-          const what = ref[i];
-          if (what === AWAIT_DONE) break;
-          this.#slice(
-            track[i],
-            t,
-            ends[i],
-            this.#name(waitName(what, b.at(i) as Future<unknown> | null, this)),
-          );
-          break;
-        }
-        case JOB_SUBMIT: {
-          const from = layout.sliceTrack(ref[i]);
-          if (from > 0) {
-            const job = a.at(i) as JobLike;
-            this.#instant(from, t, `submit ${describeSpec(job.spec)}`);
+    for (let c = 0, i = 0; i < r.n; c++) {
+      const { kind, ts, ref, a, b } = r.chunks[c];
+      const len = Math.min(CHUNK, r.n - i);
+      for (let o = 0; o < len; o++, i++) {
+        const t = ts[o];
+        switch (kind[o]) {
+          case CREATE:
+            this.#slice(track[i], t, ends[i], PENDING_NAME);
+            break;
+          case SCHED:
+            if (flows[i] === 1) {
+              const from = ref[o];
+              this.#flow(
+                true,
+                i,
+                layout.sliceTrack(from),
+                this.#jobFlowTs.get(from) ?? t,
+              );
+            }
+            break;
+          case TIMER_SET: {
+            const from = layout.sliceTrack(ref[o]);
+            const delay = seconds(r.delays.get(i) ?? 0);
+            const name = a[o] === SLEEP_TIMER
+              ? `sleep(${delay})`
+              : `callLater(${delay}) ${callbackName(a[o])}`;
+            this.#instant(from > 0 ? from : track[i], t, name);
             if (flows[i] === 1) this.#flow(true, i, from, t);
+            break;
           }
-          break;
+          case CB:
+          case TIMER_CB: {
+            const link = ref[o];
+            if (link >= 0 && flows[link] === 1) {
+              this.#flow(false, link, track[i], t);
+            }
+            const callback = a[o];
+            const name = kind[o] === CB
+              ? callbackName(callback)
+              : callback === SLEEP_TIMER
+              ? `sleep(${seconds(r.delays.get(link) ?? 0)}) timer`
+              : `timer ${callbackName(callback)}`;
+            this.#slice(track[i], t, ends[i], this.#name(name));
+            break;
+          }
+          case STEP: {
+            const link = ref[o];
+            if (link >= 0 && flows[link] === 1) {
+              this.#flow(false, link, track[i], t);
+            }
+            // The last step says how the task ended.
+            const task = a[o] as Task<unknown>;
+            this.#slice(
+              track[i],
+              t,
+              ends[i],
+              STEP_NAME,
+              lastSteps[i] === 0
+                ? undefined
+                : task.cancelled()
+                ? END_CANCELLED
+                : task[kHasException]
+                ? END_RAISED
+                : END_RETURNED,
+            );
+            break;
+          }
+          case SUSPEND: {
+            const what = ref[o];
+            if (what === AWAIT_DONE) break;
+            this.#slice(
+              track[i],
+              t,
+              ends[i],
+              this.#name(
+                waitName(
+                  what,
+                  (b?.[o] ?? null) as Future<unknown> | null,
+                  this,
+                ),
+              ),
+            );
+            break;
+          }
+          case JOB_SUBMIT: {
+            const from = layout.sliceTrack(ref[o]);
+            if (from > 0) {
+              const job = a[o] as JobLike;
+              this.#instant(from, t, `submit ${describeSpec(job.spec)}`);
+              if (flows[i] === 1) this.#flow(true, i, from, t);
+            }
+            break;
+          }
+          case JOB_END:
+            this.#jobEnd(i);
+            break;
         }
-        case JOB_END:
-          this.#jobEnd(i);
-          break;
       }
     }
     this.#text(
@@ -568,11 +607,11 @@ export class JsonWriter {
   #jobEnd(i: number): void {
     const { layout } = this;
     const r = layout.r;
-    const job = r.a.at(i) as JobLike;
+    const job = aAt(r, i) as JobLike;
     const info = layout.jobs.get(job);
     if (info === undefined || info.worker === null) return; // never sent
     const tid = layout.track[i];
-    const end = r.ts[i];
+    const end = tsAt(r, i);
     // The main thread sees a job's reply, not its start: it started when
     // it was sent or when the Worker's previous job ended, if later.
     const start = Math.max(info.sent, this.#prevEnd.get(info.worker) ?? 0);
@@ -582,7 +621,7 @@ export class JsonWriter {
     if (info.submit >= 0 && layout.flows[info.submit] === 1) {
       this.#flow(false, info.submit, tid, start);
     }
-    const outcome = ["returned", "raised", "cancelled"][r.ref[i]];
+    const outcome = ["returned", "raised", "cancelled"][refAt(r, i)];
     this.#slice(
       tid,
       start,

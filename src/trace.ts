@@ -26,8 +26,9 @@ import {
   AWAIT_YIELD,
   CB,
   CB_END,
+  CHUNK,
+  Chunk,
   CHUNK_BITS,
-  Column,
   CREATE,
   JOB_CANCELLED,
   JOB_END,
@@ -104,19 +105,7 @@ class ReadyMirror {
   }
 }
 
-// Records are kept in chunks that are never copied: a trace that grows
-// to millions of events costs no more per event than a small one.
-const CHUNK = 1 << CHUNK_BITS;
 const MASK = CHUNK - 1;
-
-class Chunk {
-  readonly kind = new Uint8Array(CHUNK);
-  readonly ts = new Float64Array(CHUNK);
-  readonly ref = new Int32Array(CHUNK);
-  readonly a: unknown[] = new Array(CHUNK);
-  // Few records have a second reference: made when one needs it.
-  b: unknown[] | null = null;
-}
 
 // The recorder: installed as the core's tracer while a trace runs.
 class Recorder implements TraceHooks {
@@ -153,7 +142,7 @@ class Recorder implements TraceHooks {
     this.origin = this.#lastTs = performance.now();
   }
 
-  #push(kind: number, ts: number, a: unknown, b: null, ref: number): number {
+  #push(kind: number, ts: number, a: unknown, ref: number): number {
     if (this.n === this.max) {
       // Full: recording stops here (the trace says it was cut short).
       this.truncated = true;
@@ -176,7 +165,7 @@ class Recorder implements TraceHooks {
 
   // A record with a second reference.
   #push2(kind: number, ts: number, a: unknown, b: object, ref: number): number {
-    const r = this.#push(kind, ts, a, null, ref);
+    const r = this.#push(kind, ts, a, ref);
     if (r >= 0) (this.#c.b ??= new Array(CHUNK))[r & MASK] = b;
     return r;
   }
@@ -200,28 +189,11 @@ class Recorder implements TraceHooks {
     return mirror;
   }
 
-  /** The records, in flat arrays (for the writer). */
-  flat(): Records {
-    const n = this.n;
-    const kind = new Uint8Array(n);
-    const ts = new Float64Array(n);
-    const ref = new Int32Array(n);
-    for (let c = 0; c < this.chunks.length; c++) {
-      const chunk = this.chunks[c];
-      const len = Math.min(CHUNK, n - c * CHUNK);
-      kind.set(chunk.kind.subarray(0, len), c * CHUNK);
-      ts.set(chunk.ts.subarray(0, len), c * CHUNK);
-      ref.set(chunk.ref.subarray(0, len), c * CHUNK);
-    }
-    const a = new Column(this.chunks.map((c) => c.a));
-    const b = new Column(this.chunks.map((c) => c.b ?? []));
+  /** The records (for the writer). */
+  records(): Records {
     return {
-      n,
-      kind,
-      ts,
-      ref,
-      a,
-      b,
+      n: this.n,
+      chunks: this.chunks,
       delays: this.delays,
       labels: this.labels,
       origin: this.origin,
@@ -230,7 +202,7 @@ class Recorder implements TraceHooks {
   }
 
   taskCreated(task: object): void {
-    this.#push(CREATE, this.#now(), task, null, this.#cur);
+    this.#push(CREATE, this.#now(), task, this.#cur);
   }
 
   scheduled(loop: object, item: object, callback: object | null): void {
@@ -242,7 +214,6 @@ class Recorder implements TraceHooks {
       callback === null
         ? null
         : (callback as { name?: string }).name || callback,
-      null,
       this.#cur,
     );
     if (rec < 0) return;
@@ -287,20 +258,20 @@ class Recorder implements TraceHooks {
     if (loop !== this.#runLoop) {
       // The loop whose track the callbacks that follow are on.
       this.#runLoop = loop;
-      this.#push(LOOP, ts, loop, null, -1);
+      this.#push(LOOP, ts, loop, -1);
     }
     // Unnamed, an item is kept (until it turns out to be a task's wake-up).
     const callback = (link >= 0 ? this.#chunk(link).a[link & MASK] : null) ??
       item;
     this.#handleTs = ts;
-    this.#cur = this.#handleRec = this.#push(kind, ts, callback, null, link);
+    this.#cur = this.#handleRec = this.#push(kind, ts, callback, link);
   }
 
   handleEnd(): void {
     const rec = this.#handleRec;
     this.#handleRec = -1;
     if (rec >= 0 && this.#chunk(rec).kind[rec & MASK] !== WAKE) {
-      this.#push(CB_END, this.#now(), null, null, rec);
+      this.#push(CB_END, this.#now(), null, rec);
     }
     if (this.#stepping === null) this.#cur = -1;
   }
@@ -319,7 +290,7 @@ class Recorder implements TraceHooks {
     } else ts = this.#now();
     this.#stepping = task;
     this.#yielded = false;
-    this.#cur = this.#push(STEP, ts, task, null, link);
+    this.#cur = this.#push(STEP, ts, task, link);
   }
 
   stepEnd(task: object): void {
@@ -338,7 +309,7 @@ class Recorder implements TraceHooks {
         ? AWAIT_YIELD
         : AWAIT_FOREIGN;
     }
-    if (awaited === null) this.#push(SUSPEND, this.#now(), task, null, what);
+    if (awaited === null) this.#push(SUSPEND, this.#now(), task, what);
     else this.#push2(SUSPEND, this.#now(), task, awaited, what);
     this.#stepping = null;
     this.#cur = -1;
@@ -418,7 +389,7 @@ class Recorder implements TraceHooks {
   }
 
   jobSubmitted(job: object): void {
-    this.#push(JOB_SUBMIT, this.#now(), job, null, this.#cur);
+    this.#push(JOB_SUBMIT, this.#now(), job, this.#cur);
   }
 
   jobSent(job: object, worker: object): void {
@@ -430,7 +401,6 @@ class Recorder implements TraceHooks {
       JOB_END,
       this.#now(),
       job,
-      null,
       failed ? JOB_FAILED : JOB_OK,
     );
     // What the outcome wakes was scheduled by this job.
@@ -444,7 +414,7 @@ class Recorder implements TraceHooks {
   }
 
   jobCancelled(job: object): void {
-    this.#push(JOB_END, this.#now(), job, null, JOB_CANCELLED);
+    this.#push(JOB_END, this.#now(), job, JOB_CANCELLED);
   }
 }
 
@@ -504,7 +474,7 @@ export function startTrace(options: TraceOptions = {}): void {
 }
 
 let recorder: Recorder | null = null;
-let makeTrace: (records: () => Records, end: number) => Trace;
+let makeTrace: (records: Records, end: number) => Trace;
 
 /**
  * Stops the trace {@link startTrace} started and returns it.
@@ -524,8 +494,7 @@ export function stopTrace(): Trace {
   if (r === null) throw new Error("stopTrace(): no trace is being recorded");
   recorder = null;
   if (tracer === r) setTracer(null);
-  // Flattened when first written: stopping costs nothing.
-  return makeTrace(() => r.flat(), performance.now());
+  return makeTrace(r.records(), performance.now());
 }
 
 /**
@@ -626,18 +595,13 @@ export interface TraceEvent {
  * ```
  */
 export class Trace {
-  #r: Records | null = null;
-  readonly #records: () => Records;
+  readonly #data: Records;
   readonly #end: number;
   #tasks = -1;
 
-  private constructor(records: () => Records, end: number) {
-    this.#records = records;
+  private constructor(records: Records, end: number) {
+    this.#data = records;
     this.#end = end;
-  }
-
-  get #data(): Records {
-    return this.#r ??= this.#records();
   }
 
   static {
