@@ -445,6 +445,11 @@ const PAGE = `<!doctype html>
       ctx.fillText(fmt(t), tx + 3, AXIS / 2);
     }
     document.body.dataset.drawn = String(drawn);
+    // Where the rows are on the page (for tests/trace_test.ts, which looks
+    // at each row of a screenshot): the canvas's top, the axis's height,
+    // a row's height and the labels' width, in CSS pixels.
+    document.body.dataset.layout =
+      [Math.round(view.getBoundingClientRect().top), AXIS, ROW, LABEL].join(",");
   }
   function hit(px, py) {
     if (py < AXIS) return null;

@@ -191,20 +191,43 @@ export async function decodePng(png: Uint8Array): Promise<Image> {
   return { width, height, rgba };
 }
 
-/** How many pixels are within `tolerance` of the colour `[r, g, b]`. */
+/** A rectangle of an image: columns x0 to x1 and rows y0 to y1, excluded. */
+export interface Region {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/**
+ * How many pixels of `region` (default: all) are within `tolerance` of the
+ * colour `[r, g, b]`.
+ */
 export function countColour(
   image: Image,
   [r, g, b]: [number, number, number],
   tolerance = 8,
+  region: Region = { x0: 0, y0: 0, x1: image.width, y1: image.height },
 ): number {
   let n = 0;
   const px = image.rgba;
-  for (let i = 0; i < px.length; i += 4) {
-    if (
-      Math.abs(px[i] - r) <= tolerance &&
-      Math.abs(px[i + 1] - g) <= tolerance &&
-      Math.abs(px[i + 2] - b) <= tolerance
-    ) n++;
+  for (
+    let y = Math.max(0, region.y0);
+    y < Math.min(image.height, region.y1);
+    y++
+  ) {
+    for (
+      let x = Math.max(0, region.x0);
+      x < Math.min(image.width, region.x1);
+      x++
+    ) {
+      const i = (y * image.width + x) * 4;
+      if (
+        Math.abs(px[i] - r) <= tolerance &&
+        Math.abs(px[i + 1] - g) <= tolerance &&
+        Math.abs(px[i + 2] - b) <= tolerance
+      ) n++;
+    }
   }
   return n;
 }

@@ -216,6 +216,63 @@ Deno.test("a wait inside a library coroutine is named after the coroutine and it
   ]);
 });
 
+workerTest(
+  "the format check finds a broken trace: every kind of damage is reported",
+  async () => {
+    const { json } = await traced(program);
+    assert.deepEqual(traceProblems(json), []);
+    // Each damage is applied to a fresh copy of the valid trace.
+    const damage = (
+      change: (events: TraceEvent[]) => void,
+    ): string[] => {
+      const copy = structuredClone(json);
+      change(copy.traceEvents);
+      return traceProblems(copy);
+    };
+    const first = (events: TraceEvent[], test: (e: TraceEvent) => boolean) => {
+      const i = events.findIndex(test);
+      assert.ok(i >= 0);
+      return i;
+    };
+    const cases: [string, (events: TraceEvent[]) => void, RegExp][] = [
+      ["an unknown phase", (events) => {
+        events[first(events, (e) => e.ph === "X")].ph = "Q";
+      }, /unknown phase/],
+      ["a slice without its duration", (events) => {
+        delete events[first(events, (e) => e.ph === "X")].dur;
+      }, /X without a dur/],
+      ["a track without its name", (events) => {
+        events.splice(first(events, (e) => e.name === "thread_name"), 1);
+      }, /has no thread_name/],
+      ["a flow without its end", (events) => {
+        events.splice(first(events, (e) => e.ph === "f"), 1);
+      }, /1 starts, 0 ends/],
+      ["a time that goes back on its track", (events) => {
+        // A slice after another on its track, moved before it.
+        const earlier = events.find((e) => e.ph === "X" && e.ts! > 0)!;
+        const later = events[
+          first(
+            events,
+            (e) => e.ph === "X" && e.tid === earlier.tid && e.ts! > earlier.ts!,
+          )
+        ];
+        later.ts = earlier.ts! / 2;
+      }, /ts goes back on its track/],
+      ["overlapping slices", (events) => {
+        const x = events[first(events, (e) => e.ph === "X" && e.dur! > 0)];
+        events.push({ ...x, ts: x.ts! + x.dur! / 2, dur: x.dur! });
+      }, /overlaps/],
+    ];
+    for (const [what, change, problem] of cases) {
+      const problems = damage(change);
+      assert.ok(
+        problems.some((p) => problem.test(p)),
+        `${what}: ${problem} in ${JSON.stringify(problems)}`,
+      );
+    }
+  },
+);
+
 Deno.test("tracing is off unless asked for: nothing is recorded", async () => {
   assert.equal(isTracing(), false);
   const seen = await run(async () => {
@@ -358,12 +415,41 @@ workerTest(
       assert.equal(attr("errors"), "0", `script errors: ${dom.slice(0, 500)}`);
       assert.equal(attr("rows"), String(rows));
       assert.equal(attr("drawn"), String(rows), "every row is on screen");
-      // The screenshot is the window's size and shows steps and waits.
+      // The screenshot is the window's size; below the header and the time
+      // axis it shows steps and waits (the legend's samples in the header
+      // do not count), and every row has something drawn right of its label.
       const image = await decodePng(png);
       assert.equal(image.width, 1000);
       assert.equal(image.height, 420);
-      assert.ok(countColour(image, [0x3a, 0x7b, 0xd5]) > 50, "step bars");
-      assert.ok(countColour(image, [0xf3, 0xd9, 0xa4]) > 500, "wait bars");
+      const [top, axis, row, label] = (attr("layout") ?? "").split(",")
+        .map(Number);
+      assert.ok(top > 0 && axis > 0 && row > 0 && label > 0, attr("layout"));
+      const canvas = {
+        x0: 0,
+        y0: top + axis,
+        x1: image.width,
+        y1: image.height,
+      };
+      assert.ok(
+        countColour(image, [0x3a, 0x7b, 0xd5], 8, canvas) > 50,
+        "step bars",
+      );
+      assert.ok(
+        countColour(image, [0xf3, 0xd9, 0xa4], 8, canvas) > 500,
+        "wait bars",
+      );
+      for (let r = 0; r < rows; r++) {
+        const bars = {
+          x0: label,
+          y0: top + axis + r * row + 2,
+          x1: image.width,
+          y1: top + axis + (r + 1) * row - 2,
+        };
+        const area = (bars.x1 - bars.x0) * (bars.y1 - bars.y0);
+        const background = countColour(image, [255, 255, 255], 2, bars) +
+          countColour(image, [0xf7, 0xf7, 0xf7], 2, bars);
+        assert.ok(background < area, `row ${r} shows nothing`);
+      }
       const white = countColour(image, [255, 255, 255], 0);
       assert.ok(white < image.width * image.height * 0.95, "not blank");
       assert.equal(await processMentioning(dir), false, "Chromium has ended");
