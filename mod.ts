@@ -96,6 +96,20 @@ export {
 } from "./src/tools.ts";
 export { type InspectOptions, inspectProcess } from "./src/inspect.ts";
 export {
+  type ChromeTrace,
+  isTracing,
+  startTrace,
+  stopTrace,
+  Trace,
+  type TraceEvent,
+  type TraceOptions,
+} from "./src/trace.ts";
+export {
+  timelineHtml,
+  type TimelineOptions,
+  writeTimeline,
+} from "./src/timeline.ts";
+export {
   ALL_COMPLETED,
   allTasks,
   AsCompleted,

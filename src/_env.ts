@@ -3,6 +3,12 @@
 
 /** Whether the variable `name` is set to something other than "" or "0". */
 export function envFlag(name: string): boolean {
+  const v = envString(name);
+  return v !== undefined && v !== "" && v !== "0";
+}
+
+/** The variable `name`, or undefined if it is unset or may not be read. */
+export function envString(name: string): string | undefined {
   try {
     const deno = (globalThis as { Deno?: typeof Deno }).Deno;
     if (deno) {
@@ -10,31 +16,12 @@ export function envFlag(name: string): boolean {
         name: "env",
         variable: name,
       });
-      if (status && status.state !== "granted") return false;
-      const v = deno.env.get(name);
-      return v !== undefined && v !== "" && v !== "0";
+      if (status && status.state !== "granted") return undefined;
+      return deno.env.get(name);
     }
-    const env = (globalThis as {
+    return (globalThis as {
       process?: { env?: Record<string, string | undefined> };
-    }).process?.env;
-    const v = env?.[name];
-    return v !== undefined && v !== "" && v !== "0";
-  } catch {
-    return false;
-  }
-}
-
-/** The variable `name`, or undefined if unset or not readable. */
-export function envString(name: string): string | undefined {
-  try {
-    const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-    if (!deno) return undefined;
-    const status = deno.permissions.querySync?.({
-      name: "env",
-      variable: name,
-    });
-    if (status && status.state !== "granted") return undefined;
-    return deno.env.get(name);
+    }).process?.env?.[name];
   } catch {
     return undefined;
   }

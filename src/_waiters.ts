@@ -9,6 +9,7 @@ import { Deque } from "./_deque.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
 import { Future, kResumed, kResuming, Repark } from "./futures.ts";
 import { kWaitLabel, type WaitLabel } from "./_labels.ts";
+import { tracer } from "./_trace_hooks.ts";
 
 // Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
 // on; its waiter lines share one binding.
@@ -89,6 +90,7 @@ export class WaiterQueue<T = unknown> {
       onResume,
     );
     (this.#waiters ??= new Deque()).push(fut);
+    if (tracer !== null) tracer.parked(fut, this.binding.owner);
     return fut as Future<unknown> as Future<R>;
   }
 

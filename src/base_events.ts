@@ -31,6 +31,7 @@ import { signalName } from "./_signals.ts";
 import { envFlag } from "./_env.ts";
 import { inspectFromEnv, inspectLoop } from "./_inspect.ts";
 import { Heap } from "./_heap.ts";
+import { tracer } from "./_trace_hooks.ts";
 import { checkFunction, checkSeconds, typeError } from "./_validate.ts";
 import {
   type Clock,
@@ -244,6 +245,7 @@ export class EventLoop implements AbstractEventLoop {
     const handle = new Handle(callback as Callback, args, this);
     if (contextVarsInUse()) handle[kHandleContext] = copyContext();
     this.#ready.push(handle);
+    if (tracer !== null) tracer.scheduled(this, handle, callback);
     if (!this.#inIteration) this.#kick();
     return handle;
   }
@@ -281,6 +283,7 @@ export class EventLoop implements AbstractEventLoop {
     const timer = new TimerHandle(when, callback as Callback, args, this);
     if (contextVarsInUse()) timer[kHandleContext] = copyContext();
     this.#scheduled.push(timer);
+    if (tracer !== null) tracer.timerScheduled(this, timer, callback, when);
     if (!this.#inIteration) this.#kick();
     return timer;
   }
@@ -498,6 +501,7 @@ export class EventLoop implements AbstractEventLoop {
     }
     const job = chosen.submit(fn, ...args);
     const fut = wrapFuture(job, { loop: this });
+    if (tracer !== null) tracer.executorFuture(fut, job);
     const cancel = (job as { cancel?: () => unknown }).cancel;
     if (!(job instanceof ConcurrentFuture) && typeof cancel === "function") {
       fut.addDoneCallback((f) => {
@@ -619,6 +623,7 @@ export class EventLoop implements AbstractEventLoop {
       new Handle(callback, NO_ARGS, this);
     handle[kReuse](callback, arg, contextFree);
     this.#ready.push(handle);
+    if (tracer !== null) tracer.scheduled(this, handle, callback);
     if (!this.#inIteration) this.#kick();
   }
 
@@ -626,6 +631,7 @@ export class EventLoop implements AbstractEventLoop {
   [kScheduleHandle](handle: ReadyItem): void {
     if (this.#closed) throw new Error("Event loop is closed");
     this.#ready.push(handle);
+    if (tracer !== null) tracer.scheduled(this, handle, null);
     if (!this.#inIteration) this.#kick();
   }
 
@@ -633,6 +639,7 @@ export class EventLoop implements AbstractEventLoop {
   [kTaskResumed](task: object): void {
     this.#steppingTask = task;
     if (this.#debug) this.#stepTask = task;
+    if (tracer !== null) tracer.stepStart(task);
   }
 
   /**
@@ -644,6 +651,7 @@ export class EventLoop implements AbstractEventLoop {
   [kTaskSuspended](task: object): void {
     if (this.#steppingTask !== task) return;
     this.#steppingTask = null;
+    if (tracer !== null) tracer.stepEnd(task);
     // From inside the handle that resumed the task (a first step runs
     // synchronously), the iteration simply goes on after that handle.
     if (this.#inHandle) return;
@@ -811,6 +819,7 @@ export class EventLoop implements AbstractEventLoop {
         this.#handleStart = this.#clock.now();
         this.#stepTask = null;
       }
+      if (tracer !== null) tracer.handleStart(this, handle);
       this.#inHandle = true;
       try {
         handle[kRun]();
@@ -825,6 +834,7 @@ export class EventLoop implements AbstractEventLoop {
         this.callExceptionHandler(context);
       }
       this.#inHandle = false;
+      if (tracer !== null) tracer.handleEnd();
       if (handle[kPooled]) this.#recycle(handle as Handle);
       if (this.#steppingTask !== null) {
         // Only a trigger armed from the root context can bring loop code

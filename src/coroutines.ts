@@ -11,6 +11,7 @@
  */
 import { coroName } from "./_repr.ts";
 import { Future } from "./futures.ts";
+import { tracer } from "./_trace_hooks.ts";
 
 // What a coroutine runs: an async function, or a library wait's body,
 // which returns at once with the value, or with the future it waits on
@@ -161,6 +162,7 @@ export class Coroutine<T> implements Promise<T> {
     } catch (error) {
       result = Promise.reject(error);
     }
+    if (tracer !== null) tracer.coroutine(this.#name!, this.#self, result);
     this.#self = this.#arg = undefined;
     // A library future is awaited directly, without a promise around it.
     return result instanceof Promise || result instanceof Future

@@ -17,6 +17,7 @@ import {
 } from "./events.ts";
 import { inspectLoop } from "./_inspect.ts";
 import { Future, kHasException } from "./futures.ts";
+import { traceRun } from "./trace.ts";
 import {
   allTasks,
   type CoroutineFunction,
@@ -43,6 +44,12 @@ export interface RunOptions extends EventLoopOptions {
   loopFactory?: () => AbstractEventLoop;
   /** Cancels the main task when it aborts (as Ctrl-C does). */
   signal?: AbortSignal;
+  /**
+   * `run()` only: records a trace of the run and writes it to this file
+   * as Chrome trace event JSON (as the `ASYNCIO_TRACE` environment
+   * variable does); see `startTrace`.
+   */
+  trace?: string | URL;
 }
 
 /**
@@ -241,6 +248,7 @@ export async function run<T>(
     );
   }
   checkMain("run", main);
+  const writeTrace = traceRun(options.trace);
   const runner = new Runner(options);
   try {
     return await runner.run(main);
@@ -252,5 +260,6 @@ export async function run<T>(
     throw e;
   } finally {
     await runner.close();
+    writeTrace?.();
   }
 }

@@ -12,6 +12,7 @@
 import { taskContext } from "./_context.ts";
 import { Chain } from "./_chain.ts";
 import { kWaitLabel, type WaitLabel } from "./_labels.ts";
+import { tracer } from "./_trace_hooks.ts";
 import { coroName, pyRepr } from "./_repr.ts";
 import {
   checkOptionalSeconds,
@@ -329,6 +330,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#index = tasks.length;
     tasks.push(this as Task<unknown>);
     if (options.signal !== undefined) this.#follow(options.signal);
+    if (tracer !== null) tracer.taskCreated(this);
     if (options.eagerStart) this.#step();
     else l[kCallSoon](Task.#firstStep, this, true);
   }
@@ -1039,7 +1041,9 @@ export function sleep<T>(delay: number, result?: T): Future<T> | Coroutine<T> {
   checkSeconds("sleep()", "delay", delay);
   const loop = internal(getRunningLoop());
   if (delay <= 0) return new YieldCoroutine(loop, result as T);
-  return new SleepFuture(loop, delay, result as T);
+  const future = new SleepFuture(loop, delay, result as T);
+  if (tracer !== null) tracer.label(future, "sleep", delay);
+  return future;
 }
 
 class SleepFuture<T> extends Future<T> {

@@ -8,6 +8,7 @@
  * @module
  */
 import { Deque } from "../_deque.ts";
+import { tracer } from "../_trace_hooks.ts";
 import { checkDuration, checkInteger } from "../_validate.ts";
 import { WorkerCrashedError } from "../errors.ts";
 import { ConcurrentFuture } from "./concurrent.ts";
@@ -148,10 +149,12 @@ class Job<T> extends ConcurrentFuture<T> {
   }
   /** The job's outcome. */
   finish(error: boolean, value: unknown): void {
-    this.settle(error, value);
+    if (tracer === null) this.settle(error, value);
+    else tracer.jobFinished(this, error, () => this.settle(error, value));
   }
   /** The job was dropped. */
   markCancelled(): void {
+    if (tracer !== null) tracer.jobCancelled(this);
     this.setCancelled();
   }
 }
@@ -297,6 +300,7 @@ export class ThreadPoolExecutor {
       transferablesOf(args),
     );
     this.#outstanding++;
+    if (tracer !== null) tracer.jobSubmitted(job);
     this.#queue.push(job as Job<unknown>);
     this.#pump();
     return job;
@@ -450,6 +454,7 @@ export class ThreadPoolExecutor {
       job.worker = w;
       job.slot = slot;
       job.sent = this.#sent++;
+      if (tracer !== null) tracer.jobSent(job, w.worker);
       Atomics.store(w.slots, slot, QUEUED);
       if (w.idleTimer !== undefined) {
         clearTimeout(w.idleTimer);
