@@ -133,6 +133,34 @@ function pattern(n: number): Uint8Array {
   return out;
 }
 
+/**
+ * What a raw connection reads within `seconds`: "eof" when its peer closed
+ * it (EOF or a reset), "nothing" when nothing came in time, else the text.
+ */
+async function readWithin(
+  conn: Deno.Conn,
+  seconds: number,
+): Promise<string> {
+  const buffer = new Uint8Array(4096);
+  const reading = conn.read(buffer);
+  // Still pending when the test closes conn: it rejects then.
+  reading.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"nothing">((resolve) => {
+    timer = setTimeout(() => resolve("nothing"), seconds * 1000);
+  });
+  try {
+    const n = await Promise.race([reading, late]);
+    if (n === "nothing") return n;
+    return n === null ? "eof" : decoder.decode(buffer.subarray(0, n));
+  } catch (error) {
+    if (isReset(error)) return "eof";
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 // ======================================================= StreamReader unit
 
 Deno.test("StreamReader.read(n) returns up to n bytes; read(0) is empty; read() reads to EOF, then empty", async () => {
@@ -973,6 +1001,102 @@ Deno.test("TCP: bad arguments fail at the call", async () => {
     openConnection(LOCAL, 80),
     /no running event loop/i,
   );
+});
+
+// ================================================== closing with the loop
+
+Deno.test("Loop close: once run() returns, its server refuses clients and the connections left open are closed (their peers read EOF)", async () => {
+  // The server and the transports of a loop close with it: nothing goes
+  // on accepting or reading for a loop that can no longer run anything.
+  const raw = Deno.listen({ hostname: LOCAL, port: 0 });
+  const accepted = raw.accept();
+  try {
+    const { port, serverPeer } = await run(async () => {
+      const handled = new Event();
+      const server = await startServer(
+        async (reader) => {
+          handled.set();
+          await reader.read(); // until run() cancels it; never closes
+        },
+        LOCAL,
+        0,
+      );
+      const port = portOf(server);
+      // A server's connection, left open by its handler.
+      const serverPeer = await Deno.connect({ hostname: LOCAL, port });
+      await handled.wait();
+      // A client's connection, left open too.
+      const [, writer] = await openConnection(
+        LOCAL,
+        (raw.addr as Deno.NetAddr).port,
+      );
+      writer.write("left open\n");
+      await writer.drain();
+      return { port, serverPeer };
+    });
+    const clientPeer = await accepted;
+    try {
+      assert.equal(await readWithin(serverPeer, 5), "eof");
+      assert.equal(await readWithin(clientPeer, 5), "left open\n");
+      assert.equal(await readWithin(clientPeer, 5), "eof");
+      // (Deno closes a listener's socket once its pending accept is over,
+      // a moment after close(): a client connecting in that moment is
+      // reset rather than refused.)
+      await assert.rejects(
+        Deno.connect({ hostname: LOCAL, port }),
+        Deno.errors.ConnectionRefused,
+      );
+    } finally {
+      serverPeer.close();
+      clientPeer.close();
+    }
+  } finally {
+    raw.close();
+  }
+});
+
+Deno.test("Loop close: a program whose server outlives run() refuses the next client and exits at once with status 0, no unhandled error (TCP and TLS, with and without a rejection handler)", async () => {
+  // tests/_server_after_run.ts: start a server in run(), return, connect.
+  const { cert, key } = await testCertificates();
+  const program = new URL("./_server_after_run.ts", import.meta.url);
+  const variants = [[], ["--handler"], ["--tls"], ["--tls", "--handler"]];
+  const outcomes = await Promise.all(variants.map(async (args) => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net=127.0.0.1",
+        "--allow-env=TLS_CERT,TLS_KEY",
+        program.pathname,
+        ...args,
+      ],
+      env: { TLS_CERT: cert, TLS_KEY: key, NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const start = performance.now();
+    // A child that never exits is killed (and the test fails).
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    try {
+      const { code, stdout, stderr } = await child.output();
+      return {
+        args: args.join(" "),
+        code,
+        stdout: decoder.decode(stdout),
+        stderr: decoder.decode(stderr),
+        seconds: (performance.now() - start) / 1000,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }));
+  for (const { args, code, stdout, stderr, seconds } of outcomes) {
+    assert.deepEqual(
+      { args, code, stdout, stderr },
+      { args, code: 0, stdout: "ConnectionRefused\n", stderr: "" },
+    );
+    assert.ok(seconds < 15, `${args}: exited after ${seconds} s`);
+  }
 });
 
 // ============================================================ Unix sockets
