@@ -145,7 +145,12 @@ export class TlsLayer implements Resource {
   readonly handshake: Promise<void>;
   readonly #raw: Resource;
   readonly #socket: TLSSocket;
-  #leftover: Uint8Array | null = null;
+  // Decrypted chunks not read yet (the first may be partly read), and
+  // their size: the socket is not read while it is READ_SIZE or more.
+  readonly #chunks: Uint8Array[] = [];
+  #queued = 0;
+  // Reads the socket again, once read() took enough of the queue.
+  #readMore: (() => void) | null = null;
   #ended = false;
   #error: unknown = null;
   #wake: (() => void) | null = null;
@@ -168,17 +173,24 @@ export class TlsLayer implements Resource {
     this.#raw = raw;
     const readBuffer = new Uint8Array(READ_SIZE);
     let pending = first;
-    const duplex: Duplex = new Duplex({
-      read() {
-        const next = pending ??
-          raw.read!(readBuffer).then((n) =>
-            n === null ? null : readBuffer.slice(0, n)
-          );
-        pending = null;
-        next.then(
-          (chunk) => duplex.push(chunk),
-          (error) => duplex.destroy(error),
+    const fetch = () => {
+      const next = pending ??
+        raw.read!(readBuffer).then((n) =>
+          n === null ? null : readBuffer.slice(0, n)
         );
+      pending = null;
+      next.then(
+        (chunk) => duplex.push(chunk),
+        (error) => duplex.destroy(error),
+      );
+    };
+    const duplex: Duplex = new Duplex({
+      read: () => {
+        // Flow control: node:tls reads on whether or not its own reader
+        // keeps up (in Deno 2.9), so the layer stops reading the socket
+        // while READ_SIZE decrypted bytes wait for read().
+        if (this.#queued >= READ_SIZE) this.#readMore = fetch;
+        else fetch();
       },
       write(chunk: Uint8Array, _encoding, callback) {
         writeAll(raw, chunk).then(() => callback(), callback);
@@ -221,7 +233,13 @@ export class TlsLayer implements Resource {
       this.#wake = null;
       resolve?.();
     };
-    socket.on("readable", wake);
+    // Flowing: each chunk as node:tls decrypted it, copied once, into
+    // the reader's buffer (read() on a paused stream concatenates first).
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#chunks.push(chunk);
+      this.#queued += chunk.length;
+      wake();
+    });
     socket.on("end", () => {
       this.#ended = true;
       wake();
@@ -282,11 +300,26 @@ export class TlsLayer implements Resource {
   async read(buffer: Uint8Array): Promise<number | null> {
     for (;;) {
       if (this.#released !== null) return null;
-      const chunk: Uint8Array | null = this.#leftover ?? this.#socket.read();
-      if (chunk !== null) {
-        const n = Math.min(chunk.length, buffer.length);
-        buffer.set(chunk.subarray(0, n));
-        this.#leftover = n < chunk.length ? chunk.subarray(n) : null;
+      const chunks = this.#chunks;
+      if (chunks.length > 0) {
+        let n = 0;
+        while (chunks.length > 0 && n < buffer.length) {
+          const chunk = chunks[0];
+          const take = Math.min(chunk.length, buffer.length - n);
+          buffer.set(
+            take === chunk.length ? chunk : chunk.subarray(0, take),
+            n,
+          );
+          n += take;
+          if (take === chunk.length) chunks.shift();
+          else chunks[0] = chunk.subarray(take);
+        }
+        this.#queued -= n;
+        const readMore = this.#readMore;
+        if (readMore !== null && this.#queued < READ_SIZE) {
+          this.#readMore = null;
+          readMore();
+        }
         return n;
       }
       if (this.#error !== null) throw this.#error;
