@@ -1,11 +1,11 @@
 // A program for tests/streams_test.ts (run with `deno run --allow-net
 // --allow-env`): it starts a server inside run() and returns without
 // closing it, then a client connects. run() closes the server with its
-// loop, so the client is refused, the program prints the error's name and
-// exits with status 0. Before servers closed with their loop, the accept
-// loop met the client and called into the closed loop: an unhandled "Event
-// loop is closed" killed the process (or, with a rejection handler as
-// `--handler` installs, the process never exited).
+// loop, so the client is refused (or reset), the program prints the
+// error's name and exits with status 0. Before servers closed with their
+// loop, the accept loop met the client and called into the closed loop:
+// an unhandled "Event loop is closed" killed the process (or, with a
+// rejection handler as `--handler` installs, the process never exited).
 //
 //   deno run --allow-net --allow-env tests/_server_after_run.ts [--tls] [--handler]
 //
@@ -28,7 +28,7 @@ const port = await run(async () => {
   const server = await startServer(() => {}, HOST, 0, { ssl });
   return (server.sockets[0].getsockname() as [string, number])[1];
 });
-// A client that comes a moment later (at once, it may be reset rather than
+// A client that comes a moment later (it may still be reset rather than
 // refused: Deno closes the listening socket once its pending accept ends).
 await new Promise((resolve) => setTimeout(resolve, 100));
 try {

@@ -1120,12 +1120,14 @@ Deno.test("Loop close: once run() returns, its server refuses clients and the co
       assert.equal(await readWithin(serverPeer, 5), "eof");
       assert.equal(await readWithin(clientPeer, 5), "left open\n");
       assert.equal(await readWithin(clientPeer, 5), "eof");
-      // (Deno closes a listener's socket once its pending accept is over,
-      // a moment after close(): a client connecting in that moment is
-      // reset rather than refused.)
+      // Refused; or reset: Deno releases a listener with a pending
+      // accept() a moment after close() (see "server.close() stops
+      // listening" above).
       await assert.rejects(
         Deno.connect({ hostname: LOCAL, port }),
-        Deno.errors.ConnectionRefused,
+        (e: unknown) =>
+          e instanceof Deno.errors.ConnectionRefused ||
+          e instanceof Deno.errors.ConnectionReset,
       );
     } finally {
       serverPeer.close();
@@ -1193,9 +1195,12 @@ Deno.test("Loop close: a program whose server outlives run() refuses the next cl
     }
   }));
   for (const { args, code, stdout, stderr, seconds } of outcomes) {
+    // Refused, or reset (Deno releases the listening socket a moment
+    // after close()); before servers closed with their loop: "connected".
+    const refused = /^Connection(Refused|Reset)\n$/.test(stdout);
     assert.deepEqual(
-      { args, code, stdout, stderr },
-      { args, code: 0, stdout: "ConnectionRefused\n", stderr: "" },
+      { args, code, refused, stdout: refused ? "" : stdout, stderr },
+      { args, code: 0, refused: true, stdout: "", stderr: "" },
     );
     assert.ok(seconds < 15, `${args}: exited after ${seconds} s`);
   }
