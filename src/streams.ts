@@ -1341,6 +1341,10 @@ export class Server {
   #node: NodeTls | null = null;
   // Handshakes under way: our TLS layers, or a TLS listener's connections.
   readonly #handshaking = new Set<TlsLayer | Deno.Conn>();
+  // Connections accepted and not handed to #connected yet (with their TLS
+  // layer), and how the loop stops closing them once there are none.
+  readonly #arriving = new Map<Deno.Conn, TlsLayer | null>();
+  #unregisterArriving: (() => void) | null = null;
   readonly #transports = new Set<Transport>();
   readonly #tasks = new Set<Task<unknown>>();
   #serving = false;
@@ -1567,9 +1571,7 @@ export class Server {
           () => {
             this.#handshaking.delete(conn);
             if (this.#closed || this.#loop.isClosed()) closeQuietly(conn);
-            else {
-              this.#loop.callSoonThreadsafe(() => this.#connected(conn, null));
-            }
+            else this.#arrive(conn, null);
           },
           () => {
             this.#handshaking.delete(conn);
@@ -1578,8 +1580,28 @@ export class Server {
         );
         continue;
       }
-      this.#loop.callSoonThreadsafe(() => this.#connected(conn, null));
+      this.#arrive(conn, null);
     }
+  }
+
+  /**
+   * Hands a connection to the loop, which runs `#connected` for it; if the
+   * loop closes first (not running, or in its last iteration), the
+   * connection closes with it, like those already handed over.
+   */
+  #arrive(conn: Deno.Conn, layer: TlsLayer | null): void {
+    if (this.#arriving.size === 0) {
+      this.#unregisterArriving = internal(this.#loop)[kCloseWith](() => {
+        for (const [conn, layer] of this.#arriving) {
+          if (layer !== null) layer.abort();
+          else closeQuietly(conn);
+        }
+        this.#arriving.clear();
+        this.#unregisterArriving = null;
+      });
+    }
+    this.#arriving.set(conn, layer);
+    this.#loop.callSoonThreadsafe(() => this.#connected(conn, layer));
   }
 
   /**
@@ -1602,7 +1624,7 @@ export class Server {
         // Dropped by close(), closeClients() or abortClients() meanwhile.
         if (!this.#handshaking.delete(layer)) return;
         if (this.#closed || this.#loop.isClosed()) layer.abort();
-        else this.#loop.callSoonThreadsafe(() => this.#connected(conn, layer));
+        else this.#arrive(conn, layer);
       },
       // (The layer closed the connection.)
       () => this.#handshaking.delete(layer),
@@ -1610,6 +1632,11 @@ export class Server {
   }
 
   #connected(conn: Deno.Conn, layer: TlsLayer | null): void {
+    this.#arriving.delete(conn);
+    if (this.#arriving.size === 0) {
+      this.#unregisterArriving?.();
+      this.#unregisterArriving = null;
+    }
     const tls = layer !== null || isTlsConn(conn);
     const [reader, writer] = streamsFor(conn, this.#loop, this.#limit, {
       onClose: (transport) => {

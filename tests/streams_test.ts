@@ -22,6 +22,7 @@ import {
   getRunningLoop,
   IncompleteReadError,
   LimitOverrunError,
+  newEventLoop,
   openConnection,
   type OpenConnectionOptions,
   openUnixConnection,
@@ -236,7 +237,10 @@ async function readWithin(
     if (n === "nothing") return n;
     return n === null ? "eof" : decoder.decode(buffer.subarray(0, n));
   } catch (error) {
-    if (isReset(error)) return "eof";
+    // (A TLS connection closed without a goodbye: UnexpectedEof.)
+    if (isReset(error) || error instanceof Deno.errors.UnexpectedEof) {
+      return "eof";
+    }
     throw error;
   } finally {
     clearTimeout(timer);
@@ -1156,6 +1160,37 @@ Deno.test("Loop close: a TLS handshake still under way when run() returns is dro
     assert.equal(await closedWithin(staller, 5), true);
   } finally {
     staller.close();
+  }
+});
+
+Deno.test("Loop close: a connection accepted while the loop is not running (not handed to the handler yet) is closed with the loop, TCP and TLS", async () => {
+  const { ca, cert, key } = await testCertificates();
+  for (const tls of [false, true]) {
+    const loop = newEventLoop();
+    let client: Deno.Conn | null = null;
+    try {
+      const server = await loop.runUntilComplete(
+        startServer(echoLines, LOCAL, 0, tls ? { ssl: { cert, key } } : {}),
+      );
+      // The server accepts (and does the handshake) while nothing runs the
+      // loop: its handler waits for the loop's next iteration.
+      const port = portOf(server);
+      if (tls) {
+        const conn = await Deno.connectTls({
+          hostname: LOCAL,
+          port,
+          caCerts: [ca],
+        });
+        client = conn;
+        await conn.handshake();
+      } else client = await Deno.connect({ hostname: LOCAL, port });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      loop.close();
+      assert.equal(await closedWithin(client, 5), true, `tls: ${tls}`);
+    } finally {
+      client?.close();
+      if (!loop.isClosed()) loop.close();
+    }
   }
 });
 
