@@ -67,10 +67,21 @@ export { EventLoop, newEventLoop } from "./src/base_events.ts";
 export {
   type DoneCallback,
   Future,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
   type FutureOptions,
   isFuture,
   wrapFuture,
 } from "./src/futures.ts";
+export {
+  type CallFrame,
+  type CallGraphOptions,
+  captureCallGraph,
+  formatCallGraph,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  printCallGraph,
+} from "./src/graph.ts";
 export {
   ALL_COMPLETED,
   allTasks,

@@ -22,6 +22,8 @@
 export {
   type RedisConnection,
   type RedisMessage,
+  type RedisRunInfo,
   RedisTaskSource,
   type RedisTaskSourceOptions,
+  type RedisTaskSourceStatistics,
 } from "./src/redis_tasks.ts";

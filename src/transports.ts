@@ -281,7 +281,10 @@ export class Transport {
         // A read started before startTls() and ended after it brought
         // the peer's first TLS bytes: they are the TLS layer's, and the
         // protocol's buffer is left as it was (nothing committed).
-        if (this.#handOff(n === null ? null : buffer.slice(0, n))) continue;
+        if (
+          this.#upgrade !== null &&
+          this.#handOff(n === null ? null : buffer.slice(0, n))
+        ) continue;
         if (this.#closing) return;
         if (n === null) {
           protocol.eofReceived();

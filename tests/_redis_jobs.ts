@@ -23,3 +23,48 @@ export async function doFail(body: string): Promise<string> {
   await sleep(0);
   throw new Error(body);
 }
+
+// How many doCounted tasks run at once in this Worker, and the most seen.
+let running = 0;
+let mostRunning = 0;
+
+/**
+ * Like doTagged, and returns the most doCounted tasks this Worker ran at
+ * once so far (this one included).
+ */
+export async function doCounted(body: string): Promise<number> {
+  running++;
+  mostRunning = Math.max(mostRunning, running);
+  try {
+    await sleep(Number(body.slice(body.lastIndexOf("@") + 1)));
+  } finally {
+    running--;
+  }
+  return mostRunning;
+}
+
+const runs = new Map<string, number>();
+
+/**
+ * "name:k" fails its first k runs in this Worker (Error "failed run n of
+ * name:k"), then returns "name:k ok on run n".
+ */
+export async function doFlaky(body: string): Promise<string> {
+  await sleep(0);
+  const n = (runs.get(body) ?? 0) + 1;
+  runs.set(body, n);
+  if (n <= Number(body.slice(body.lastIndexOf(":") + 1))) {
+    throw new Error(`failed run ${n} of ${body}`);
+  }
+  return `${body} ok on run ${n}`;
+}
+
+/**
+ * Like doTagged, then prints "ran <body>" on stdout (from the Worker, before
+ * the message is acknowledged): the fault suite counts these lines.
+ */
+export async function doLogged(body: string): Promise<string> {
+  await sleep(Number(body.slice(body.lastIndexOf("@") + 1)));
+  console.log(`ran ${body}`);
+  return body;
+}

@@ -1,11 +1,12 @@
-// examples/redis_dynamic_tasks.ts end to end, on the real clock, with the
-// redis-server it starts itself (without redis-server on PATH these tests
-// fail and say how to install it, as tests/redis_test.ts does).
+// examples/dynamic-tasks/redis_dynamic_tasks.ts end to end, on the real
+// clock, with the redis-server it starts itself (without redis-server on
+// PATH these tests fail and say how to install it, as tests/redis_test.ts
+// does).
 // It is not a port with a recorded CPython output (see examples_test.ts),
 // so the order of the completions and the times are checked here.
 import assert from "node:assert/strict";
 import { haveRedisServer } from "../examples/_redis.ts";
-import { NO_REDIS_SERVER } from "./_redis.ts";
+import { NO_REDIS_SERVER, redisMissing } from "./_redis.ts";
 
 const examplesDir = new URL("../examples/", import.meta.url);
 const noRedis = !await haveRedisServer();
@@ -20,7 +21,7 @@ function command(args: string[] = []): Deno.Command {
       "--allow-net",
       "--allow-sys",
       `--allow-write=${Deno.env.get("TMPDIR") ?? "/tmp"}`,
-      "redis_dynamic_tasks.ts",
+      "dynamic-tasks/redis_dynamic_tasks.ts",
       ...args,
     ],
     cwd: examplesDir,
@@ -41,6 +42,7 @@ function secondsOf(line: string): number {
 }
 
 Deno.test({
+  ignore: redisMissing,
   name: "redis_dynamic_tasks: 1, 3, the late 2, then 5 complete, in ~5 s",
   async fn() {
     if (noRedis) assert.fail(NO_REDIS_SERVER);
@@ -80,6 +82,7 @@ Deno.test({
 });
 
 Deno.test({
+  ignore: redisMissing,
   name:
     "redis_dynamic_tasks --forever takes tasks pushed from outside and stops cleanly on Ctrl-C",
   async fn() {

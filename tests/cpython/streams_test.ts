@@ -2,7 +2,7 @@
 // deno-lint-ignore-file require-await
 // A port of CPython 3.13's Lib/test/test_asyncio/test_streams.py (one Deno
 // test per test method, in CPython's order; skipped tests are listed in
-// SKIPS_streams.md).
+// README.md).
 //
 // Each test gets its own loop, as CPython's setUp does (a loop that is not
 // set as the current one: `setEventLoop(null)`), runs it from outside with
