@@ -11,6 +11,7 @@
  * deno run -A bench/streams_bench.ts --json        # JSON on stdout
  * deno run -A bench/streams_bench.ts --only echo --impl ours --layout same \
  *   --rounds 3 --warmup 1 --seconds 2
+ * deno run -A bench/streams_bench.ts --tls on --layout split  # over TLS
  * deno run --allow-net bench/streams_bench.ts --serve ours   # a server only
  * ```
  *
@@ -43,10 +44,18 @@
  * and `split` (the server in a child `deno run bench/streams_bench.ts
  * --serve IMPL`, the client here).
  *
+ * `--tls on`: every workload over TLS, with a throw-away certificate
+ * (tests/_tls.ts, made with openssl): ours with `startServer(..., { ssl })`
+ * and `openConnection(..., { ssl: { caCerts } })`, bare with
+ * `Deno.listenTls` and `Deno.connectTls`. TLS cannot half-close, so
+ * `bulk_c2s` then ends with the byte count the header announced instead of
+ * `writeEof()`. A server child gets the certificate in its environment.
+ * `echo_memory` has no socket, so it stays without TLS.
+ *
  * Protocol: the client first sends a 16-byte header: byte 0 the mode
  * (`E` echo, `S` server sends, `R` server receives), bytes 4-7 the message
  * or chunk size (uint32, little-endian), bytes 8-15 the byte count for
- * `S` (float64, little-endian).
+ * `S`, and for `R` over TLS (float64, little-endian; 0: until EOF).
  *
  * @module
  */
@@ -64,6 +73,7 @@ import {
   type Task,
   Transport,
 } from "../mod.ts";
+import { testCertificates } from "../tests/_tls.ts";
 import { scanArgs } from "./_args.ts";
 import { type Machine, machineInfo, machineLine } from "./_machine.ts";
 
@@ -125,6 +135,8 @@ export interface StreamsReport {
   bulk_bytes: number;
   /** Bulk chunk size. */
   chunk: number;
+  /** Whether every connection was TLS (`--tls on`). */
+  tls: boolean;
   /** The results. */
   results: StreamResult[];
 }
@@ -160,6 +172,8 @@ export interface Options {
   layouts: Layout[];
   /** Serve only (a server child). */
   serve: "ours" | "bare" | null;
+  /** Everything over TLS. */
+  tls: boolean;
 }
 
 function usage(): never {
@@ -168,8 +182,9 @@ function usage(): never {
       "[--warmup N] [--seconds S] [--conns N] [--size BYTES] " +
       "[--bulk-mib N] [--chunk BYTES] " +
       "[--only echo,bulk_s2c,bulk_c2s,echo_memory] " +
-      "[--impl ours,bare] [--layout same,split]\n" +
-      "       deno run --allow-net bench/streams_bench.ts --serve ours|bare",
+      "[--impl ours,bare] [--layout same,split] [--tls on|off]\n" +
+      "       deno run --allow-net bench/streams_bench.ts --serve ours|bare " +
+      "[--tls on|off]",
   );
   Deno.exit(64);
 }
@@ -189,6 +204,7 @@ export function parseArgs(args: string[]): Options {
     impls: [...IMPLS],
     layouts: LAYOUTS,
     serve: null,
+    tls: false,
   };
   for (const arg of scanArgs(args, usage)) {
     switch (arg.name) {
@@ -229,6 +245,12 @@ export function parseArgs(args: string[]): Options {
         const v = arg.value();
         if (v !== "ours" && v !== "bare") usage();
         opts.serve = v;
+        break;
+      }
+      case "--tls": {
+        const v = arg.value();
+        if (v !== "on" && v !== "off") usage();
+        opts.tls = v === "on";
         break;
       }
       case "--uvloop": // accepted (and ignored) so that args pass through
@@ -284,6 +306,40 @@ function pattern(size: number): Uint8Array {
   return out;
 }
 
+// ------------------------------------------------------------------ TLS
+
+/** The certificate of `--tls on` (set by main, or a server child). */
+let tls: { ca: string; cert: string; key: string } | null = null;
+
+/** What a server child finds its certificate in. */
+const CERT_ENV = "BENCH_TLS_CERT";
+const KEY_ENV = "BENCH_TLS_KEY";
+
+function serverOptions() {
+  return tls === null ? {} : { ssl: { cert: tls.cert, key: tls.key } };
+}
+
+function clientOptions() {
+  return tls === null ? {} : { ssl: { caCerts: [tls.ca] } };
+}
+
+function bareListen(): Deno.Listener {
+  return tls === null
+    ? Deno.listen({ hostname: HOST, port: 0 })
+    : Deno.listenTls({
+      hostname: HOST,
+      port: 0,
+      cert: tls.cert,
+      key: tls.key,
+    });
+}
+
+function bareConnect(port: number): Promise<Deno.Conn> {
+  return tls === null
+    ? Deno.connect({ hostname: HOST, port })
+    : Deno.connectTls({ hostname: HOST, port, caCerts: [tls.ca] });
+}
+
 // ---------------------------------------------------------- ours: server
 
 /** The server's side of every workload, on our streams. */
@@ -316,7 +372,7 @@ async function oursHandler(
     }
   } else if (mode === "R") {
     let total = 0;
-    for (;;) {
+    while (count === 0 || total < count) {
       const block = await reader.read(size);
       if (block.length === 0) break;
       total += block.length;
@@ -390,7 +446,7 @@ async function bareHandler(conn: ByteConn): Promise<void> {
     } else if (mode === "R") {
       const buf = new Uint8Array(size);
       let total = 0;
-      for (;;) {
+      while (count === 0 || total < count) {
         const n = await conn.read(buf);
         if (n === null) break;
         total += n;
@@ -563,7 +619,7 @@ interface BareServer {
 }
 
 function startBareServer(): BareServer {
-  const listener = Deno.listen({ hostname: HOST, port: 0 });
+  const listener = bareListen();
   const handlers = new Set<Promise<void>>();
   const accepting = (async () => {
     for (;;) {
@@ -610,13 +666,17 @@ export function oursEcho(port: number | null, o: Options): Promise<Measure> {
   return run(async () => {
     const loop = getRunningLoop();
     const server = port === null
-      ? await startServer(oursHandler, HOST, 0)
+      ? await startServer(oursHandler, HOST, 0, serverOptions())
       : null;
     const p = port ??
       (server!.sockets[0].getsockname() as [string, number])[1];
     const conns = await gather(
       ...Array.from({ length: o.conns }, () => async () => {
-        const [reader, writer] = await openConnection(HOST, p);
+        const [reader, writer] = await openConnection(
+          HOST,
+          p,
+          clientOptions(),
+        );
         writer.write(header("E", o.size));
         await writer.drain();
         return [reader, writer] as const;
@@ -719,7 +779,7 @@ export async function bareEcho(
   const p = port ?? server!.port;
   const conns = await Promise.all(
     Array.from({ length: o.conns }, async () => {
-      const conn = await Deno.connect({ hostname: HOST, port: p });
+      const conn = await bareConnect(p);
       await writeAll(conn, header("E", o.size));
       return conn;
     }),
@@ -804,11 +864,11 @@ export function oursBulk(
 ): Promise<Measure> {
   return run(async () => {
     const server = port === null
-      ? await startServer(oursHandler, HOST, 0)
+      ? await startServer(oursHandler, HOST, 0, serverOptions())
       : null;
     const p = port ??
       (server!.sockets[0].getsockname() as [string, number])[1];
-    const [reader, writer] = await openConnection(HOST, p);
+    const [reader, writer] = await openConnection(HOST, p, clientOptions());
     const cpu0 = cpuNow();
     const t0 = performance.now();
     let got = 0;
@@ -821,13 +881,14 @@ export function oursBulk(
         got += block.length;
       }
     } else {
-      writer.write(header("R", o.chunk));
+      // TLS cannot half-close: the server reads what the header says.
+      writer.write(header("R", o.chunk, tls === null ? 0 : o.bulkBytes));
       const chunk = pattern(o.chunk);
       for (let sent = 0; sent < o.bulkBytes; sent += o.chunk) {
         writer.write(chunk);
         await writer.drain();
       }
-      writer.writeEof();
+      if (tls === null) writer.writeEof();
       got = readCount(await reader.readexactly(8));
     }
     const wallS = (performance.now() - t0) / 1000;
@@ -853,7 +914,7 @@ export async function bareBulk(
 ): Promise<Measure> {
   const server = port === null ? startBareServer() : null;
   const p = port ?? server!.port;
-  const conn = await Deno.connect({ hostname: HOST, port: p });
+  const conn = await bareConnect(p);
   const cpu0 = cpuNow();
   const t0 = performance.now();
   let got = 0;
@@ -866,12 +927,12 @@ export async function bareBulk(
       got += n;
     }
   } else {
-    await writeAll(conn, header("R", o.chunk));
+    await writeAll(conn, header("R", o.chunk, tls === null ? 0 : o.bulkBytes));
     const chunk = pattern(o.chunk);
     for (let sent = 0; sent < o.bulkBytes; sent += o.chunk) {
       await writeAll(conn, chunk);
     }
-    await conn.closeWrite();
+    if (tls === null) await conn.closeWrite();
     const ack = new Uint8Array(8);
     if (!await readFull(conn, ack)) throw new Error("bulk: no count back");
     got = readCount(ack);
@@ -895,7 +956,17 @@ interface Child {
 
 async function spawnServer(impl: "ours" | "bare"): Promise<Child> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", import.meta.url, "--serve", impl],
+    args: [
+      "run",
+      "--allow-net",
+      `--allow-env=${CERT_ENV},${KEY_ENV}`,
+      import.meta.url,
+      "--serve",
+      impl,
+      "--tls",
+      tls === null ? "off" : "on",
+    ],
+    env: tls === null ? {} : { [CERT_ENV]: tls.cert, [KEY_ENV]: tls.key },
     stdin: "null",
     stdout: "piped",
     stderr: "inherit",
@@ -925,14 +996,22 @@ async function spawnServer(impl: "ours" | "bare"): Promise<Child> {
   }
 }
 
-async function serve(impl: "ours" | "bare"): Promise<void> {
+async function serve(impl: "ours" | "bare", o: Options): Promise<void> {
+  if (o.tls) {
+    const cert = Deno.env.get(CERT_ENV);
+    const key = Deno.env.get(KEY_ENV);
+    if (!cert || !key) {
+      throw new Error(`--tls on: no $${CERT_ENV} or $${KEY_ENV}`);
+    }
+    tls = { ca: "", cert, key };
+  }
   if (impl === "bare") {
     const server = startBareServer();
     console.log(`PORT ${server.port}`);
     await new Promise(() => {}); // until killed
   }
   await run(async () => {
-    const server = await startServer(oursHandler, HOST, 0);
+    const server = await startServer(oursHandler, HOST, 0, serverOptions());
     const [, port] = server.sockets[0].getsockname() as [string, number];
     console.log(`PORT ${port}`);
     await server.serveForever(); // until killed
@@ -942,7 +1021,12 @@ async function serve(impl: "ours" | "bare"): Promise<void> {
 // ---------------------------------------------------------------- driver
 
 /** Whether a workload is an echo (messages per second). */
-export function isEcho(workload: Workload): boolean {
+export /** Whether a workload's result is over TLS (`echo_memory` has no socket). */
+function overTls(o: Options, workload: Workload): boolean {
+  return o.tls && workload !== "echo_memory";
+}
+
+function isEcho(workload: Workload): boolean {
   return workload === "echo" || workload === "echo_memory";
 }
 
@@ -954,7 +1038,8 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   const o = parseArgs(Deno.args);
-  if (o.serve !== null) return await serve(o.serve);
+  if (o.serve !== null) return await serve(o.serve, o);
+  if (o.tls) tls = await testCertificates();
   const progress = (msg: string) => console.error(`[deno streams] ${msg}`);
   const children = new Map<string, Child>();
   const results: StreamResult[] = [];
@@ -1047,6 +1132,7 @@ async function main(): Promise<void> {
     size: o.size,
     bulk_bytes: o.bulkBytes,
     chunk: o.chunk,
+    tls: o.tls,
     results,
   };
   if (o.json) {
@@ -1057,7 +1143,9 @@ async function main(): Promise<void> {
   console.log(machineLine(report.machine));
   for (const r of results) {
     console.log(
-      `${r.workload.padEnd(11)} ${r.layout.padEnd(5)} ${r.impl.padEnd(5)} ` +
+      `${overTls(o, r.workload) ? "tls " : ""}${r.workload.padEnd(11)} ${
+        r.layout.padEnd(5)
+      } ${r.impl.padEnd(5)} ` +
         `${r.median.toFixed(0).padStart(8)} ${r.unit} (min ${
           r.min.toFixed(0)
         }, max ${r.max.toFixed(0)}; ${r.cpu_us.toFixed(2)} us CPU per ${

@@ -1,8 +1,10 @@
 /**
  * Streams: `openConnection`, `startServer` and their Unix-socket forms,
  * with `StreamReader` and `StreamWriter` (Python's `asyncio.streams`), over
- * `Deno.connect`, `Deno.startTls`, `Deno.listen` and `Deno.listenTls`;
- * `StreamWriter.startTls` and TLS over Unix sockets use node:tls.
+ * `Deno.connect` and `Deno.listen`. TLS (`ssl`, `StreamWriter.startTls`)
+ * is the TLS layer of `sslproto.ts` over those connections, with CPython's
+ * handshake timeout; a `Deno.listenTls` listener given as `sock` keeps
+ * Deno's own TLS.
  *
  * @module
  */
@@ -10,16 +12,30 @@ import { ByteBuffer } from "./_bytebuffer.ts";
 import { Coroutine } from "./coroutines.ts";
 import { outsideTasks } from "./_context.ts";
 import { pyRepr } from "./_repr.ts";
-import { checkInteger, rangeError, typeError } from "./_validate.ts";
+import {
+  checkDuration,
+  checkInteger,
+  rangeError,
+  typeError,
+} from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import {
   type BufferedProtocol,
   kDrain,
   kProtocol,
   kStartTls,
-  type TlsSettings,
+  type Resource,
   Transport,
 } from "./transports.ts";
+import {
+  closeQuietly,
+  loadNodeTls,
+  type NodeTls,
+  serverContext,
+  SSL_HANDSHAKE_TIMEOUT,
+  TlsLayer,
+  type TlsSettings,
+} from "./sslproto.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
 import {
   type AbstractEventLoop,
@@ -653,8 +669,8 @@ export class StreamWriter {
    * `writer.transport` stays the same object. A client passes `true` or
    * `{ caCerts }` (and `serverHostname`, by default the host it connected
    * to); a server's handler passes its `{ cert, key }`. If the handshake
-   * fails (or the wait is cancelled), the connection is closed, as in
-   * Python. A coroutine.
+   * fails, takes longer than `sslHandshakeTimeout` (60 s), or the wait is
+   * cancelled, the connection is closed, as in Python. A coroutine.
    */
   startTls(
     ssl: ClientTls | ServerTls,
@@ -733,6 +749,12 @@ export interface StartTlsOptions {
    * required over a Unix socket.
    */
   serverHostname?: string;
+  /**
+   * Seconds the handshake may take (default 60, as in CPython; null: the
+   * default); then the connection is aborted and `startTls` fails with
+   * `Deno.errors.ConnectionAborted`.
+   */
+  sslHandshakeTimeout?: number | null;
 }
 
 function isServerTls(ssl: object): boolean {
@@ -752,6 +774,10 @@ function tlsSettings(
     throw typeError(call, "ssl", what, ssl);
   }
   const serverSide = endpoint?.serverSide ?? (ssl !== true && isServerTls(ssl));
+  const handshakeTimeout = checkHandshakeTimeout(
+    call,
+    options.sslHandshakeTimeout,
+  );
   const { serverHostname } = options;
   if (serverHostname !== undefined && typeof serverHostname !== "string") {
     throw typeError(call, "options.serverHostname", "a string", serverHostname);
@@ -780,7 +806,12 @@ function tlsSettings(
         serverHostname,
       );
     }
-    return { serverSide, ssl: ssl as ServerTls, serverHostname: null };
+    return {
+      serverSide,
+      ssl: ssl as ServerTls,
+      serverHostname: null,
+      handshakeTimeout,
+    };
   }
   if (ssl !== true) {
     if (isServerTls(ssl)) {
@@ -812,7 +843,32 @@ function tlsSettings(
       serverHostname,
     );
   }
-  return { serverSide, ssl: ssl as ClientTls, serverHostname: host };
+  return {
+    serverSide,
+    ssl: ssl as ClientTls,
+    serverHostname: host,
+    handshakeTimeout,
+  };
+}
+
+/** CPython's ssl_handshake_timeout: seconds > 0, null for the default. */
+function checkHandshakeTimeout(call: string, value: unknown): number {
+  return checkDuration(call, "options.sslHandshakeTimeout", value, {
+    positive: true,
+    nullable: true,
+  }) ?? SSL_HANDSHAKE_TIMEOUT;
+}
+
+/** Refuses `sslHandshakeTimeout` without `ssl`, as CPython does. */
+function checkTimeoutNeedsSsl(
+  call: string,
+  options: { ssl?: unknown; sslHandshakeTimeout?: unknown },
+): void {
+  if (!options.ssl && options.sslHandshakeTimeout != null) {
+    throw new RangeError(
+      `${call}: options.sslHandshakeTimeout is only meaningful with ssl`,
+    );
+  }
 }
 
 /** A TLS connection (from Deno.listenTls) has a handshake to wait for. */
@@ -844,14 +900,6 @@ function checkSock(call: string, sock: unknown, transport: string): void {
   }
 }
 
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
-}
-
 function addressOf(addr: Deno.Addr): unknown {
   // A TLS connection's addresses have no `transport`: go by their fields.
   if ("hostname" in addr) return [addr.hostname, addr.port];
@@ -870,6 +918,8 @@ export interface StreamsForOptions {
   host?: string | null;
   /** Start with reading paused, until `transport.resumeReading()`. */
   paused?: boolean;
+  /** What the transport reads and writes (the TLS layer over `conn`). */
+  resource?: Resource | null;
 }
 
 /** Reader, transport and writer for a Deno connection. */
@@ -888,7 +938,7 @@ export function streamsFor(
   };
   // Absent, not null, on a plain connection: getExtraInfo's fallback.
   if (tls) extra.sslcontext = options.ssl;
-  const transport = new Transport(conn, {
+  const transport = new Transport(options.resource ?? conn, {
     loop,
     reader,
     // TLS cannot half-close (as in Python), though Deno's TlsConn has closeWrite.
@@ -905,22 +955,59 @@ export function streamsFor(
   return [reader, writer];
 }
 
-/** Awaits a host promise as loop I/O; a cancelled wait closes its result. */
-async function connecting<C extends Deno.Conn>(
+/**
+ * Awaits a host promise as loop I/O, in a way the task can be cancelled
+ * from; a result that comes when nobody waits any more (the wait was
+ * cancelled, the loop closed) is given to `discard`.
+ */
+async function hostWait<T>(
   loop: AbstractEventLoop,
-  connect: () => Promise<C>,
-): Promise<C> {
-  const fut = loop.createFuture<C>();
-  countIo(loop, connect()).then(
-    (conn) => {
-      if (fut.done()) conn.close();
-      else fut.setResult(conn);
+  start: () => Promise<T>,
+  discard: (value: T) => void,
+): Promise<T> {
+  const fut = loop.createFuture<T>();
+  countIo(loop, start()).then(
+    (value) => {
+      if (fut.done() || loop.isClosed()) discard(value);
+      else fut.setResult(value);
     },
     (error) => {
-      if (!fut.done()) fut.setException(error);
+      if (!fut.done() && !loop.isClosed()) fut.setException(error);
     },
   );
   return await fut;
+}
+
+const ignore = () => {};
+
+/** Connects with `connect`; a cancelled wait closes the connection. */
+function connecting(
+  loop: AbstractEventLoop,
+  connect: () => Promise<Deno.Conn>,
+): Promise<Deno.Conn> {
+  return hostWait(loop, connect, closeQuietly);
+}
+
+/**
+ * Runs the TLS handshake over `conn` (a client's): the TLS layer, once
+ * the handshake is done. If it fails, times out or the wait is cancelled,
+ * the connection is closed.
+ */
+async function tlsHandshake(
+  loop: AbstractEventLoop,
+  node: NodeTls,
+  conn: Deno.Conn,
+  settings: TlsSettings,
+): Promise<TlsLayer> {
+  const layer = new TlsLayer(node, conn, null, settings);
+  try {
+    // Counted as I/O, as connecting is: virtual time waits for it.
+    await hostWait(loop, () => layer.handshake, () => layer.abort());
+  } catch (error) {
+    layer.abort();
+    throw error;
+  }
+  return layer;
 }
 
 /**
@@ -953,13 +1040,22 @@ export interface OpenConnectionOptions {
   ssl?: ClientTls | false | null;
   /** The host name the server's certificate must have (default: host). */
   serverHostname?: string;
+  /**
+   * Seconds the TLS handshake may take (default 60, as in CPython; null:
+   * the default); then the connection is aborted and `openConnection`
+   * fails with `Deno.errors.ConnectionAborted`. Only with `ssl`.
+   */
+  sslHandshakeTimeout?: number | null;
   /** The reader's limit (default 64 KiB). */
   limit?: number;
 }
 
 /**
  * Opens a TCP connection (TLS with `ssl`) and returns its reader and
- * writer: Python's `asyncio.open_connection`.
+ * writer: Python's `asyncio.open_connection`. A TLS handshake that takes
+ * longer than `sslHandshakeTimeout` (60 s) fails with
+ * `Deno.errors.ConnectionAborted`, as CPython's raises
+ * `ConnectionAbortedError`; the connection is closed then.
  *
  * @example
  * ```ts ignore
@@ -979,55 +1075,60 @@ export function openConnection(
   port: number,
   options: OpenConnectionOptions = {},
 ): Coroutine<[StreamReader, StreamWriter]> {
-  const limit = checkLimit("openConnection()", options.limit ?? DEFAULT_LIMIT);
-  checkPort("openConnection()", port);
-  if (!options.ssl && options.serverHostname !== undefined) {
+  const call = "openConnection()";
+  const limit = checkLimit(call, options.limit ?? DEFAULT_LIMIT);
+  checkPort(call, port);
+  const { ssl, serverHostname } = options;
+  if (!ssl && serverHostname !== undefined) {
     throw new RangeError(
       "openConnection(): options.serverHostname is only meaningful with ssl",
     );
   }
+  checkTimeoutNeedsSsl(call, options);
+  // Checked now, at the call, rather than after connecting.
+  const tls = ssl
+    ? tlsSettings(
+      call,
+      ssl,
+      {
+        serverHostname: serverHostname ?? host,
+        sslHandshakeTimeout: options.sslHandshakeTimeout,
+      },
+      { serverSide: false, host },
+      null,
+    )
+    : null;
   return new Coroutine(
     connect,
     null,
-    { host, port, limit, options },
+    { host, port, limit, tls },
     "openConnection",
   );
 }
 
 async function connect(
-  { host, port, limit, options }: {
+  { host, port, limit, tls }: {
     host: string;
     port: number;
     limit: number;
-    options: OpenConnectionOptions;
+    tls: TlsSettings | null;
   },
 ): Promise<[StreamReader, StreamWriter]> {
   const loop = getRunningLoop();
-  const { ssl, serverHostname } = options;
-  let conn: Deno.Conn;
-  if (ssl) {
-    const caCerts = ssl === true ? undefined : ssl.caCerts;
-    const tcp = await connecting(
-      loop,
-      () => Deno.connect({ hostname: host, port }),
-    );
-    conn = await connecting(loop, async () => {
-      const tls = await Deno.startTls(tcp, {
-        hostname: serverHostname ?? host,
-        caCerts,
-      });
-      try {
-        await tls.handshake();
-      } catch (error) {
-        tls.close();
-        throw error;
-      }
-      return tls;
-    });
-  } else {
-    conn = await connecting(loop, () => Deno.connect({ hostname: host, port }));
-  }
-  return streamsFor(conn, loop, limit, { ssl: ssl || null, host });
+  // node:tls first: then nothing can fail between connecting and the
+  // handshake, which owns the connection.
+  const node = tls === null ? null : await hostWait(loop, loadNodeTls, ignore);
+  const conn = await connecting(
+    loop,
+    () => Deno.connect({ hostname: host, port }),
+  );
+  if (tls === null) return streamsFor(conn, loop, limit, { host });
+  const layer = await tlsHandshake(loop, node!, conn, tls);
+  return streamsFor(conn, loop, limit, {
+    ssl: tls.ssl,
+    host,
+    resource: layer,
+  });
 }
 
 /**
@@ -1049,6 +1150,11 @@ export interface OpenUnixConnectionOptions {
   ssl?: ClientTls | false | null;
   /** The name the server's certificate must have (required with ssl). */
   serverHostname?: string;
+  /**
+   * Seconds the TLS handshake may take (default 60; null: the default),
+   * as for `openConnection`. Only with `ssl`.
+   */
+  sslHandshakeTimeout?: number | null;
   /** The reader's limit (default 64 KiB). */
   limit?: number;
 }
@@ -1056,8 +1162,8 @@ export interface OpenUnixConnectionOptions {
 /**
  * Opens a Unix-socket connection: Python's `asyncio.open_unix_connection`.
  * With `ssl` (and `serverHostname`, which a socket path cannot stand
- * for), the connection is TLS: node:tls over the socket, as
- * `Deno.startTls` takes TCP connections only.
+ * for), the connection is TLS, with a handshake timeout as for
+ * `openConnection`.
  *
  * @example
  * ```ts ignore
@@ -1095,25 +1201,38 @@ export function openUnixConnection(
       serverHostname,
     );
   }
+  checkTimeoutNeedsSsl(call, options);
   // Checked now, at the call, rather than after connecting.
   const tls = ssl
-    ? tlsSettings(call, ssl, { serverHostname }, null, null)
+    ? tlsSettings(
+      call,
+      ssl,
+      {
+        serverHostname,
+        sslHandshakeTimeout: options.sslHandshakeTimeout,
+      },
+      null,
+      null,
+    )
     : null;
   return new Coroutine(
     async function openUnixConnection() {
       const loop = getRunningLoop();
+      const node = tls === null
+        ? null
+        : await hostWait(loop, loadNodeTls, ignore);
       const conn = await connecting(
         loop,
         () => Deno.connect({ transport: "unix", path }),
       );
-      const streams = streamsFor(conn, loop, limit);
-      if (tls !== null) {
-        // A failed (or cancelled) handshake closes the connection.
-        await streams[1].startTls(tls.ssl, {
-          serverHostname: tls.serverHostname!,
-        });
-      }
-      return streams;
+      if (tls === null) return streamsFor(conn, loop, limit);
+      // A failed (or cancelled) handshake closes the connection.
+      const layer = await tlsHandshake(loop, node!, conn, tls);
+      return streamsFor(conn, loop, limit, {
+        ssl: tls.ssl,
+        host: tls.serverHostname,
+        resource: layer,
+      });
     },
     null,
     undefined,
@@ -1198,9 +1317,18 @@ export interface StartServerOptions {
   /** TLS: the server's certificate and key. */
   ssl?: ServerTls | null;
   /**
+   * Seconds a client's TLS handshake may take (default 60, as in CPython;
+   * null: the default); then its connection is closed, and the handler
+   * never sees it. Only with `ssl`.
+   */
+  sslHandshakeTimeout?: number | null;
+  /**
    * A listener to serve on, made by the caller (Python's `sock=`): then
    * host and port (or path) are left out. The server owns it: `close()`
-   * closes it. For TLS, pass a `Deno.listenTls` listener.
+   * closes it. For TLS, pass a `Deno.listenTls` listener: its connections
+   * use Deno's own TLS, which has no handshake timeout (and whose stalled
+   * handshakes only end when the client leaves: Deno 2.9 does not close
+   * their sockets).
    */
   sock?: Deno.Listener | null;
   /** Each client reader's limit (default 64 KiB). */
@@ -1213,10 +1341,11 @@ export interface StartServerOptions {
 
 /**
  * A listening server (Python's `asyncio.Server`): each client is handled
- * by `clientConnected(reader, writer)` in its own task. `close()` stops
- * listening; `closeClients()` also closes the clients' connections and
- * cancels their tasks; `waitClosed()` waits for both; `await using`
- * does all of it.
+ * by `clientConnected(reader, writer)` in its own task (over TLS, once its
+ * handshake is done). `close()` stops listening and drops the TLS
+ * handshakes under way; `closeClients()` also closes the clients'
+ * connections and cancels their tasks; `waitClosed()` waits for both;
+ * `await using` does all of it. A server closes with its loop.
  *
  * @example
  * ```ts
@@ -1244,9 +1373,17 @@ export class Server {
   readonly #listener: Deno.Listener;
   readonly #clientConnected: ClientConnected;
   readonly #limit: number;
-  readonly #tls: boolean;
-  readonly #ssl: ServerTls | null;
-  readonly #handshaking = new Set<Deno.Conn>();
+  // The TLS settings of the handshakes this server runs (not those of a
+  // Deno.listenTls listener given as sock: Deno runs those).
+  readonly #tls: TlsSettings | null;
+  // node:tls, loaded when a TLS server starts serving.
+  #node: NodeTls | null = null;
+  // Handshakes under way: our TLS layers, or a TLS listener's connections.
+  readonly #handshaking = new Set<TlsLayer | Deno.Conn>();
+  // Connections accepted and not handed to #connected yet (with their TLS
+  // layer), and how the loop stops closing them once there are none.
+  readonly #arriving = new Map<Deno.Conn, TlsLayer | null>();
+  #unregisterArriving: (() => void) | null = null;
   readonly #transports = new Set<Transport>();
   readonly #tasks = new Set<Task<unknown>>();
   #serving = false;
@@ -1257,19 +1394,26 @@ export class Server {
   #serveForever: Future<void> | null = null;
 
   /**
-   * Made by `startServer` and `startUnixServer`. `tls` is true (or the
-   * server's settings) when the listener is a TLS one; the connections of
-   * a TLS listener are seen as such anyway.
+   * Made by `startServer` and `startUnixServer`: with `options.ssl`, each
+   * connection's TLS handshake runs under `options.sslHandshakeTimeout`
+   * (checked by `startServer`); the connections of a `Deno.listenTls`
+   * listener are TLS already.
    */
   constructor(
     loop: AbstractEventLoop,
     listener: Deno.Listener,
     clientConnected: ClientConnected,
     limit: number,
-    tls: boolean | ServerTls = false,
+    options: Pick<StartServerOptions, "ssl" | "sslHandshakeTimeout"> = {},
   ) {
-    this.#tls = Boolean(tls);
-    this.#ssl = typeof tls === "object" ? tls : null;
+    this.#tls = options.ssl
+      ? {
+        serverSide: true,
+        ssl: options.ssl,
+        serverHostname: null,
+        handshakeTimeout: options.sslHandshakeTimeout ?? SSL_HANDSHAKE_TIMEOUT,
+      }
+      : null;
     this.#loop = loop;
     this.#listener = listener;
     this.#clientConnected = clientConnected;
@@ -1309,14 +1453,28 @@ export class Server {
     );
   }
 
-  #startServing(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    if (!this.#serving) {
-      this.#serving = true;
-      // The accept loop is host code, outside any task's context.
-      this.#accepting = outsideTasks(() => this.#accept());
+  async #startServing(): Promise<void> {
+    if (this.#closed || this.#serving) return;
+    this.#serving = true;
+    const tls = this.#tls;
+    if (tls !== null && this.#node === null) {
+      // Once for all the connections; a bad certificate or key fails here.
+      try {
+        const node = await hostWait(this.#loop, loadNodeTls, ignore);
+        tls.context = await hostWait(
+          this.#loop,
+          () => serverContext("startServer()", node, tls.ssl as ServerTls),
+          ignore,
+        );
+        this.#node = node;
+      } catch (error) {
+        this.#serving = false;
+        throw error;
+      }
+      if (this.#closed) return;
     }
-    return Promise.resolve();
+    // The accept loop is host code, outside any task's context.
+    this.#accepting = outsideTasks(() => this.#accept());
   }
 
   /** Accepts connections until the calling task is cancelled (a coroutine). */
@@ -1350,7 +1508,10 @@ export class Server {
     }
   }
 
-  /** Stops listening; connections already accepted go on. */
+  /**
+   * Stops listening and drops the TLS handshakes under way; connections
+   * already handed to the handler go on.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -1361,22 +1522,36 @@ export class Server {
     } catch {
       // already closed
     }
-    for (const conn of this.#handshaking) closeQuietly(conn);
-    this.#handshaking.clear();
+    this.#dropHandshakes();
     this.#serveForever?.cancel();
     this.#wakeIfDone();
   }
 
-  /** Closes the clients' connections and cancels their tasks. */
+  /**
+   * Closes the clients' connections (and drops those still in their TLS
+   * handshake) and cancels their tasks.
+   */
   closeClients(): void {
+    this.#dropHandshakes();
     for (const transport of [...this.#transports]) transport.close();
     for (const task of [...this.#tasks]) task.cancel();
   }
 
   /** Drops the clients' connections at once, and cancels their tasks. */
   abortClients(): void {
+    this.#dropHandshakes();
     for (const transport of [...this.#transports]) transport.abort();
     for (const task of [...this.#tasks]) task.cancel();
+  }
+
+  // A TLS layer's abort closes the TCP connection under it; closing a
+  // Deno.TlsConn mid-handshake does not (Deno 2.9), but it is all there is.
+  #dropHandshakes(): void {
+    for (const handshake of this.#handshaking) {
+      if (handshake instanceof TlsLayer) handshake.abort();
+      else closeQuietly(handshake);
+    }
+    this.#handshaking.clear();
   }
 
   /** Waits until the server is closed and its connections are done (a coroutine). */
@@ -1430,15 +1605,18 @@ export class Server {
         conn.close();
         return;
       }
-      if (this.#tls || isTlsConn(conn)) {
-        // As in Python, a client whose handshake fails never reaches the
-        // handler; the others are handled once their handshake is done.
+      if (this.#tls !== null) {
+        this.#handshake(this.#node!, conn, this.#tls);
+        continue;
+      }
+      if (isTlsConn(conn)) {
+        // A Deno.listenTls listener's: Deno runs the handshake.
         this.#handshaking.add(conn);
         (conn as Deno.TlsConn).handshake().then(
           () => {
             this.#handshaking.delete(conn);
             if (this.#closed || this.#loop.isClosed()) closeQuietly(conn);
-            else this.#loop.callSoonThreadsafe(() => this.#connected(conn));
+            else this.#arrive(conn, null);
           },
           () => {
             this.#handshaking.delete(conn);
@@ -1447,22 +1625,75 @@ export class Server {
         );
         continue;
       }
-      this.#loop.callSoonThreadsafe(() => this.#connected(conn));
+      this.#arrive(conn, null);
     }
   }
 
-  #connected(conn: Deno.Conn): void {
-    const tls = this.#tls || isTlsConn(conn);
+  /**
+   * Hands a connection to the loop, which runs `#connected` for it; if the
+   * loop closes first (not running, or in its last iteration), the
+   * connection closes with it, like those already handed over.
+   */
+  #arrive(conn: Deno.Conn, layer: TlsLayer | null): void {
+    if (this.#arriving.size === 0) {
+      this.#unregisterArriving = internal(this.#loop)[kCloseWith](() => {
+        for (const [conn, layer] of this.#arriving) {
+          if (layer !== null) layer.abort();
+          else closeQuietly(conn);
+        }
+        this.#arriving.clear();
+        this.#unregisterArriving = null;
+      });
+    }
+    this.#arriving.set(conn, layer);
+    this.#loop.callSoonThreadsafe(() => this.#connected(conn, layer));
+  }
+
+  /**
+   * Runs a client's TLS handshake. As in Python, a client whose handshake
+   * fails (or takes longer than the timeout) never reaches the handler,
+   * and its connection is closed; the others are handled once their
+   * handshake is done.
+   */
+  #handshake(node: NodeTls, conn: Deno.Conn, tls: TlsSettings): void {
+    let layer: TlsLayer;
+    try {
+      layer = new TlsLayer(node, conn, null, tls);
+    } catch {
+      closeQuietly(conn);
+      return;
+    }
+    this.#handshaking.add(layer);
+    layer.handshake.then(
+      () => {
+        // Dropped by close(), closeClients() or abortClients() meanwhile.
+        if (!this.#handshaking.delete(layer)) return;
+        if (this.#closed || this.#loop.isClosed()) layer.abort();
+        else this.#arrive(conn, layer);
+      },
+      // (The layer closed the connection.)
+      () => this.#handshaking.delete(layer),
+    );
+  }
+
+  #connected(conn: Deno.Conn, layer: TlsLayer | null): void {
+    this.#arriving.delete(conn);
+    if (this.#arriving.size === 0) {
+      this.#unregisterArriving?.();
+      this.#unregisterArriving = null;
+    }
+    const tls = layer !== null || isTlsConn(conn);
     const [reader, writer] = streamsFor(conn, this.#loop, this.#limit, {
       onClose: (transport) => {
         this.#transports.delete(transport);
         this.#wakeIfDone();
       },
       // A TLS listener given as `sock`: its settings are not known here.
-      ssl: tls ? this.#ssl ?? true : null,
+      ssl: tls ? this.#tls?.ssl ?? true : null,
       serverSide: true,
       // Reading starts once the handler's first step is over (below).
       paused: true,
+      resource: layer,
     });
     this.#transports.add(writer.transport);
     const task = this.#loop.createTask(async () => {
@@ -1505,9 +1736,11 @@ export class Server {
  * Starts a TCP server (TLS with `ssl`) on `host` and `port` (0 or left
  * out: any free port, see `server.sockets`; host left out: every
  * interface): Python's `asyncio.start_server`. Each client is handled by
- * `clientConnected(reader, writer)` in its own task. With `options.sock`,
- * it serves on a listener you made instead (then leave host and port
- * out: `startServer(handler, null, null, { sock })`).
+ * `clientConnected(reader, writer)` in its own task; with `ssl`, once its
+ * TLS handshake is done, which may take `sslHandshakeTimeout` seconds (60)
+ * before the connection is closed. With `options.sock`, it serves on a
+ * listener you made instead (then leave host and port out:
+ * `startServer(handler, null, null, { sock })`).
  *
  * @example
  * ```ts
@@ -1569,26 +1802,36 @@ export function startServer(
     checkPort(call, port ?? 0);
   }
   const limit = checkLimit(call, options.limit ?? DEFAULT_LIMIT);
+  checkTimeoutNeedsSsl(call, options);
+  const tls = options.ssl
+    ? tlsSettings(
+      call,
+      options.ssl,
+      {
+        sslHandshakeTimeout: options.sslHandshakeTimeout,
+      },
+      { serverSide: true, host: null },
+      null,
+    )
+    : null;
   return new Coroutine(
     async function startServer() {
       const loop = getRunningLoop();
       const hostname = host ?? "0.0.0.0";
-      const listener = sock ?? (options.ssl
-        ? Deno.listenTls({
-          hostname,
-          port: port ?? 0,
-          cert: options.ssl.cert,
-          key: options.ssl.key,
-        })
-        : Deno.listen({ hostname, port: port ?? 0 }));
-      const server = new Server(
-        loop,
-        listener,
-        clientConnected,
-        limit,
-        options.ssl ?? false,
-      );
-      if (options.startServing !== false) await server.startServing();
+      // TLS too: the server runs each handshake itself, under a timeout.
+      const listener = sock ?? Deno.listen({ hostname, port: port ?? 0 });
+      const server = new Server(loop, listener, clientConnected, limit, {
+        ssl: tls?.ssl as ServerTls | undefined,
+        sslHandshakeTimeout: tls?.handshakeTimeout,
+      });
+      if (options.startServing !== false) {
+        try {
+          await server.startServing();
+        } catch (error) {
+          server.close(); // a bad certificate: the listener goes too
+          throw error;
+        }
+      }
       return server;
     },
     null,

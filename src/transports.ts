@@ -1,12 +1,11 @@
 /**
  * `Transport`: moves bytes between a Deno resource (a socket, a pipe) and
  * a `StreamReader`, with Python's flow control both ways, and upgrades a
- * connection to TLS in place (`StreamWriter.startTls`).
+ * connection to TLS in place (`StreamWriter.startTls`, with the TLS layer
+ * of `sslproto.ts`).
  *
  * @module
  */
-import type { Duplex } from "node:stream";
-import type { TLSSocket } from "node:tls";
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { outsideTasks } from "./_context.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
@@ -19,7 +18,8 @@ import {
   kCloseWith,
 } from "./events.ts";
 import type { Future } from "./futures.ts";
-import type { ClientTls, ServerTls, StreamReader } from "./streams.ts";
+import { loadNodeTls, TlsLayer, type TlsSettings } from "./sslproto.ts";
+import type { StreamReader } from "./streams.ts";
 
 /**
  * What a transport feeds as it reads, CPython's `BufferedProtocol`: the
@@ -62,16 +62,6 @@ export const kProtocol: unique symbol = Symbol("protocol");
 export const kDrain: unique symbol = Symbol("drain");
 // How StreamWriter.startTls upgrades its transport.
 export const kStartTls: unique symbol = Symbol("startTls");
-
-/** What `StreamWriter.startTls` asks of its transport (checked there). */
-export interface TlsSettings {
-  /** The server's side of the handshake (with `ssl` a `ServerTls`). */
-  serverSide: boolean;
-  /** The settings given, what `getExtraInfo("sslcontext")` answers. */
-  ssl: ClientTls | ServerTls;
-  /** The name the server's certificate must have (client side). */
-  serverHostname: string | null;
-}
 
 /**
  * What a transport reads from and writes to: a `Deno.Conn` fits.
@@ -600,212 +590,4 @@ interface Upgrade {
   handoff: PromiseWithResolvers<Uint8Array | null> | null;
   /** The TLS layer, once made. */
   layer: TlsLayer | null;
-}
-
-// ------------------------------------------------------------- TLS layer
-
-interface NodeTls {
-  tls: typeof import("node:tls");
-  Duplex: typeof Duplex;
-}
-let nodeTls: Promise<NodeTls> | null = null;
-
-// node:tls is loaded on the first upgrade, not with the library.
-function loadNodeTls(): Promise<NodeTls> {
-  return nodeTls ??= Promise.all([import("node:tls"), import("node:stream")])
-    .then(([tls, stream]) => ({ tls, Duplex: stream.Duplex }));
-}
-
-function isIpAddress(host: string): boolean {
-  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
-}
-
-function closeQuietly(resource: Resource): void {
-  try {
-    const closing = resource.close();
-    if (closing != null) Promise.resolve(closing).catch(() => {});
-  } catch {
-    // already closed
-  }
-}
-
-async function writeAll(resource: Resource, data: Uint8Array): Promise<void> {
-  for (let at = 0; at < data.length;) {
-    at += await resource.write!(data.subarray(at));
-  }
-}
-
-/**
- * TLS over another resource, a `Resource` itself: node:tls's TLSSocket
- * over a Duplex that reads and writes the resource under it. Deno's own
- * TLS cannot do what start_tls needs: `Deno.startTls` refuses a TCP
- * connection with a read in flight (a transport always has one) and a
- * Unix socket, and there is no server-side upgrade at all; node:tls does
- * both sides over any stream, and is built into Deno.
- */
-class TlsLayer implements Resource {
-  /** Settles when the handshake is done (or failed). */
-  readonly handshake: Promise<void>;
-  readonly #raw: Resource;
-  readonly #socket: TLSSocket;
-  #leftover: Uint8Array | null = null;
-  #ended = false;
-  #error: unknown = null;
-  #wake: (() => void) | null = null;
-  #secure = false;
-  #released: Promise<void> | null = null;
-
-  /**
-   * A layer over `raw` that starts the handshake at once, from `first`
-   * (the outcome of a read in flight) if given.
-   */
-  constructor(
-    { tls, Duplex }: NodeTls,
-    raw: Resource,
-    first: Promise<Uint8Array | null> | null,
-    settings: TlsSettings,
-  ) {
-    this.#raw = raw;
-    const readBuffer = new Uint8Array(READ_SIZE);
-    let pending = first;
-    const duplex: Duplex = new Duplex({
-      read() {
-        const next = pending ??
-          raw.read!(readBuffer).then((n) =>
-            n === null ? null : readBuffer.slice(0, n)
-          );
-        pending = null;
-        next.then(
-          (chunk) => duplex.push(chunk),
-          (error) => duplex.destroy(error),
-        );
-      },
-      write(chunk: Uint8Array, _encoding, callback) {
-        writeAll(raw, chunk).then(() => callback(), callback);
-      },
-      // No half-close under TLS: the socket is closed by close().
-      final(callback) {
-        callback();
-      },
-    });
-    let socket: TLSSocket;
-    let secureEvent: string;
-    if (settings.serverSide) {
-      const { cert, key } = settings.ssl as ServerTls;
-      socket = new tls.TLSSocket(duplex, {
-        isServer: true,
-        secureContext: tls.createSecureContext({ cert, key }),
-      });
-      secureEvent = "secure";
-    } else {
-      const secureContext = tls.createSecureContext();
-      const ssl = settings.ssl as ClientTls;
-      const caCerts = ssl === true ? [] : ssl.caCerts ?? [];
-      // addCACert adds to the default roots, as Deno.connectTls's
-      // caCerts do (node's `ca` option would replace them).
-      for (const ca of caCerts) secureContext.context.addCACert(ca);
-      const host = settings.serverHostname!;
-      socket = tls.connect({
-        socket: duplex,
-        secureContext,
-        host,
-        // No SNI for an address (RFC 6066); node checks it as an IP.
-        ...(isIpAddress(host) ? {} : { servername: host }),
-      });
-      secureEvent = "secureConnect";
-    }
-    this.#socket = socket;
-    const wake = () => {
-      const resolve = this.#wake;
-      this.#wake = null;
-      resolve?.();
-    };
-    socket.on("readable", wake);
-    socket.on("end", () => {
-      this.#ended = true;
-      wake();
-    });
-    socket.on("error", (error: unknown) => {
-      this.#error ??= error;
-      wake();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      wake();
-    });
-    this.handshake = new Promise<void>((resolve, reject) => {
-      socket.once(secureEvent, () => {
-        this.#secure = true;
-        resolve();
-      });
-      socket.once("error", reject);
-      // The peer gone mid-handshake: a server's TLSSocket only ends.
-      const gone = () =>
-        reject(
-          new Deno.errors.ConnectionReset(
-            "the connection was closed during the TLS handshake",
-          ),
-        );
-      socket.once("end", gone);
-      socket.once("close", gone);
-    });
-    // Awaited by startTls(), unless the transport closed first.
-    this.handshake.catch(() => {});
-  }
-
-  /** Reads decrypted bytes into `buffer`; null at the end. */
-  async read(buffer: Uint8Array): Promise<number | null> {
-    for (;;) {
-      if (this.#released !== null) return null;
-      const chunk: Uint8Array | null = this.#leftover ?? this.#socket.read();
-      if (chunk !== null) {
-        const n = Math.min(chunk.length, buffer.length);
-        buffer.set(chunk.subarray(0, n));
-        this.#leftover = n < chunk.length ? chunk.subarray(n) : null;
-        return n;
-      }
-      if (this.#error !== null) throw this.#error;
-      if (this.#ended) return null;
-      await new Promise<void>((resolve) => this.#wake = resolve);
-    }
-  }
-
-  /** Encrypts and sends `data`; resolves once it is handed down. */
-  write(data: Uint8Array): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.#socket.write(
-        data,
-        (error) => error ? reject(error) : resolve(data.length),
-      );
-    });
-  }
-
-  /** Says goodbye (close_notify), then closes the resource under it. */
-  close(): Promise<void> {
-    if (this.#released !== null) return this.#released;
-    const socket = this.#socket;
-    this.#released = new Promise<void>((resolve) => {
-      let done = false;
-      const release = () => {
-        if (done) return;
-        done = true;
-        socket.destroy();
-        closeQuietly(this.#raw);
-        resolve();
-      };
-      if (!this.#secure || socket.destroyed) return release();
-      socket.once("close", release);
-      socket.end(release);
-    });
-    this.#wake?.();
-    return this.#released;
-  }
-
-  /** Closes at once, without a goodbye. */
-  abort(): void {
-    this.#released ??= Promise.resolve();
-    this.#socket.destroy();
-    closeQuietly(this.#raw);
-    this.#wake?.();
-  }
 }
