@@ -67,10 +67,21 @@ export { EventLoop, newEventLoop } from "./src/base_events.ts";
 export {
   type DoneCallback,
   Future,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
   type FutureOptions,
   isFuture,
   wrapFuture,
 } from "./src/futures.ts";
+export {
+  type CallFrame,
+  type CallGraphOptions,
+  captureCallGraph,
+  formatCallGraph,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  printCallGraph,
+} from "./src/graph.ts";
 export {
   ALL_COMPLETED,
   allTasks,
@@ -148,11 +159,13 @@ export {
   openConnection,
   type OpenConnectionOptions,
   openUnixConnection,
+  type OpenUnixConnectionOptions,
   Server,
   type ServerSocket,
   type ServerTls,
   startServer,
   type StartServerOptions,
+  type StartTlsOptions,
   startUnixServer,
   StreamReader,
   type StreamReaderOptions,

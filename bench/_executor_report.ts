@@ -14,6 +14,7 @@
  */
 import type { ExecutorReport, Section, Stat } from "./executor_bench.ts";
 import { parseReportArgs, readReport, table, verdict } from "./_report.ts";
+import { machineLine } from "./_machine.ts";
 
 /** The goals of the executor benchmarks. */
 export const GOALS = {
@@ -116,18 +117,18 @@ async function main(): Promise<void> {
 
   lines.push(
     "Executor (Workers): asyncio for Deno vs CPython threads vs Node " +
-      `worker pools, ${deno.date.slice(0, 10)}, ${deno.runtime.cpus} CPUs`,
+      `worker pools, ${deno.date.slice(0, 10)}`,
   );
-  lines.push(
-    `deno ${deno.runtime.version} (${deno.runtime.detail}); ` +
-      (cpy
-        ? `python3 ${cpy.runtime.version}`
-        : `CPython: ${args.reasons.cpython ?? "not run"}`) +
-      "; " +
-      (node
-        ? `node ${node.runtime.version} (${node.runtime.detail})`
-        : `Node: ${args.reasons.node ?? "not run"}`),
-  );
+  if (md) lines.push("");
+  lines.push(machineLine(
+    deno.machine,
+    cpy
+      ? `python3 ${cpy.runtime.version}`
+      : `CPython: ${args.reasons.cpython ?? "not run"}`,
+    node
+      ? `node ${node.runtime.version} (${node.runtime.detail})`
+      : `Node: ${args.reasons.node ?? "not run"}`,
+  ));
 
   // Throughput.
   const tp = deno.throughput;

@@ -1,7 +1,8 @@
 /**
  * Prints the table of `bench/compare`: our per-item costs from
  * `run.ts --json` beside CPython asyncio's and uvloop's from
- * `asyncio_bench.py`, their ratios, and PASS/MISS against the goals.
+ * `asyncio_bench.py` (warm, and cold: the first round in fresh processes),
+ * their ratios, and PASS/MISS against the goals ({@link GOALS}).
  *
  * ```sh
  * deno run --allow-read bench/_report.ts --deno deno.json \
@@ -11,6 +12,7 @@
  * @module
  */
 import type { RunReport, Stats } from "./run.ts";
+import { type Machine, machineLine } from "./_machine.ts";
 
 /** The part of `asyncio_bench.py`'s JSON that the report reads. */
 interface PyReport {
@@ -18,7 +20,7 @@ interface PyReport {
   date: string;
   rounds: number;
   warmup: number;
-  workloads: Record<string, { n: number; metric: string; result: Stats }>;
+  workloads: Record<string, PyWorkload>;
 }
 
 /**
@@ -68,10 +70,60 @@ export async function readReport<T>(
   return JSON.parse(await Deno.readTextFile(path)) as T;
 }
 
-interface Goal {
+/** One goal of a report: what, the figure it is judged on, the verdict. */
+export interface Goal {
+  /** What the goal says. */
   text: string;
+  /** The figure it is judged on ("n/a" if an input is missing). */
+  figure: string;
   /** true PASS, false MISS, undefined: cannot tell (input missing). */
   ok: boolean | undefined;
+}
+
+/** The goals of the core workloads (bench/compare). */
+export const GOALS = {
+  /** gather, warm: ours at most this many times the bare promises. */
+  gatherVsBare: 3,
+  /** gather, warm: at least this many times faster than CPython. */
+  gatherVsCpython: 5,
+  /** gather, cold (first round in fresh processes): vs CPython, cold. */
+  gatherColdVsCpython: 3,
+  /** callSoon: at least this many times faster than CPython. */
+  callSoonVsCpython: 5,
+  /** Queue ping-pong: at most this many times the bare channels. */
+  pingPongVsBare: 3,
+  /** Queue ping-pong: at least this many times faster than CPython. */
+  pingPongVsCpython: 5,
+  /** Lock contention: at least this many times faster than CPython. */
+  lockVsCpython: 12,
+  /** Memory per waiting task: at most this times CPython's (same run). */
+  memoryVsCpython: 1,
+  /** Heap objects per task suspended at sleep(0): at most this many. */
+  objectsPerTask: 15,
+};
+
+/** A goal "figure <= limit" or "figure >= limit" on a ratio. */
+function ratioGoal(
+  text: string,
+  figure: number | undefined,
+  limit: number,
+  atMost: boolean,
+): Goal {
+  const known = figure !== undefined && Number.isFinite(figure);
+  return {
+    text,
+    figure: fmtRatio(figure),
+    ok: known ? (atMost ? figure <= limit : figure >= limit) : undefined,
+  };
+}
+
+/** The cold figures of one workload, by side. */
+interface ColdRow {
+  processes: number;
+  ours: Stats;
+  bare?: Stats;
+  cpython?: Stats;
+  uvloop?: Stats;
 }
 
 interface Row {
@@ -81,9 +133,20 @@ interface Row {
   ours: Stats;
   bare?: Stats;
   reference?: Stats;
+  variants?: Stats[];
   cpython?: Stats;
   uvloop?: Stats;
   goals: Goal[];
+  cold?: ColdRow;
+  coldGoals: Goal[];
+}
+
+/** The part of `asyncio_bench.py`'s JSON that the report reads. */
+interface PyWorkload {
+  n: number;
+  metric: string;
+  result: Stats;
+  cold?: { processes: number; result: Stats };
 }
 
 const LABELS: Record<string, string> = {
@@ -93,10 +156,15 @@ const LABELS: Record<string, string> = {
   queue_pingpong: "Queue ping-pong",
   lock_contention: "Lock + sleep(0)",
   event_memory: "Event.wait memory",
+  objects_per_task: "objects per task",
 };
 
 function fmtBytes(b: number | undefined): string {
   return b === undefined || !Number.isFinite(b) ? "n/a" : b.toFixed(0);
+}
+
+function fmtObjects(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(2);
 }
 
 /** A figure with 3 decimals below 10, 2 below 100, 1 above ("n/a" if unknown). */
@@ -115,10 +183,14 @@ export function verdict(ok: boolean | undefined): string {
   return ok === undefined ? "n/a" : ok ? "PASS" : "MISS";
 }
 
-/** The headline figure of a side: microseconds, or bytes for memory. */
+/** The headline figure of a side: microseconds, bytes or objects. */
 function value(s: Stats | undefined, metric: string): number | undefined {
   if (s === undefined) return undefined;
-  return metric === "bytes" ? s.median_bytes : s.median_us;
+  return metric === "bytes"
+    ? s.median_bytes
+    : metric === "objects"
+    ? s.median_objects
+    : s.median_us;
 }
 
 /** other / ours (how many times faster, or how many times the memory). */
@@ -134,7 +206,7 @@ function ratio(
 
 function speedup(
   other: Stats | undefined,
-  ours: Stats,
+  ours: Stats | undefined,
 ): number | undefined {
   return ratio(other, ours, "wall");
 }
@@ -146,8 +218,10 @@ function buildRows(
 ): Row[] {
   const rows: Row[] = [];
   for (const [key, w] of Object.entries(deno.workloads)) {
-    const cpython = cpy?.workloads[key]?.result;
-    const uvloop = uv?.workloads[key]?.result;
+    const py = (r: PyReport | undefined) =>
+      r?.workloads[key] as PyWorkload | undefined;
+    const cpython = py(cpy)?.result;
+    const uvloop = py(uv)?.result;
     const row: Row = {
       key,
       n: w.n,
@@ -155,34 +229,107 @@ function buildRows(
       ours: w.ours,
       bare: w.baseline,
       reference: w.reference,
+      variants: w.variants,
       cpython,
       uvloop,
       goals: [],
+      coldGoals: [],
     };
+    if (w.cold !== undefined) {
+      row.cold = {
+        processes: w.cold.processes,
+        ours: w.cold.ours,
+        bare: w.cold.baseline,
+        cpython: py(cpy)?.cold?.result,
+        uvloop: py(uv)?.cold?.result,
+      };
+    }
+    const vsBare = ratio(w.ours, w.baseline, w.metric);
     const vsCpy = speedup(cpython, w.ours);
-    if (key === "gather" || key === "queue_pingpong") {
-      const r = ratio(w.ours, w.baseline, w.metric);
-      row.goals.push({
-        text: "ours <= 3x bare promises",
-        ok: r === undefined ? undefined : r <= 3,
-      });
-    }
-    if (
-      key === "gather" || key === "call_soon" || key === "queue_pingpong" ||
-      key === "lock_contention"
-    ) {
-      row.goals.push({
-        text: ">= 5x faster than CPython",
-        ok: vsCpy === undefined ? undefined : vsCpy >= 5,
-      });
-    }
-    if (key === "call_later") {
-      const o = w.ours;
-      row.goals.push({
-        text: "all fire, deadline order, none early",
-        ok: o.fired_min === w.n && o.out_of_order_total === 0 &&
-          o.early_total === 0,
-      });
+    const goals = row.goals;
+    switch (key) {
+      case "gather":
+        goals.push(
+          ratioGoal(
+            `warm: ours <= ${GOALS.gatherVsBare}x bare promises`,
+            vsBare,
+            GOALS.gatherVsBare,
+            true,
+          ),
+          ratioGoal(
+            `warm: >= ${GOALS.gatherVsCpython}x faster than CPython`,
+            vsCpy,
+            GOALS.gatherVsCpython,
+            false,
+          ),
+        );
+        row.coldGoals.push(ratioGoal(
+          `cold: ours >= ${GOALS.gatherColdVsCpython}x faster than CPython`,
+          speedup(row.cold?.cpython, row.cold?.ours),
+          GOALS.gatherColdVsCpython,
+          false,
+        ));
+        break;
+      case "call_soon":
+        goals.push(ratioGoal(
+          `>= ${GOALS.callSoonVsCpython}x faster than CPython`,
+          vsCpy,
+          GOALS.callSoonVsCpython,
+          false,
+        ));
+        break;
+      case "call_later": {
+        const o = w.ours;
+        goals.push({
+          text: "all fire, deadline order, none early",
+          figure: `${o.fired_min}/${w.n} fired, ${o.out_of_order_total} ` +
+            `out of order, ${o.early_total} early`,
+          ok: o.fired_min === w.n && o.out_of_order_total === 0 &&
+            o.early_total === 0,
+        });
+        break;
+      }
+      case "queue_pingpong":
+        goals.push(
+          ratioGoal(
+            `warm: ours <= ${GOALS.pingPongVsBare}x bare promises`,
+            vsBare,
+            GOALS.pingPongVsBare,
+            true,
+          ),
+          ratioGoal(
+            `warm: >= ${GOALS.pingPongVsCpython}x faster than CPython`,
+            vsCpy,
+            GOALS.pingPongVsCpython,
+            false,
+          ),
+        );
+        break;
+      case "lock_contention":
+        goals.push(ratioGoal(
+          `warm: >= ${GOALS.lockVsCpython}x faster than CPython`,
+          vsCpy,
+          GOALS.lockVsCpython,
+          false,
+        ));
+        break;
+      case "event_memory":
+        goals.push(ratioGoal(
+          "ours <= CPython's bytes per task (same run)",
+          ratio(w.ours, cpython, "bytes"),
+          GOALS.memoryVsCpython,
+          true,
+        ));
+        break;
+      case "objects_per_task": {
+        const per = w.ours.median_objects;
+        goals.push({
+          text: `objects per spawned task <= ${GOALS.objectsPerTask}`,
+          figure: fmtObjects(per),
+          ok: per === undefined ? undefined : per <= GOALS.objectsPerTask,
+        });
+        break;
+      }
     }
     rows.push(row);
   }
@@ -190,20 +337,23 @@ function buildRows(
 }
 
 /**
- * The versions line of a report: Deno and V8, CPython, and uvloop (or why
+ * The header line of a report: the machine (CPU model, CPUs, OS, Deno
+ * and V8, from the Deno runner's JSON), CPython, and uvloop (or why
  * uvloop was not run).
  */
 export function runtimesLine(
-  deno: { runtime: { deno?: string; v8?: string } },
+  deno: { machine?: Machine },
   cpy: { runtime: { python?: string } } | undefined,
   uv: { runtime: { python?: string; uvloop?: string } } | undefined,
   noUvloop: string | undefined,
 ): string {
-  return `deno ${deno.runtime.deno} (V8 ${deno.runtime.v8}); ` +
-    (cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run") + "; " +
-    (uv
+  return machineLine(
+    deno.machine,
+    cpy ? `python3 ${cpy.runtime.python}` : "CPython: not run",
+    uv
       ? `uvloop ${uv.runtime.uvloop} on /usr/bin/python3 ${uv.runtime.python}`
-      : `uvloop: ${noUvloop ?? "not run"}`);
+      : `uvloop: ${noUvloop ?? "not run"}`,
+  );
 }
 
 /**
@@ -240,29 +390,68 @@ export function table(
   ].join("\n");
 }
 
+/**
+ * The goals of a report as a table (what, goal, figure, result) and a
+ * line that counts them.
+ */
+export function goalLines(
+  goals: (Goal & { what: string })[],
+  markdown: boolean,
+): string[] {
+  const missed = goals.filter((g) => g.ok === false);
+  return [
+    table(
+      ["what", "goal", "figure", "result"],
+      goals.map((g) => [g.what, g.text, g.figure, verdict(g.ok)]),
+      markdown,
+    ),
+    "",
+    `goals: ${goals.filter((g) => g.ok === true).length} PASS, ` +
+    `${missed.length} MISS, ${
+      goals.filter((g) => g.ok === undefined).length
+    } n/a` +
+    (missed.length > 0
+      ? ` (missed: ${missed.map((g) => `${g.what}: ${g.text}`).join("; ")})`
+      : ""),
+  ];
+}
+
+function range(s: Stats | undefined): string {
+  return s === undefined ? "n/a" : `${fmtUs(s.min_us)}-${fmtUs(s.max_us)}`;
+}
+
 async function main(): Promise<void> {
   const args = parseReportArgs(Deno.args, ["cpython", "uvloop"]);
   const deno = (await readReport<RunReport>(args.deno))!;
   const cpy = await readReport<PyReport>(args.files.cpython);
   const uv = await readReport<PyReport>(args.files.uvloop);
   const allRows = buildRows(deno, cpy, uv);
-  const rows = allRows.filter((r) => r.metric !== "bytes");
+  const rows = allRows.filter((r) =>
+    r.metric !== "bytes" && r.metric !== "objects"
+  );
   const memoryRows = allRows.filter((r) => r.metric === "bytes");
+  const objectRows = allRows.filter((r) => r.metric === "objects");
   const md = args.markdown;
+  const label = (r: Row) => LABELS[r.key] ?? r.key;
 
   const cpyName = cpy ? `CPython ${cpy.runtime.python}` : "CPython";
   const uvName = uv ? `uvloop ${uv.runtime.uvloop}` : "uvloop";
+  const processes = rows.find((r) => r.cold)?.cold?.processes;
   const lines: string[] = [];
   lines.push(
     `asyncio for Deno vs bare promises vs CPython asyncio vs uvloop, ` +
       `${deno.date.slice(0, 10)}`,
   );
+  if (md) lines.push("");
   lines.push(runtimesLine(deno, cpy, uv, args.reasons.uvloop));
+  if (md) lines.push("");
   lines.push(
     `per-item cost in microseconds, median of ${deno.rounds} rounds after ` +
       `${deno.warmup} warm-up rounds (callLater: process CPU time; others: ` +
-      "wall clock); CPython/ours and uvloop/ours are how many times faster " +
-      "ours is",
+      "wall clock)" +
+      (processes === undefined ? "" : `; cold rows: the first round in ` +
+        `each of ${processes} fresh processes per runtime, median`) +
+      "; CPython/ours and uvloop/ours are how many times faster ours is",
   );
   if (args.reasons.cpython) lines.push(`CPython: ${args.reasons.cpython}`);
   lines.push("");
@@ -281,24 +470,35 @@ async function main(): Promise<void> {
     "result",
   ];
   const body: string[][] = [];
-  for (const r of rows) {
-    const goals = r.goals.length > 0 ? r.goals : [{ text: "", ok: undefined }];
+  const addRow = (
+    name: string,
+    n: number,
+    s: { ours: Stats; bare?: Stats; cpython?: Stats; uvloop?: Stats },
+    rowGoals: Goal[],
+  ) => {
+    const goals = rowGoals.length > 0
+      ? rowGoals
+      : [{ text: "", figure: "", ok: undefined }];
     goals.forEach((g, i) => {
       const first = i === 0;
       body.push([
-        first ? LABELS[r.key] ?? r.key : "",
-        first ? String(r.n) : "",
-        first ? fmtUs(r.ours.median_us) : "",
-        first ? fmtUs(r.bare?.median_us) : "",
-        first ? fmtUs(r.cpython?.median_us) : "",
-        first ? fmtUs(r.uvloop?.median_us) : "",
-        first ? fmtRatio(ratio(r.ours, r.bare, r.metric)) : "",
-        first ? fmtRatio(speedup(r.cpython, r.ours)) : "",
-        first ? fmtRatio(speedup(r.uvloop, r.ours)) : "",
+        first ? name : "",
+        first ? String(n) : "",
+        first ? fmtUs(s.ours.median_us) : "",
+        first ? fmtUs(s.bare?.median_us) : "",
+        first ? fmtUs(s.cpython?.median_us) : "",
+        first ? fmtUs(s.uvloop?.median_us) : "",
+        first ? fmtRatio(ratio(s.ours, s.bare, "wall")) : "",
+        first ? fmtRatio(speedup(s.cpython, s.ours)) : "",
+        first ? fmtRatio(speedup(s.uvloop, s.ours)) : "",
         g.text,
         g.text === "" ? "" : verdict(g.ok),
       ]);
     });
+  };
+  for (const r of rows) {
+    addRow(r.cold ? `${label(r)}, warm` : label(r), r.n, r, r.goals);
+    if (r.cold) addRow(`${label(r)}, cold`, r.n, r.cold, r.coldGoals);
   }
   lines.push(table(header, body, md));
   lines.push("");
@@ -316,19 +516,22 @@ async function main(): Promise<void> {
   );
   lines.push("");
 
-  lines.push("Minimum per-item cost over the rounds (microseconds)");
+  lines.push(
+    "Range of the per-item cost (microseconds, min-max) over the rounds " +
+      "(warm) or the fresh processes (cold)",
+  );
   lines.push("");
-  lines.push(table(
-    ["workload", "ours", "bare", "CPython", "uvloop"],
-    rows.map((r) => [
-      LABELS[r.key] ?? r.key,
-      fmtUs(r.ours.min_us),
-      fmtUs(r.bare?.min_us),
-      fmtUs(r.cpython?.min_us),
-      fmtUs(r.uvloop?.min_us),
-    ]),
-    md,
-  ));
+  const ranges: string[][] = [];
+  for (const r of rows) {
+    const sides = (
+      s: { ours: Stats; bare?: Stats; cpython?: Stats; uvloop?: Stats },
+    ) => [range(s.ours), range(s.bare), range(s.cpython), range(s.uvloop)];
+    ranges.push([r.cold ? `${label(r)}, warm` : label(r), ...sides(r)]);
+    if (r.cold) ranges.push([`${label(r)}, cold`, ...sides(r.cold)]);
+  }
+  lines.push(
+    table(["workload", "ours", "bare", "CPython", "uvloop"], ranges, md),
+  );
 
   const timers = rows.find((r) => r.key === "call_later");
   if (timers !== undefined) {
@@ -377,8 +580,7 @@ async function main(): Promise<void> {
       "(a) uvloop rounds delays to whole milliseconds (its loop.time() and " +
         "when() are millisecond-granular) and turns a delay that rounds to " +
         "0 into a call_soon handle; those ran after timers that were " +
-        "already due (in our runs, the whole of its out-of-order count) " +
-        "(informational).",
+        "already due (informational).",
     );
   }
 
@@ -386,13 +588,14 @@ async function main(): Promise<void> {
     lines.push("");
     lines.push(
       `Memory per task waiting on one Event (${r.n} tasks; bytes per ` +
-        `waiting task, median of ${deno.rounds} rounds; no goal, reported). ` +
-        "ours and bare: growth of V8's heapUsed after forced full GCs " +
-        "(--expose-gc); CPython and uvloop: growth of tracemalloc's " +
-        "traced memory after gc.collect(). ours/bare, ours/CPython and " +
-        "ours/uvloop: how many times their memory per task ours uses",
+        `waiting task, median of ${deno.rounds} rounds). ours and bare: ` +
+        "growth of V8's heapUsed after forced full GCs (--expose-gc); " +
+        "CPython and uvloop: growth of tracemalloc's traced memory after " +
+        "gc.collect(). ours/bare, ours/CPython and ours/uvloop: how many " +
+        "times their memory per task ours uses",
     );
     lines.push("");
+    const g = r.goals[0];
     lines.push(table(
       [
         "workload",
@@ -404,9 +607,11 @@ async function main(): Promise<void> {
         "ours/bare",
         "ours/CPython",
         "ours/uvloop",
+        "goal",
+        "result",
       ],
       [[
-        LABELS[r.key] ?? r.key,
+        label(r),
         String(r.n),
         fmtBytes(r.ours.median_bytes),
         fmtBytes(r.bare?.median_bytes),
@@ -415,6 +620,8 @@ async function main(): Promise<void> {
         fmtRatio(ratio(r.ours, r.bare, "bytes")),
         fmtRatio(ratio(r.ours, r.cpython, "bytes")),
         fmtRatio(ratio(r.ours, r.uvloop, "bytes")),
+        g.text,
+        verdict(g.ok),
       ]],
       md,
     ));
@@ -457,20 +664,56 @@ async function main(): Promise<void> {
     );
   }
 
-  const goals = rows.flatMap((r) => r.goals.map((g) => ({ ...g, key: r.key })));
-  const missed = goals.filter((g) => g.ok === false);
+  for (const r of objectRows) {
+    lines.push("");
+    lines.push(
+      `Heap objects per item (${r.n} items, counted in V8 heap snapshots ` +
+        "before the items are made and while they all wait; no Python " +
+        "counterpart)",
+    );
+    lines.push("");
+    const obj = (name: string, s: Stats | undefined): string[] => [
+      name,
+      fmtObjects(s?.median_objects),
+      fmtBytes(s?.median_object_bytes),
+      s?.name ?? "n/a",
+    ];
+    lines.push(table(
+      ["runtime", "objects", "bytes", "what"],
+      [
+        obj("ours", r.ours),
+        ...(r.variants ?? []).map((s) => obj("ours", s)),
+        obj("bare", r.bare),
+        obj("check", r.reference),
+      ],
+      md,
+    ));
+    lines.push("");
+    lines.push(
+      "Ours (tasks suspended at sleep(0)) by type:name, groups of at least " +
+        "0.5 objects per task (bench/objects_per_task.ts prints every case)",
+    );
+    lines.push("");
+    lines.push(table(
+      ["what", "objects", "bytes"],
+      (r.ours.object_rows ?? []).map((x) => [
+        x.key,
+        fmtObjects(x.objects),
+        fmtBytes(x.bytes),
+      ]),
+      md,
+    ));
+  }
+
   lines.push("");
-  lines.push(
-    `goals: ${goals.filter((g) => g.ok === true).length} PASS, ` +
-      `${missed.length} MISS, ${
-        goals.filter((g) => g.ok === undefined).length
-      } n/a` +
-      (missed.length > 0
-        ? ` (missed: ${
-          missed.map((g) => `${LABELS[g.key] ?? g.key}: ${g.text}`).join("; ")
-        })`
-        : ""),
-  );
+  lines.push("Goals");
+  lines.push("");
+  lines.push(...goalLines(
+    allRows.flatMap((r) =>
+      [...r.goals, ...r.coldGoals].map((g) => ({ ...g, what: label(r) }))
+    ),
+    md,
+  ));
   if (!uv) {
     lines.push(`uvloop: ${args.reasons.uvloop ?? "not run"}`);
   }

@@ -15,6 +15,7 @@ import { fmtRatio, fmtUs, table } from "./_report.ts";
 import type { RunReport } from "./run.ts";
 import type { StreamsReport } from "./streams_bench.ts";
 import type { ExecutorReport, Stat } from "./executor_bench.ts";
+import { machineLine } from "./_machine.ts";
 
 type Suite = "core" | "streams" | "executor";
 type Side = "base" | "head";
@@ -36,19 +37,25 @@ const SUITES: Record<Suite, SuiteDef> = {
   core: {
     runner: "bench/run.ts",
     names: ("gather call_soon call_later queue_pingpong lock_contention " +
-      "event_memory").split(" "),
+      "event_memory objects_per_task").split(" "),
     args: (o) => o.scale === undefined ? [] : [["--scale", `${o.scale}`]],
     costs: (json) =>
-      Object.entries((json as RunReport).workloads).map(([key, w]) => {
+      Object.entries((json as RunReport).workloads).flatMap(([key, w]) => {
         const us = w.metric === "cpu" ? "us CPU" : "us";
-        return w.metric === "bytes"
+        const cost: Cost = w.metric === "bytes"
           ? [key, w.ours.median_bytes!, `B/${w.unit}`]
+          : w.metric === "objects"
+          ? [key, w.ours.median_objects!, `objects/${w.unit}`]
           : [key, w.ours.median_us, `${us}/${w.unit}`];
+        // The first round in fresh processes, where the runner has it.
+        return w.cold === undefined
+          ? [cost]
+          : [cost, [`${key} cold`, w.cold.ours.median_us, `us/${w.unit}`]];
       }),
   },
   streams: {
     runner: "bench/streams_bench.ts",
-    names: "echo bulk_s2c bulk_c2s".split(" "),
+    names: "echo bulk_s2c bulk_c2s echo_memory".split(" "),
     args: (o) => [
       ["--impl", "ours"],
       ...(o.scale === undefined ? [] : [
@@ -205,7 +212,7 @@ function judge(b?: Summary, h?: Summary, unit = "", noise = 0): string {
   const ratio = h.median / b.median;
   const overlap = h.min <= b.max && b.min <= h.max;
   if (overlap || Math.abs(ratio - 1) <= noise) return "same";
-  const memory = /^M?B\b/.test(unit);
+  const memory = /^(M?B|objects)\b/.test(unit);
   if (ratio < 1) return memory ? "smaller" : "faster";
   return memory ? "larger" : "slower";
 }
@@ -297,11 +304,11 @@ async function main(): Promise<void> {
   const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
   const trees: Record<Side, string> = { base: o.baseDir, head: root };
   if (o.save !== undefined) await Deno.mkdir(o.save, { recursive: true });
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? Deno.build.arch;
   const lines = [
-    `Benchmarks, base vs head, ${new Date().toISOString().slice(0, 10)}; ` +
-    `${cpu}, ${navigator.hardwareConcurrency} CPUs; deno ${Deno.version.deno}`,
+    `Benchmarks, base vs head, ${new Date().toISOString().slice(0, 10)}`,
+    ...(o.markdown ? [""] : []),
+    machineLine(undefined),
+    ...(o.markdown ? [""] : []),
     `base: ${await describe(o.baseDir, false)}`,
     `head: ${await describe(root, true)} (the working tree)`,
     `per-item cost, lower is better: median (min-max) over ${o.rounds} fresh ` +

@@ -392,8 +392,11 @@ function memoryMark(): MemoryMark {
   return { heap: m.heapUsed, rss: m.rss };
 }
 
-/** A list of `n` empty slots, made before the first mark (not counted). */
-function slots<T>(n: number): (T | undefined)[] {
+/**
+ * A list of `n` empty slots, made before the first measurement (so that
+ * filling it later allocates nothing that is counted).
+ */
+export function slots<T>(n: number): (T | undefined)[] {
   const list: (T | undefined)[] = [];
   for (let i = 0; i < n; i++) list.push(undefined);
   return list;

@@ -4,6 +4,7 @@
     python3 bench/asyncio_bench.py                       # CPython's own loop
     /usr/bin/python3 bench/asyncio_bench.py --uvloop     # uvloop
     python3 bench/asyncio_bench.py --rounds 3 --warmup 1 --scale 0.1 --only gather
+    python3 bench/asyncio_bench.py --cold 9 --only gather   # 9 fresh processes
 
 Workloads (per round; the median and min per item over the rounds are
 reported, after warm-up rounds that are thrown away):
@@ -33,6 +34,13 @@ reported, after warm-up rounds that are thrown away):
   ``--rss-probe`` process, without tracemalloc) as a cross-check.
 
 The garbage collector is run (outside the timings) between rounds.
+
+Cold: gather, queue_pingpong and lock_contention are also measured in
+``--cold K`` (default 5) fresh interpreters (this script with
+``--cold-probe KEY``), each timing only its first round, as bench/run.ts
+does for ours; ``--cold 0`` skips it. ``objects_per_task`` (a Deno heap
+snapshot count) has no Python counterpart: it is accepted in ``--only`` and
+skipped.
 """
 
 import argparse
@@ -56,6 +64,10 @@ WORKLOADS = [
     "lock_contention",
     "event_memory",
 ]
+# Measured cold too (fresh processes), as in bench/run.ts.
+COLD_WORKLOADS = ["gather", "queue_pingpong", "lock_contention"]
+# Deno-only workloads of bench/run.ts: accepted in --only, not run here.
+DENO_ONLY = ["objects_per_task"]
 LOCK_TASKS = 100
 
 
@@ -269,6 +281,21 @@ def rss_probe(n, uvloop_on):
         return None
 
 
+def cold_probes(key, n_scale, k, uvloop_on):
+    """The first round of `key` in each of `k` fresh interpreters (this
+    script with --cold-probe), as samples."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--cold-probe", key,
+           "--scale", str(n_scale)]
+    if uvloop_on:
+        cmd.append("--uvloop")
+    samples = []
+    for _ in range(k):
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                             timeout=1800).stdout
+        samples.append(json.loads(out))
+    return samples
+
+
 def summarize(name, samples, n, metric):
     per_item = lambda s: s * 1e6 / n  # noqa: E731
     primary = [per_item(s["wall" if metric == "bytes" else metric]) for s in samples]
@@ -309,11 +336,17 @@ def main():
     parser.add_argument("--rss-probe", action="store_true",
                         help="internal: one event_memory round without tracemalloc; "
                              "prints the RSS growth per task")
+    parser.add_argument("--cold", type=int, default=5,
+                        help="fresh processes for the cold figures (0: none)")
+    parser.add_argument("--cold-probe", default=None,
+                        help="internal: one round of this workload; prints its sample")
     args = parser.parse_args()
     only = [w for w in args.only.split(",") if w]
     for w in only:
-        if w not in WORKLOADS:
+        if w not in WORKLOADS + DENO_ONLY:
             parser.error(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
+    if args.cold < 0:
+        parser.error("--cold must be >= 0")
 
     runtime = {
         "name": "uvloop" if args.uvloop else "cpython",
@@ -372,6 +405,15 @@ def main():
          lambda: event_wait_memory(n_waiters)),
     ]
 
+    if args.cold_probe is not None:
+        make = next((s[6] for s in specs if s[0] == args.cold_probe), None)
+        if make is None or args.cold_probe not in COLD_WORKLOADS:
+            parser.error(f"--cold-probe: one of {', '.join(COLD_WORKLOADS)}")
+        gc.collect()
+        json.dump(run(make()), sys.stdout)
+        print()
+        return
+
     report = {
         "runtime": runtime,
         "date": datetime.now(timezone.utc).isoformat(),
@@ -401,6 +443,12 @@ def main():
         else:
             print(f"[{tag}] {key}: {stats['median_us']:.3f} us/{unit} ({metric}, median)",
                   file=sys.stderr)
+        if args.cold > 0 and key in COLD_WORKLOADS:
+            cold = summarize(name, cold_probes(key, args.scale, args.cold, args.uvloop),
+                             n, metric)
+            report["workloads"][key]["cold"] = {"processes": args.cold, "result": cold}
+            print(f"[{tag}] {key} cold ({args.cold} fresh processes): "
+                  f"{cold['median_us']:.3f} us/{unit} (median)", file=sys.stderr)
     json.dump(report, sys.stdout, indent=2)
     print()
 

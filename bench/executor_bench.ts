@@ -55,6 +55,7 @@ import {
 import type * as Jobs from "./_jobs.ts";
 import { fib } from "./_jobs.ts";
 import { scanArgs } from "./_args.ts";
+import { type Machine, machineInfo, machineLine } from "./_machine.ts";
 
 const jobs = workerModule<typeof Jobs>(new URL("./_jobs.ts", import.meta.url));
 // The same functions by source: self-contained, so they are sent as text.
@@ -101,6 +102,8 @@ export interface ExecutorReport {
     detail: string;
     cpus: number;
   };
+  /** The machine (CPU model, CPUs, OS); the Deno runner's only. */
+  machine?: Machine;
   /** ISO date of the run. */
   date: string;
   /** Throughput of tiny jobs: jobs per second. */
@@ -687,10 +690,8 @@ function fmt(v: number, unit: string): string {
 }
 
 function printTable(report: ExecutorReport): void {
-  console.log(
-    `asyncio for Deno executor benchmarks: deno ${report.runtime.version} ` +
-      `(${report.runtime.detail}), ${report.runtime.cpus} CPUs, ${report.date}`,
-  );
+  console.log(`asyncio for Deno executor benchmarks, ${report.date}`);
+  console.log(machineLine(report.machine));
   const sections: [string, Section | undefined, string][] = [
     [
       "throughput",
@@ -758,6 +759,7 @@ async function main(): Promise<void> {
       detail: `V8 ${Deno.version.v8}`,
       cpus: navigator.hardwareConcurrency,
     },
+    machine: machineInfo(),
     date: new Date().toISOString(),
   };
   if (opts.only.includes("throughput")) {

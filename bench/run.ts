@@ -7,6 +7,7 @@
  * deno run -A bench/run.ts            # table
  * deno run -A bench/run.ts --json     # JSON on stdout, progress on stderr
  * deno run -A bench/run.ts --rounds 3 --warmup 1 --scale 0.1 --only gather
+ * deno run -A bench/run.ts --cold 9 --only gather   # 9 fresh processes per side
  * ```
  *
  * Workloads (see `_workloads.ts`):
@@ -29,10 +30,18 @@
  *   reference: 100,000 plain pending promises. It needs `gc()`, so unless
  *   this process has it (`--v8-flags=--expose-gc`), it runs in a child
  *   `deno run --v8-flags=--expose-gc` of this script.
+ * - `objects_per_task`: heap objects per task suspended at `sleep(0)`
+ *   (and at `event.wait()`), counted in V8 heap snapshots
+ *   (`objects_per_task.ts`, 10,000 tasks); baseline: async functions
+ *   awaiting one promise; reference: plain pending promises. One round
+ *   (the counts do not depend on timing), whatever `--rounds` says.
  *
  * Each workload runs `--warmup` rounds that are thrown away, then
  * `--rounds` rounds alternating with its baseline; the table gives the
- * median and the minimum.
+ * median and the minimum. `gather`, `queue_pingpong` and
+ * `lock_contention` are also measured cold: `--cold K` (default 5) fresh
+ * child processes per side (`--cold-probe KEY:SIDE`), each timing only
+ * its first round, ours and the baseline alternating; `--cold 0` skips it.
  *
  * @module
  */
@@ -56,12 +65,20 @@ import {
   type TimerSample,
 } from "./_workloads.ts";
 import { scanArgs } from "./_args.ts";
+import { type Machine, machineInfo, machineLine } from "./_machine.ts";
+import {
+  countObjects,
+  OBJECTS_GOAL,
+  type ObjectsRow,
+  type ObjectsSample,
+} from "./objects_per_task.ts";
 
 /**
  * What a workload's headline figure is: wall-clock or process-CPU
- * microseconds per item, or (`bytes`) memory per item.
+ * microseconds per item, (`bytes`) memory per item, or (`objects`) heap
+ * objects per item.
  */
-export type Metric = "wall" | "cpu" | "bytes";
+export type Metric = "wall" | "cpu" | "bytes" | "objects";
 
 /** Summary of one side (ours or baseline) of a workload, per item. */
 export interface Stats {
@@ -107,6 +124,28 @@ export interface Stats {
   early_total?: number;
   /** Timer workload: largest lateness seen, in milliseconds. */
   max_late_ms?: number;
+  /** Objects workload: median heap objects per item (the headline). */
+  median_objects?: number;
+  /** Objects workload: median heap bytes (`self_size`) per item. */
+  median_object_bytes?: number;
+  /**
+   * Objects workload: the `type:name` groups of the last round that
+   * changed by at least 0.5 objects per item, per item.
+   */
+  object_rows?: ObjectsRow[];
+}
+
+/**
+ * The cold figures of a workload: the first round in each of `processes`
+ * fresh processes per side (`--cold`).
+ */
+export interface ColdResult {
+  /** Fresh processes per side. */
+  processes: number;
+  /** Ours: median, min and max over the processes. */
+  ours: Stats;
+  /** The baseline, measured the same way (absent when there is none). */
+  baseline?: Stats;
 }
 
 /** One workload's results. */
@@ -128,12 +167,21 @@ export interface WorkloadResult {
   baseline?: Stats;
   /** A further reference measurement (`event_memory`: pending promises). */
   reference?: Stats;
+  /**
+   * More measurements of ours (`objects_per_task`: tasks waiting on an
+   * Event).
+   */
+  variants?: Stats[];
+  /** The first round in fresh processes (`--cold`). */
+  cold?: ColdResult;
 }
 
 /** What `--json` prints. */
 export interface RunReport {
   /** Which runtime produced it. */
   runtime: { name: "deno"; deno: string; v8: string; typescript: string };
+  /** The machine (CPU model, CPUs, OS). */
+  machine?: Machine;
   /** ISO date of the run. */
   date: string;
   /** Measured rounds per workload. */
@@ -151,6 +199,8 @@ interface Options {
   scale: number;
   only: string[];
   timeout: number;
+  cold: number;
+  coldProbe: string | null;
 }
 
 const WORKLOADS = [
@@ -160,12 +210,17 @@ const WORKLOADS = [
   "queue_pingpong",
   "lock_contention",
   "event_memory",
+  "objects_per_task",
 ];
+
+/** The workloads that `--cold` also measures in fresh processes. */
+export const COLD_WORKLOADS = ["gather", "queue_pingpong", "lock_contention"];
 
 function usage(): never {
   console.error(
     "usage: deno run -A bench/run.ts [--json] [--rounds N] [--warmup N] " +
-      `[--scale F] [--only ${WORKLOADS.join(",")}] [--timeout SECONDS]`,
+      `[--scale F] [--only ${WORKLOADS.join(",")}] [--timeout SECONDS] ` +
+      "[--cold K]",
   );
   Deno.exit(64);
 }
@@ -178,6 +233,8 @@ function parseArgs(args: string[]): Options {
     scale: 1,
     only: WORKLOADS,
     timeout: 300,
+    cold: 5,
+    coldProbe: null,
   };
   for (const arg of scanArgs(args, usage)) {
     switch (arg.name) {
@@ -199,6 +256,12 @@ function parseArgs(args: string[]): Options {
       case "--only":
         opts.only = arg.value().split(",").filter((s) => s !== "");
         if (opts.only.some((w) => !WORKLOADS.includes(w))) usage();
+        break;
+      case "--cold":
+        opts.cold = arg.integer(0);
+        break;
+      case "--cold-probe": // internal: one first round, in a child
+        opts.coldProbe = arg.value();
         break;
       case "--uvloop": // accepted (and ignored) so that args pass through
         break;
@@ -246,6 +309,16 @@ function summarize(
       : timers.reduce((a, s) => a + s.early, 0);
     stats.max_late_ms = Math.max(...timers.map((s) => s.maxLateMs));
   }
+  const objects = samples as ObjectsSample[];
+  if (objects.length > 0 && "objects" in objects[0]) {
+    stats.median_objects = median(objects.map((s) => s.objects / n));
+    stats.median_object_bytes = median(objects.map((s) => s.bytes / n));
+    stats.object_rows = objects[objects.length - 1].rows.map((r) => ({
+      key: r.key,
+      objects: r.objects / n,
+      bytes: r.bytes / n,
+    }));
+  }
   const memory = samples as MemorySample[];
   if (memory.length > 0 && "heapBytes" in memory[0]) {
     const bytes = memory.map((s) => s.heapBytes / n);
@@ -292,8 +365,11 @@ interface Spec {
   ours: Side;
   baseline?: Side;
   reference?: Side;
+  variants?: Side[];
   /** Needs `gc()`: runs in a child with --expose-gc unless this has it. */
   needsGc?: boolean;
+  /** Rounds that replace `--rounds` and `--warmup`. */
+  fixedRounds?: { rounds: number; warmup: number };
 }
 
 /** The lock workload's shape: 100 tasks x 1,000 acquisitions at scale 1. */
@@ -306,6 +382,7 @@ function specs(scale: number): Spec[] {
   const nTrips = Math.max(1, Math.round(100_000 * scale));
   const lockEach = Math.max(1, Math.round(1_000 * scale));
   const nWaiters = Math.max(1, Math.round(100_000 * scale));
+  const nObjects = Math.max(100, Math.round(10_000 * scale));
   const delays = lcgDelays(nTimers, 0.1);
   return [
     {
@@ -403,6 +480,30 @@ function specs(scale: number): Spec[] {
         run: () => pendingPromisesMemory(nWaiters),
       },
     },
+    {
+      key: "objects_per_task",
+      title: "heap objects per task suspended at sleep(0)",
+      n: nObjects,
+      unit: "task",
+      metric: "objects",
+      fixedRounds: { rounds: 1, warmup: 0 },
+      ours: {
+        name: "createTask(work) x N, each suspended at await sleep(0)",
+        run: () => countObjects("task_sleep0", nObjects),
+      },
+      baseline: {
+        name: "async fns x N, each awaiting one pending promise",
+        run: () => countObjects("bare_async", nObjects),
+      },
+      reference: {
+        name: "new Promise(never) x N (the method's check)",
+        run: () => countObjects("pending_promises", nObjects),
+      },
+      variants: [{
+        name: "createTask(waiter) x N, each suspended at await event.wait()",
+        run: () => countObjects("task_event", nObjects),
+      }],
+    },
   ];
 }
 
@@ -418,50 +519,89 @@ function fmtBytes(b: number | undefined): string {
   return b === undefined || !Number.isFinite(b) ? "n/a" : b.toFixed(0);
 }
 
+function fmtObjects(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? "n/a" : x.toFixed(2);
+}
+
 function printTable(report: RunReport): void {
-  const rt = report.runtime;
-  console.log(
-    `asyncio for Deno benchmarks: deno ${rt.deno} (V8 ${rt.v8}), ${report.date}`,
-  );
+  console.log(`asyncio for Deno benchmarks, ${report.date}`);
+  console.log(machineLine(report.machine));
   console.log(
     `${report.rounds} rounds after ${report.warmup} warm-up rounds; ` +
-      "per-item cost in microseconds (event_memory: bytes), median (min)\n",
+      "per-item cost in microseconds (event_memory: bytes; " +
+      "objects_per_task: heap objects), median (min)\n",
   );
   const header = [
-    pad("workload", 15),
+    pad("workload", 16),
     pad("n", 8, true),
-    pad("metric", 6),
-    pad("ours", 18),
-    pad("baseline", 18),
+    pad("metric", 7),
+    pad("ours", 21),
+    pad("baseline", 21),
     pad("ours/baseline", 13, true),
     "baseline is",
   ].join("  ");
   console.log(header);
   console.log("-".repeat(header.length + 30));
+  const row = (
+    key: string,
+    n: string,
+    metric: string,
+    ours: string,
+    base: string,
+    ratio: string,
+    what: string,
+  ) =>
+    console.log([
+      pad(key, 16),
+      pad(n, 8, true),
+      pad(metric, 7),
+      pad(ours, 21),
+      pad(base, 21),
+      pad(ratio, 13, true),
+      what,
+    ].join("  "));
   for (const [key, w] of Object.entries(report.workloads)) {
-    const bytes = w.metric === "bytes";
     const cell = (s: Stats | undefined): string =>
       s === undefined
         ? "n/a"
-        : bytes
+        : w.metric === "bytes"
         ? `${fmtBytes(s.median_bytes)} (${fmtBytes(s.min_bytes)})`
+        : w.metric === "objects"
+        ? fmtObjects(s.median_objects)
         : `${fmtUs(s.median_us)} (${fmtUs(s.min_us)})`;
-    const value = (s: Stats) => bytes ? s.median_bytes! : s.median_us;
-    console.log([
-      pad(key, 15),
-      pad(String(w.n), 8, true),
-      pad(w.metric, 6),
-      pad(cell(w.ours), 18),
-      pad(cell(w.baseline), 18),
-      pad(
-        w.baseline === undefined
-          ? "n/a"
-          : `${(value(w.ours) / value(w.baseline)).toFixed(2)}x`,
-        13,
-        true,
-      ),
+    const value = (s: Stats) =>
+      w.metric === "bytes"
+        ? s.median_bytes!
+        : w.metric === "objects"
+        ? s.median_objects!
+        : s.median_us;
+    const ratio = (a: Stats, b: Stats | undefined) =>
+      b === undefined ? "n/a" : `${(value(a) / value(b)).toFixed(2)}x`;
+    row(
+      key,
+      String(w.n),
+      w.metric,
+      cell(w.ours),
+      cell(w.baseline),
+      ratio(w.ours, w.baseline),
       w.baseline?.name ?? "(no baseline)",
-    ].join("  "));
+    );
+    const cold = w.cold;
+    if (cold !== undefined) {
+      const range = (s: Stats | undefined) =>
+        s === undefined
+          ? "n/a"
+          : `${fmtUs(s.median_us)} (${fmtUs(s.min_us)}-${fmtUs(s.max_us)})`;
+      row(
+        `  cold (${cold.processes})`,
+        "",
+        w.metric,
+        range(cold.ours),
+        range(cold.baseline),
+        ratio(cold.ours, cold.baseline),
+        "first round in fresh processes: median (min-max)",
+      );
+    }
   }
   const timers = report.workloads.call_later;
   if (timers !== undefined) {
@@ -492,37 +632,82 @@ function printTable(report: RunReport): void {
         } bytes/task (ours)`,
     );
   }
+  const objects = report.workloads.objects_per_task;
+  if (objects !== undefined) {
+    console.log(
+      `\nobjects_per_task (heap snapshots, ${objects.n} items; objects and ` +
+        "bytes per item):",
+    );
+    for (
+      const s of [
+        objects.ours,
+        ...objects.variants ?? [],
+        objects.baseline,
+        objects.reference,
+      ]
+    ) {
+      if (s === undefined) continue;
+      console.log(
+        `  ${fmtObjects(s.median_objects).padStart(6)} objects ` +
+          `${fmtBytes(s.median_object_bytes).padStart(5)} B  ${s.name}`,
+      );
+    }
+    console.log("  ours by type:name (run bench/objects_per_task.ts for all):");
+    for (const r of objects.ours.object_rows ?? []) {
+      console.log(
+        `  ${fmtObjects(r.objects).padStart(6)} objects ` +
+          `${fmtBytes(r.bytes).padStart(5)} B  ${r.key}`,
+      );
+    }
+  }
+  console.log("");
   for (const key of ["gather", "queue_pingpong"]) {
     const goal = report.workloads[key];
     if (goal?.baseline === undefined) continue;
     const ratio = goal.ours.median_us / goal.baseline.median_us;
     console.log(
-      `${key === "gather" ? "\n" : ""}goal: ${key} at most 3x the ` +
+      `goal: ${key === "gather" ? "warm: gather" : key} at most 3x the ` +
         `bare-promise baseline: ${ratio.toFixed(2)}x ` +
-        `${ratio <= 3 ? "PASS" : "MISS"}` +
-        " (run bench/compare for the CPython and uvloop goals)",
+        `${ratio <= 3 ? "PASS" : "MISS"}`,
     );
   }
+  if (objects !== undefined) {
+    const per = objects.ours.median_objects ?? NaN;
+    console.log(
+      `goal: objects per spawned task at most ${OBJECTS_GOAL}: ` +
+        `${fmtObjects(per)} ${per <= OBJECTS_GOAL ? "PASS" : "MISS"}`,
+    );
+  }
+  console.log(
+    "(run bench/compare for the goals against CPython and uvloop)",
+  );
 }
 
 /** Runs one spec's rounds in this process. */
 async function runHere(spec: Spec, opts: Options): Promise<WorkloadResult> {
-  const sides = [spec.ours, spec.baseline, spec.reference];
+  const sides = [
+    spec.ours,
+    spec.baseline,
+    spec.reference,
+    ...spec.variants ?? [],
+  ];
+  const labels = ["ours", "baseline", "reference"];
   const samples: Sample[][] = sides.map(() => []);
   let first: Sample | undefined;
-  const total = opts.warmup + opts.rounds;
+  const { rounds, warmup } = spec.fixedRounds ?? opts;
+  const total = warmup + rounds;
   for (let r = 0; r < total; r++) {
     const label = `${spec.key} round ${r + 1}/${total}`;
     // Alternate so that drift (thermal, GC state) hits every side alike.
     for (const [i, side] of sides.entries()) {
       if (side === undefined) continue;
       const s = await watchdog(
-        `${label} (${["ours", "baseline", "reference"][i]})`,
+        `${label} (${labels[i] ?? `variant ${i - 2}`})`,
         opts.timeout,
         side.run,
       );
       if (r === 0 && i === 0) first = s;
-      if (r >= opts.warmup) samples[i].push(s);
+      if (r >= warmup) samples[i].push(s);
     }
   }
   const stats = (i: number): Stats | undefined => {
@@ -542,11 +727,92 @@ async function runHere(spec: Spec, opts: Options): Promise<WorkloadResult> {
   if (baseline !== undefined) result.baseline = baseline;
   const reference = stats(2);
   if (reference !== undefined) result.reference = reference;
+  if (spec.variants !== undefined) {
+    result.variants = spec.variants.map((_, i) => stats(3 + i)!);
+  }
   if (first !== undefined && "rssBytes" in first) {
     // The first round of this process: the heap had to grow for it.
     result.ours.rss_first_bytes = (first as MemorySample).rssBytes / spec.n;
   }
   return result;
+}
+
+/** The side of a spec that `--cold-probe KEY:SIDE` names. */
+function probeSide(spec: Spec, side: string): Side | undefined {
+  return side === "ours"
+    ? spec.ours
+    : side === "baseline"
+    ? spec.baseline
+    : undefined;
+}
+
+/**
+ * Cold figures of one spec: `opts.cold` fresh child processes of this
+ * script per side (`--cold-probe KEY:SIDE`), each running one round and
+ * nothing else; ours and the baseline alternate, and which goes first
+ * alternates too.
+ */
+async function runCold(spec: Spec, opts: Options): Promise<ColdResult> {
+  const sides = (["ours", "baseline"] as const).filter((side) =>
+    probeSide(spec, side) !== undefined
+  );
+  const samples: Record<string, Sample[]> = { ours: [], baseline: [] };
+  for (let k = 0; k < opts.cold; k++) {
+    const order = k % 2 === 0 ? sides : [...sides].reverse();
+    for (const side of order) {
+      const args = [
+        "run",
+        "--allow-env",
+        "--allow-read",
+        import.meta.url,
+        "--cold-probe",
+        `${spec.key}:${side}`,
+        "--scale",
+        String(opts.scale),
+        "--timeout",
+        String(opts.timeout),
+      ];
+      const output = await watchdog(
+        `${spec.key} cold ${side} ${k + 1}/${opts.cold}`,
+        opts.timeout * 2,
+        () =>
+          new Deno.Command(Deno.execPath(), {
+            args,
+            stdin: "null",
+            stdout: "piped",
+            stderr: "inherit",
+          }).output(),
+      );
+      if (!output.success) {
+        throw new Error(
+          `${spec.key}: deno ${args.join(" ")} exited with ${output.code}`,
+        );
+      }
+      samples[side].push(
+        JSON.parse(new TextDecoder().decode(output.stdout)) as Sample,
+      );
+    }
+  }
+  const stats = (side: "ours" | "baseline"): Stats | undefined => {
+    const s = probeSide(spec, side);
+    return s === undefined
+      ? undefined
+      : summarize(s.name, samples[side], spec.n, spec.metric);
+  };
+  const result: ColdResult = { processes: opts.cold, ours: stats("ours")! };
+  const baseline = stats("baseline");
+  if (baseline !== undefined) result.baseline = baseline;
+  return result;
+}
+
+/** `--cold-probe KEY:SIDE`: one round of one side; its sample as JSON. */
+async function coldProbe(opts: Options): Promise<void> {
+  const [key, side] = opts.coldProbe!.split(":");
+  const spec = specs(opts.scale).find((s) => s.key === key);
+  const run = spec === undefined ? undefined : probeSide(spec, side);
+  if (run === undefined || !COLD_WORKLOADS.includes(key)) usage();
+  const sample = await watchdog(`${key} cold probe`, opts.timeout, run.run);
+  console.log(JSON.stringify(sample));
 }
 
 /**
@@ -606,6 +872,7 @@ async function runInChild(
 
 async function main(): Promise<void> {
   const opts = parseArgs(Deno.args);
+  if (opts.coldProbe !== null) return await coldProbe(opts);
   const tag = canForceGc() ? "deno --expose-gc" : "deno";
   const progress = (msg: string) => console.error(`[${tag}] ${msg}`);
   const report: RunReport = {
@@ -615,6 +882,7 @@ async function main(): Promise<void> {
       v8: Deno.version.v8,
       typescript: Deno.version.typescript,
     },
+    machine: machineInfo(),
     date: new Date().toISOString(),
     rounds: opts.rounds,
     warmup: opts.warmup,
@@ -631,11 +899,21 @@ async function main(): Promise<void> {
         ? "n/a"
         : spec.metric === "bytes"
         ? `${fmtBytes(s.median_bytes)} bytes`
+        : spec.metric === "objects"
+        ? `${fmtObjects(s.median_objects)} objects`
         : `${fmtUs(s.median_us)} us`;
     progress(
       `${spec.key}: ours ${fmt(result.ours)}/${spec.unit}, ` +
         `baseline ${fmt(result.baseline)} (${spec.metric}, median)`,
     );
+    if (opts.cold > 0 && COLD_WORKLOADS.includes(spec.key)) {
+      result.cold = await runCold(spec, opts);
+      progress(
+        `${spec.key} cold (${opts.cold} fresh processes per side): ours ` +
+          `${fmt(result.cold.ours)}/${spec.unit}, baseline ` +
+          `${fmt(result.cold.baseline)} (median)`,
+      );
+    }
   }
   if (opts.json) console.log(JSON.stringify(report, null, 2));
   else printTable(report);

@@ -28,6 +28,16 @@
  *   (`write` + `drain`), then `writeEof()`; the server does `read(65536)`
  *   until EOF and answers with the byte count (8 bytes), which ends the
  *   timing.
+ * - `echo_memory`: the echo over in-memory connections, no kernel: each
+ *   connection is a pair of {@link MemoryConn}s (bytes written on one end
+ *   are copied into a bounded buffer the other end reads from, each wait a
+ *   plain promise). Ours: a `Transport` with a `StreamReader` and a
+ *   `StreamWriter` over each end (the library's public constructors, as
+ *   `openConnection` builds them over a socket), the same client and
+ *   server code as `echo`; bare: the same bare code as `echo`, over the
+ *   same in-memory ends. The clients stop at a deadline checked after each
+ *   message (nothing here waits for the host, so a host timer would never
+ *   fire for bare). Layout `same` only.
  *
  * Layouts: `same` (server and client in this process, ours on one loop)
  * and `split` (the server in a child `deno run bench/streams_bench.ts
@@ -42,23 +52,27 @@
  */
 import process from "node:process";
 import {
+  createTask,
   gather,
   getRunningLoop,
   IncompleteReadError,
   openConnection,
   run,
   startServer,
-  type StreamReader,
-  type StreamWriter,
+  StreamReader,
+  StreamWriter,
+  type Task,
+  Transport,
 } from "../mod.ts";
 import { scanArgs } from "./_args.ts";
+import { type Machine, machineInfo, machineLine } from "./_machine.ts";
 
 /** Which implementation a result is from. */
 export type Impl = "ours" | "bare" | "cpython" | "uvloop";
 /** Where the server runs. */
 export type Layout = "same" | "split";
 /** The workloads. */
-export type Workload = "echo" | "bulk_s2c" | "bulk_c2s";
+export type Workload = "echo" | "bulk_s2c" | "bulk_c2s" | "echo_memory";
 
 /** One series of rounds of one workload, implementation and layout. */
 export interface StreamResult {
@@ -93,6 +107,8 @@ export interface StreamResult {
 export interface StreamsReport {
   /** Which runtime produced it. */
   runtime: Record<string, string>;
+  /** The machine (CPU model, CPUs, OS); the Deno runner's only. */
+  machine?: Machine;
   /** ISO date of the run. */
   date: string;
   /** Measured rounds. */
@@ -114,7 +130,7 @@ export interface StreamsReport {
 }
 
 const HOST = "127.0.0.1";
-const WORKLOADS: Workload[] = ["echo", "bulk_s2c", "bulk_c2s"];
+const WORKLOADS: Workload[] = ["echo", "bulk_s2c", "bulk_c2s", "echo_memory"];
 const IMPLS = ["ours", "bare"] as const;
 const LAYOUTS: Layout[] = ["same", "split"];
 
@@ -150,7 +166,8 @@ function usage(): never {
   console.error(
     "usage: deno run -A bench/streams_bench.ts [--json] [--rounds N] " +
       "[--warmup N] [--seconds S] [--conns N] [--size BYTES] " +
-      "[--bulk-mib N] [--chunk BYTES] [--only echo,bulk_s2c,bulk_c2s] " +
+      "[--bulk-mib N] [--chunk BYTES] " +
+      "[--only echo,bulk_s2c,bulk_c2s,echo_memory] " +
       "[--impl ours,bare] [--layout same,split]\n" +
       "       deno run --allow-net bench/streams_bench.ts --serve ours|bare",
   );
@@ -313,9 +330,24 @@ async function oursHandler(
 
 // ---------------------------------------------------------- bare: server
 
+/**
+ * What the bare code uses of a connection: a `Deno.Conn`, or a
+ * {@link MemoryConn}.
+ */
+export interface ByteConn {
+  /** Reads into `buffer`: the byte count, or null at the end. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`: how many bytes. */
+  write(data: Uint8Array): Promise<number>;
+  /** Ends the sending side. */
+  closeWrite(): Promise<void>;
+  /** Closes both sides. */
+  close(): void;
+}
+
 /** Reads until `buf` is full; false at EOF before any byte. */
 export async function readFull(
-  conn: Deno.Conn,
+  conn: ByteConn,
   buf: Uint8Array,
 ): Promise<boolean> {
   let at = 0;
@@ -332,7 +364,7 @@ export async function readFull(
 
 /** Writes all of `data`. */
 export async function writeAll(
-  conn: Deno.Conn,
+  conn: ByteConn,
   data: Uint8Array,
 ): Promise<void> {
   let at = 0;
@@ -342,7 +374,7 @@ export async function writeAll(
 }
 
 /** The server's side of every workload, on bare `Deno.Conn`. */
-async function bareHandler(conn: Deno.Conn): Promise<void> {
+async function bareHandler(conn: ByteConn): Promise<void> {
   try {
     const h = new Uint8Array(HEADER);
     if (!await readFull(conn, h)) return;
@@ -368,6 +400,161 @@ async function bareHandler(conn: Deno.Conn): Promise<void> {
   } finally {
     conn.close();
   }
+}
+
+// ---------------------------------------------------- in-memory connections
+
+/**
+ * One direction of an in-memory connection: what one end writes is copied
+ * into the read waiting at the other end, or else into a bounded buffer
+ * (a write that finds it full waits for the reader), as a kernel's socket
+ * buffer would take it. One read and one write at a time.
+ */
+class MemoryChannel {
+  readonly #buf: Uint8Array;
+  #start = 0;
+  #end = 0;
+  /** The writing end ended its sending side. */
+  #ended = false;
+  /** The reading end is closed. */
+  #broken = false;
+  #reader: {
+    buffer: Uint8Array;
+    resolve: (n: number | null) => void;
+  } | null = null;
+  #writer: {
+    data: Uint8Array;
+    resolve: (n: number) => void;
+    reject: (error: unknown) => void;
+  } | null = null;
+
+  constructor(capacity: number) {
+    this.#buf = new Uint8Array(capacity);
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    if (this.#ended || this.#broken) {
+      return Promise.reject(new Deno.errors.BrokenPipe("memory connection"));
+    }
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      const n = Math.min(data.length, reader.buffer.length);
+      reader.buffer.set(n === data.length ? data : data.subarray(0, n));
+      reader.resolve(n);
+      return Promise.resolve(n);
+    }
+    const n = this.#store(data);
+    if (n > 0 || data.length === 0) return Promise.resolve(n);
+    return new Promise((resolve, reject) => {
+      this.#writer = { data, resolve, reject };
+    });
+  }
+
+  #store(data: Uint8Array): number {
+    if (this.#end + data.length > this.#buf.length && this.#start > 0) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+      this.#end -= this.#start;
+      this.#start = 0;
+    }
+    const n = Math.min(data.length, this.#buf.length - this.#end);
+    this.#buf.set(data.subarray(0, n), this.#end);
+    this.#end += n;
+    return n;
+  }
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    if (this.#end > this.#start) {
+      const n = Math.min(buffer.length, this.#end - this.#start);
+      buffer.set(this.#buf.subarray(this.#start, this.#start + n));
+      this.#start += n;
+      if (this.#start === this.#end) this.#start = this.#end = 0;
+      const writer = this.#writer;
+      if (writer !== null) {
+        this.#writer = null;
+        writer.resolve(this.#store(writer.data));
+      }
+      return Promise.resolve(n);
+    }
+    if (this.#ended || this.#broken) return Promise.resolve(null);
+    return new Promise((resolve) => this.#reader = { buffer, resolve });
+  }
+
+  /** The writing end is done: the reader gets EOF after the bytes. */
+  end(): void {
+    this.#ended = true;
+    if (this.#end === this.#start) this.#wakeReader();
+  }
+
+  /** The reading end is closed: reads end, writes fail. */
+  break(): void {
+    this.#broken = true;
+    this.#wakeReader();
+    const writer = this.#writer;
+    this.#writer = null;
+    writer?.reject(new Deno.errors.BrokenPipe("memory connection"));
+  }
+
+  #wakeReader(): void {
+    const reader = this.#reader;
+    this.#reader = null;
+    reader?.resolve(null);
+  }
+}
+
+/**
+ * One end of an in-memory connection ({@link memoryConnPair}): a
+ * {@link ByteConn} for the bare code, and a `Resource` for a `Transport`.
+ */
+export class MemoryConn implements ByteConn {
+  readonly #in: MemoryChannel;
+  readonly #out: MemoryChannel;
+
+  constructor(incoming: MemoryChannel, outgoing: MemoryChannel) {
+    this.#in = incoming;
+    this.#out = outgoing;
+  }
+
+  read(buffer: Uint8Array): Promise<number | null> {
+    return this.#in.read(buffer);
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    return this.#out.write(data);
+  }
+
+  closeWrite(): Promise<void> {
+    this.#out.end();
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.#out.end();
+    this.#in.break();
+  }
+}
+
+/**
+ * The two ends of an in-memory connection, each direction buffering up to
+ * `capacity` bytes.
+ */
+export function memoryConnPair(
+  capacity = 256 * 1024,
+): [MemoryConn, MemoryConn] {
+  const ab = new MemoryChannel(capacity);
+  const ba = new MemoryChannel(capacity);
+  return [new MemoryConn(ba, ab), new MemoryConn(ab, ba)];
+}
+
+/**
+ * Our reader and writer over one end of an in-memory connection, built
+ * with the public constructors as `openConnection` builds them over a
+ * socket.
+ */
+function memoryStreams(conn: MemoryConn): [StreamReader, StreamWriter] {
+  const reader = new StreamReader();
+  const transport = new Transport(conn, { reader });
+  return [reader, new StreamWriter(transport, reader)];
 }
 
 interface BareServer {
@@ -435,39 +622,91 @@ export function oursEcho(port: number | null, o: Options): Promise<Measure> {
         return [reader, writer] as const;
       }),
     );
-    let stop = false;
-    const counts = new Array<number>(o.conns).fill(0);
-    const client = async (i: number) => {
-      const [reader, writer] = conns[i];
-      const msg = pattern(o.size);
-      let n = 0;
-      while (!stop) {
-        const tag = n & 255;
-        msg[0] = tag;
-        writer.write(msg);
-        await writer.drain();
-        const back = await reader.readexactly(o.size);
-        if (back[0] !== tag || back[o.size - 1] !== msg[o.size - 1]) {
-          throw new Error("echo: wrong bytes back");
-        }
-        n++;
-      }
-      counts[i] = n;
-    };
-    const cpu0 = cpuNow();
-    const t0 = performance.now();
-    loop.callLater(o.seconds, () => stop = true);
-    await gather(...conns.map((_, i) => () => client(i)));
-    const wallS = (performance.now() - t0) / 1000;
-    const cpu = cpuNow() - cpu0;
+    const m = await oursEchoClients(conns, o, () => {
+      let stop = false;
+      loop.callLater(o.seconds, () => stop = true);
+      return () => stop;
+    });
     for (const [, writer] of conns) writer.close();
     for (const [, writer] of conns) await writer.waitClosed();
     if (server !== null) {
       server.close();
       await server.waitClosed();
     }
-    const items = counts.reduce((a, b) => a + b, 0);
-    return { items, wallS, cpuUs: cpu / items };
+    return m;
+  });
+}
+
+/**
+ * When the echo clients stop: called as the timing starts, it returns the
+ * check each client makes after every message.
+ */
+type Stopper = () => () => boolean;
+
+/** A stopper that checks the clock against a deadline. */
+function deadline(seconds: number): Stopper {
+  return () => {
+    const end = performance.now() + seconds * 1000;
+    return () => performance.now() >= end;
+  };
+}
+
+/** The echo clients on our streams, inside `run()`: the timed part. */
+async function oursEchoClients(
+  conns: (readonly [StreamReader, StreamWriter])[],
+  o: Options,
+  stopper: Stopper,
+): Promise<Measure> {
+  let stop = false;
+  let stopped: () => boolean = () => false;
+  const counts = new Array<number>(conns.length).fill(0);
+  const client = async (i: number) => {
+    const [reader, writer] = conns[i];
+    const msg = pattern(o.size);
+    let n = 0;
+    while (!stop) {
+      const tag = n & 255;
+      msg[0] = tag;
+      writer.write(msg);
+      await writer.drain();
+      const back = await reader.readexactly(o.size);
+      if (back[0] !== tag || back[o.size - 1] !== msg[o.size - 1]) {
+        throw new Error("echo: wrong bytes back");
+      }
+      n++;
+      if (stopped()) stop = true;
+    }
+    counts[i] = n;
+  };
+  const cpu0 = cpuNow();
+  const t0 = performance.now();
+  stopped = stopper();
+  await gather(...conns.map((_, i) => () => client(i)));
+  const wallS = (performance.now() - t0) / 1000;
+  const cpu = cpuNow() - cpu0;
+  const items = counts.reduce((a, b) => a + b, 0);
+  return { items, wallS, cpuUs: cpu / items };
+}
+
+/** Echo with our streams over in-memory connections (no kernel). */
+export function oursMemoryEcho(o: Options): Promise<Measure> {
+  return run(async () => {
+    const servers: Task<void>[] = [];
+    const conns: (readonly [StreamReader, StreamWriter])[] = [];
+    for (let i = 0; i < o.conns; i++) {
+      const [client, server] = memoryConnPair();
+      const [serverReader, serverWriter] = memoryStreams(server);
+      servers.push(createTask(() => oursHandler(serverReader, serverWriter)));
+      const [reader, writer] = memoryStreams(client);
+      writer.write(header("E", o.size));
+      await writer.drain();
+      conns.push([reader, writer]);
+    }
+    const m = await oursEchoClients(conns, o, deadline(o.seconds));
+    for (const [, writer] of conns) writer.close();
+    for (const [, writer] of conns) await writer.waitClosed();
+    await gather(...servers);
+    return m;
   });
 }
 
@@ -485,8 +724,29 @@ export async function bareEcho(
       return conn;
     }),
   );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await bareEchoClients(conns, o, () => {
+      let stop = false;
+      timer = setTimeout(() => stop = true, o.seconds * 1000);
+      return () => stop;
+    });
+  } finally {
+    clearTimeout(timer);
+    for (const conn of conns) conn.close();
+    await server?.close();
+  }
+}
+
+/** The bare echo clients: the timed part. */
+async function bareEchoClients(
+  conns: ByteConn[],
+  o: Options,
+  stopper: Stopper,
+): Promise<Measure> {
   let stop = false;
-  const counts = new Array<number>(o.conns).fill(0);
+  let stopped: () => boolean = () => false;
+  const counts = new Array<number>(conns.length).fill(0);
   const client = async (i: number) => {
     const conn = conns[i];
     const msg = pattern(o.size);
@@ -501,23 +761,39 @@ export async function bareEcho(
         throw new Error("echo: wrong bytes back");
       }
       n++;
+      if (stopped()) stop = true;
     }
     counts[i] = n;
   };
   const cpu0 = cpuNow();
   const t0 = performance.now();
-  const timer = setTimeout(() => stop = true, o.seconds * 1000);
-  try {
-    await Promise.all(conns.map((_, i) => client(i)));
-  } finally {
-    clearTimeout(timer);
-  }
+  stopped = stopper();
+  await Promise.all(conns.map((_, i) => client(i)));
   const wallS = (performance.now() - t0) / 1000;
   const cpu = cpuNow() - cpu0;
-  for (const conn of conns) conn.close();
-  await server?.close();
   const items = counts.reduce((a, b) => a + b, 0);
   return { items, wallS, cpuUs: cpu / items };
+}
+
+/**
+ * Echo with the bare code over in-memory connections (no kernel): plain
+ * async functions, each wait a plain promise.
+ */
+export async function bareMemoryEcho(o: Options): Promise<Measure> {
+  const servers: Promise<void>[] = [];
+  const conns: MemoryConn[] = [];
+  for (let i = 0; i < o.conns; i++) {
+    const [client, server] = memoryConnPair();
+    servers.push(bareHandler(server));
+    await writeAll(client, header("E", o.size));
+    conns.push(client);
+  }
+  try {
+    return await bareEchoClients(conns, o, deadline(o.seconds));
+  } finally {
+    for (const conn of conns) conn.close();
+    await Promise.all(servers);
+  }
 }
 
 /** Bulk transfer with our streams. */
@@ -665,6 +941,11 @@ async function serve(impl: "ours" | "bare"): Promise<void> {
 
 // ---------------------------------------------------------------- driver
 
+/** Whether a workload is an echo (messages per second). */
+export function isEcho(workload: Workload): boolean {
+  return workload === "echo" || workload === "echo_memory";
+}
+
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -678,7 +959,8 @@ async function main(): Promise<void> {
   const children = new Map<string, Child>();
   const results: StreamResult[] = [];
   try {
-    if (o.layouts.includes("split")) {
+    const overTcp = o.only.some((w) => w !== "echo_memory");
+    if (o.layouts.includes("split") && overTcp) {
       for (const impl of o.impls) children.set(impl, await spawnServer(impl));
     }
     for (const workload of WORKLOADS) {
@@ -688,10 +970,16 @@ async function main(): Promise<void> {
       for (let r = 0; r < total; r++) {
         // Alternate ours and bare, so that drift hits both alike.
         for (const layout of o.layouts) {
+          // In memory there is no server process to split off.
+          if (workload === "echo_memory" && layout === "split") continue;
           for (const impl of o.impls) {
             const port = layout === "split" ? children.get(impl)!.port : null;
             let m: Measure;
-            if (workload === "echo") {
+            if (workload === "echo_memory") {
+              m = impl === "ours"
+                ? await oursMemoryEcho(o)
+                : await bareMemoryEcho(o);
+            } else if (workload === "echo") {
               m = impl === "ours"
                 ? await oursEcho(port, o)
                 : await bareEcho(port, o);
@@ -701,13 +989,13 @@ async function main(): Promise<void> {
                 ? await oursBulk(port, o, toClient)
                 : await bareBulk(port, o, toClient);
             }
-            const rate = workload === "echo"
+            const rate = isEcho(workload)
               ? m.items / m.wallS
               : m.items / 1e6 / m.wallS;
             progress(
               `${workload} ${layout} ${impl} round ${r + 1}/${total}` +
                 `${r < o.warmup ? " (warm-up)" : ""}: ${rate.toFixed(0)} ` +
-                `${workload === "echo" ? "msg/s" : "MB/s"}`,
+                `${isEcho(workload) ? "msg/s" : "MB/s"}`,
             );
             if (r < o.warmup) continue;
             const key = `${layout}/${impl}`;
@@ -719,7 +1007,7 @@ async function main(): Promise<void> {
       for (const [key, ms] of series) {
         const [layout, impl] = key.split("/") as [Layout, Impl];
         const rates = ms.map((m) =>
-          workload === "echo" ? m.items / m.wallS : m.items / 1e6 / m.wallS
+          isEcho(workload) ? m.items / m.wallS : m.items / 1e6 / m.wallS
         );
         const med = median(rates);
         const at = rates.indexOf(
@@ -729,7 +1017,7 @@ async function main(): Promise<void> {
           workload,
           layout,
           impl,
-          unit: workload === "echo" ? "msg/s" : "MB/s",
+          unit: isEcho(workload) ? "msg/s" : "MB/s",
           median: med,
           min: Math.min(...rates),
           max: Math.max(...rates),
@@ -750,6 +1038,7 @@ async function main(): Promise<void> {
       v8: Deno.version.v8,
       typescript: Deno.version.typescript,
     },
+    machine: machineInfo(),
     date: new Date().toISOString(),
     rounds: o.rounds,
     warmup: o.warmup,
@@ -764,9 +1053,11 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(report, null, 2));
     return;
   }
+  console.log(`asyncio for Deno streams benchmarks, ${report.date}`);
+  console.log(machineLine(report.machine));
   for (const r of results) {
     console.log(
-      `${r.workload.padEnd(9)} ${r.layout.padEnd(5)} ${r.impl.padEnd(5)} ` +
+      `${r.workload.padEnd(11)} ${r.layout.padEnd(5)} ${r.impl.padEnd(5)} ` +
         `${r.median.toFixed(0).padStart(8)} ${r.unit} (min ${
           r.min.toFixed(0)
         }, max ${r.max.toFixed(0)}; ${r.cpu_us.toFixed(2)} us CPU per ${

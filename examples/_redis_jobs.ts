@@ -1,8 +1,8 @@
 /**
- * The coroutine function `redis_dynamic_tasks.ts` runs in its WorkerLoop,
- * named by reference (`workerModule<typeof Jobs>(new URL(...))`): it lives
- * in a module of its own because a Worker importing the example itself
- * would run the whole example again.
+ * The coroutine function `dynamic-tasks/redis_dynamic_tasks.ts` runs in its
+ * WorkerLoop, named by reference (`workerModule<typeof Jobs>(new URL(...))`):
+ * it lives in a module of its own because a Worker importing the example
+ * itself would run the whole example again.
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
  * The functions the thread examples run in Workers, named by reference:
- * `workerModule<typeof Jobs>(new URL("./_thread_jobs.ts", import.meta.url))`.
+ * `workerModule<typeof Jobs>(new URL("../_thread_jobs.ts", import.meta.url))`
+ * from an example in a tutorial folder.
  *
  * A Worker shares no memory with the main thread: it imports this module
  * itself and calls the function by its exported name (as Python's process
@@ -32,23 +33,29 @@ const main = workerModule<typeof Main>(new URL(import.meta.url));
 
 // ------------------------------------------------ run in a Worker
 
-/** s001_21: a blocking task, as in the tutorial's snippet. */
+/**
+ * coroutines-and-tasks/21_run_in_executor: a blocking task, as in the
+ * tutorial's snippet.
+ */
 export function task(name: string): void {
   print(`${name}: 任务开始`);
   blockingSleep(1);
   print(`${name}: 任务完成`);
 }
 
-/** s002_31: Python's `foo(n)`: sleeps `n` seconds, blocking its thread. */
+/**
+ * event-loop-in-depth/31_thread_pool_executor: Python's `foo(n)`: sleeps `n`
+ * seconds, blocking its thread.
+ */
 export function foo(n: number): void {
   blockingSleep(n);
   print(`foo睡了${n}秒`);
 }
 
 /**
- * s002_39: `Reader.__read`. Python reads the file object `self.fd` opened
- * on the main thread; a Worker cannot see it, so it gets the file's URL
- * and opens the file itself.
+ * event-loop-in-depth/39_reader_run_in_executor: `Reader.__read`. Python
+ * reads the file object `self.fd` opened on the main thread; a Worker cannot
+ * see it, so it gets the file's URL and opens the file itself.
  */
 export function readFile(file: string): string {
   // 假设读取文件需要两秒钟
@@ -57,10 +64,10 @@ export function readFile(file: string): string {
 }
 
 /**
- * s002_40: `Reader.__read` of the async iterator. Python reads
- * `self.fd[self.__index]` and moves the index on; a Worker cannot see the
- * reader, so it gets the lines and the index, and the reader moves its
- * index on itself. Past the end it throws, as Python's list does
+ * event-loop-in-depth/40_reader_async_iterator: `Reader.__read` of the async
+ * iterator. Python reads `self.fd[self.__index]` and moves the index on; a
+ * Worker cannot see the reader, so it gets the lines and the index, and the
+ * reader moves its index on itself. Past the end it throws, as Python's list does
  * (`IndexError: list index out of range`).
  */
 export function readLine(lines: string[], index: number): string {
@@ -71,9 +78,9 @@ export function readLine(lines: string[], index: number): string {
 }
 
 /**
- * s004_01: `do_sleep` scheduled with `callSoonThreadsafe`: it blocks the
- * Worker's event loop for `x` seconds, then puts `msg` into the main
- * thread's `queue`.
+ * dynamic-tasks/01_call_soon_threadsafe: `do_sleep` scheduled with
+ * `callSoonThreadsafe`: it blocks the Worker's event loop for `x` seconds,
+ * then puts `msg` into the main thread's `queue`.
  */
 export function doSleep(x: number, msg = ""): void {
   blockingSleep(x);
@@ -81,9 +88,9 @@ export function doSleep(x: number, msg = ""): void {
 }
 
 /**
- * s004_02: the async `do_sleep` run with `runCoroutineThreadsafe`: it
- * sleeps without blocking the Worker's event loop, so two of them run
- * at the same time.
+ * dynamic-tasks/02_run_coroutine_threadsafe: the async `do_sleep` run with
+ * `runCoroutineThreadsafe`: it sleeps without blocking the Worker's event
+ * loop, so two of them run at the same time.
  */
 export async function doSleepAsync(x: number, msg = ""): Promise<void> {
   await sleep(x);
@@ -93,7 +100,7 @@ export async function doSleepAsync(x: number, msg = ""): Promise<void> {
 // ------------------------------------------------ run on the main thread
 
 /**
- * s004: the queue the main thread reads the Workers' messages from.
+ * dynamic-tasks/01 and 02: the queue the main thread reads the Workers' messages from.
  * (Python's `queue.Queue` is shared by the threads; here each thread has
  * its own copy of this module, and only the main thread's is used.)
  */

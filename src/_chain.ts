@@ -47,8 +47,16 @@ export class Chain implements Promise<unknown> {
 
   /** Delivers `value` to the fulfilment handler. */
   succeed(value: unknown): void {
-    if (this.#outcome !== 0) return;
-    this.resuming(false);
+    if (this.#outcome === 0) this.callFulfilled(value);
+  }
+
+  /** Delivers `error` to the rejection handler. */
+  fail(error: unknown): void {
+    if (this.#outcome === 0) this.callRejected(error);
+  }
+
+  /** Calls the fulfilment handler with `value` (once settled, no more). */
+  protected callFulfilled(value: unknown): void {
     const onFulfilled = this.onFulfilled;
     if (typeof onFulfilled !== "function") {
       this.#resolve(value);
@@ -61,10 +69,8 @@ export class Chain implements Promise<unknown> {
     }
   }
 
-  /** Delivers `error` to the rejection handler. */
-  fail(error: unknown): void {
-    if (this.#outcome !== 0) return;
-    this.resuming(true);
+  /** Calls the rejection handler with `error`. */
+  protected callRejected(error: unknown): void {
     const onRejected = this.onRejected;
     if (typeof onRejected !== "function") {
       this.#reject(error);
@@ -76,9 +82,6 @@ export class Chain implements Promise<unknown> {
       this.#reject(e);
     }
   }
-
-  /** The awaiting code is about to resume (with an error if `failed`). */
-  protected resuming(_failed: boolean): void {}
 
   #resolve(value: unknown): void {
     this.#outcome = 1;

@@ -7,7 +7,7 @@
 // a woken waiter in line, so that nobody barges in before it runs).
 import { Deque } from "./_deque.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
-import { Future, kResuming } from "./futures.ts";
+import { Future, kResumed, kResuming, Repark } from "./futures.ts";
 
 // Python's _LoopBoundMixin: a primitive belongs to the loop it first waits
 // on; its waiter lines share one binding.
@@ -36,6 +36,13 @@ export class LoopBinding {
  */
 export type OnAbandon = (woken: boolean) => void;
 
+/**
+ * What a woken waiter does as it resumes, given the value it was woken
+ * with: returns what the wait resolves to (the item it takes, the lock's
+ * releaser), throws, or returns `park()`'s future again to wait on.
+ */
+export type OnResume<T> = (value: T) => unknown;
+
 export class WaiterQueue<T = unknown> {
   #waiters: Deque<ParkedFuture<T>> | null = null;
 
@@ -48,14 +55,29 @@ export class WaiterQueue<T = unknown> {
 
   /**
    * Waits at the end of the line until woken; resolves to the value the
-   * waker gave. Whatever happens, the waiter is out of the line when the
-   * await returns or throws; on an error (a cancellation) `onAbandon` runs
-   * first. Await it once, at once: `await queue.park()`.
+   * waker gave, or to what `onResume` makes of it. Whatever happens, the
+   * waiter is out of the line when the await returns or throws; on an
+   * error (a cancellation) `onAbandon` runs first. Await it once, at once:
+   * `await queue.park()`, or return it from a library wait's body (see
+   * `coroutines.ts`), which then costs no async frame.
    */
-  park(onAbandon?: OnAbandon): PromiseLike<T> {
-    const fut = new ParkedFuture<T>(this.binding.get(), this, onAbandon);
+  park<R = T>(
+    onAbandon?: OnAbandon,
+    onResume?: OnResume<T>,
+  ): Future<R> {
+    const fut = new ParkedFuture<T>(
+      this.binding.get(),
+      this,
+      onAbandon,
+      onResume,
+    );
     (this.#waiters ??= new Deque()).push(fut);
-    return fut;
+    return fut as Future<unknown> as Future<R>;
+  }
+
+  /** From an `onResume`: wait again, at the end of the line. */
+  parkAgain(onAbandon?: OnAbandon, onResume?: OnResume<T>): Repark {
+    return new Repark(this.park(onAbandon, onResume));
   }
 
   /** `fut` resumes: it leaves the line (if `takeNext` did not take it). */
@@ -155,15 +177,18 @@ class ParkedFuture<T> extends Future<T> {
   inLine = true;
   readonly #line: WaiterQueue<T>;
   readonly #onAbandon: OnAbandon | undefined;
+  readonly #onResume: OnResume<T> | undefined;
 
   constructor(
     loop: AbstractEventLoop,
     line: WaiterQueue<T>,
     onAbandon: OnAbandon | undefined,
+    onResume: OnResume<T> | undefined,
   ) {
     super(loop);
     this.#line = line;
     this.#onAbandon = onAbandon;
+    this.#onResume = onResume;
   }
 
   /** A `Future` to the user, as CPython's primitives make. */
@@ -175,5 +200,11 @@ class ParkedFuture<T> extends Future<T> {
   override [kResuming](failed: boolean): void {
     this.#line.leave(this);
     if (failed) this.#onAbandon?.(this.done() && !this.cancelled());
+  }
+
+  /** @ignore The waiter resumes: what it resumes with. */
+  override [kResumed](value: unknown): unknown {
+    const onResume = this.#onResume;
+    return onResume === undefined ? value : onResume(value as T);
   }
 }

@@ -46,6 +46,7 @@ import {
   getEventLoopPolicy,
   Handle,
   kCallSoon,
+  kCloseWith,
   kContextFree,
   kHandleContext,
   kInHeap,
@@ -63,6 +64,7 @@ import {
   kTimerCancelled,
   kUnretrieved,
   type LoopInternal,
+  type ReadyItem,
   runningLoopOrNull,
   setLoopFactory,
   setRunningLoop,
@@ -91,6 +93,7 @@ import { ThreadPoolExecutor } from "./workers/pool.ts";
 type Callback = (...args: any[]) => unknown;
 
 const NO_ARGS: unknown[] = [];
+const NO_TASK_OPTIONS: Omit<TaskOptions, "loop"> = Object.freeze({});
 
 // After this much busy time the loop yields to the host so that host I/O
 // and timers are not starved (Python polls I/O on every iteration).
@@ -131,7 +134,7 @@ export class EventLoop implements AbstractEventLoop {
   /** Callbacks slower than this many seconds are reported in debug mode. */
   slowCallbackDuration = 0.1;
 
-  readonly #ready: Deque<Handle> = new Deque();
+  readonly #ready: Deque<ReadyItem> = new Deque();
   readonly #scheduled: Heap<TimerHandle> = new Heap(timerLess);
   // Pending tasks, held strongly (an array with swap-remove is cheaper than
   // a Set at hundreds of thousands of tasks); tasks.ts adds and removes.
@@ -154,6 +157,8 @@ export class EventLoop implements AbstractEventLoop {
   #defaultExecutor: Executor | null = null;
   #executorShutdownCalled = false;
   #taskFactory: TaskFactory | null = null;
+  // What must not outlive the loop: servers and transports made on it.
+  readonly #closers = new Set<() => void>();
   readonly #signalHandlers = new Map<
     Deno.Signal,
     { handle: Handle; listener: () => void }
@@ -167,6 +172,9 @@ export class EventLoop implements AbstractEventLoop {
   // and the trigger that brings it back there when it does not.
   #inRoot = true;
   #rootResume: (() => void) | null = null;
+  #inRootResume = false;
+  #nextInRoot = true;
+  #hostYieldDue = false;
   #inHandle = false;
   #hostTimer: ReturnType<typeof setTimeout> | undefined;
   #hostTimerAt = 0; // when it fires, in ms of the loop's clock
@@ -280,7 +288,7 @@ export class EventLoop implements AbstractEventLoop {
    */
   createTask<T>(
     coroutine: CoroutineFunction<T> | Coroutine<T>,
-    options: Omit<TaskOptions, "loop"> = {},
+    options: Omit<TaskOptions, "loop"> = NO_TASK_OPTIONS,
   ): Task<T> {
     this.#checkClosed();
     const factory = this.#taskFactory;
@@ -421,6 +429,19 @@ export class EventLoop implements AbstractEventLoop {
     for (const signal of [...this.#signalHandlers.keys()]) {
       this.removeSignalHandler(signal);
     }
+    // Servers and connections left open would go on accepting and reading
+    // for a loop that can no longer run anything: they close with it.
+    for (const close of [...this.#closers]) {
+      try {
+        close();
+      } catch (exception) {
+        this.callExceptionHandler({
+          message: "Error closing a resource with its event loop",
+          exception,
+        });
+      }
+    }
+    this.#closers.clear();
     this.#closed = true;
     this.#ready.clear();
     this.#scheduled.clear();
@@ -556,6 +577,12 @@ export class EventLoop implements AbstractEventLoop {
     }
   }
 
+  /** @ignore Calls `close` when the loop closes, unless unregistered. */
+  [kCloseWith](close: () => void): () => void {
+    this.#closers.add(close);
+    return () => this.#closers.delete(close);
+  }
+
   /** @ignore A timer was cancelled; the heap is compacted when most are. */
   [kTimerCancelled](): void {
     this.#timerCancelledCount++;
@@ -570,13 +597,12 @@ export class EventLoop implements AbstractEventLoop {
     const handle = this.#handlePool.pop() ??
       new Handle(callback, NO_ARGS, this);
     handle[kReuse](callback, arg, contextFree);
-    handle[kPooled] = true;
     this.#ready.push(handle);
     if (!this.#inIteration) this.#kick();
   }
 
   /** @ignore Schedules a handle the library made (not recycled). */
-  [kScheduleHandle](handle: Handle): void {
+  [kScheduleHandle](handle: ReadyItem): void {
     if (this.#closed) throw new Error("Event loop is closed");
     this.#ready.push(handle);
     if (!this.#inIteration) this.#kick();
@@ -675,7 +701,11 @@ export class EventLoop implements AbstractEventLoop {
 
   #resumeInRoot = (): void => {
     this.#inRoot = true;
+    // This is a fresh microtask in the loop's context: if the iteration
+    // ends here, the next one may start here too, without another hop.
+    this.#inRootResume = true;
     this.#continueIteration();
+    this.#inRootResume = false;
   };
 
   #bounceToRoot(): void {
@@ -709,7 +739,10 @@ export class EventLoop implements AbstractEventLoop {
     if (!this.#running || this.#inIteration) return;
     this.#idleWake = null;
     this.#inIteration = true;
-    this.#inRoot = true;
+    // Started from the loop's own context, unless a busy iteration that
+    // ended in a task's context started this one.
+    this.#inRoot = this.#nextInRoot;
+    this.#nextInRoot = true;
     const heap = this.#scheduled;
     if (
       this.#timerCancelledCount > 100 &&
@@ -760,14 +793,14 @@ export class EventLoop implements AbstractEventLoop {
         const context: ExceptionContext = {
           message: `Exception in callback ${handle}`,
           exception,
-          handle,
         };
+        if (handle instanceof Handle) context.handle = handle;
         const traceback = handle[kSourceTrace];
         if (traceback !== null) context.sourceTraceback = traceback;
         this.callExceptionHandler(context);
       }
       this.#inHandle = false;
-      if (handle[kPooled]) this.#recycle(handle);
+      if (handle[kPooled]) this.#recycle(handle as Handle);
       if (this.#steppingTask !== null) {
         // Only a trigger armed from the root context can bring loop code
         // back there; arm one before leaving it.
@@ -778,6 +811,16 @@ export class EventLoop implements AbstractEventLoop {
       this.#afterStep(handle);
     }
     if (!this.#inRoot) {
+      if (this.#ready.length > 0 && !this.#stopping && !this.#yieldToHost()) {
+        // Busy: the next iteration may start from this context too. Its
+        // handles that must run in the loop's context bounce there first;
+        // going idle, stopping or yielding to the host bounces here.
+        this.#inIteration = false;
+        this.#kickPending = true;
+        this.#nextInRoot = false;
+        queueMicrotask(this.#iterate);
+        return;
+      }
       this.#bounceToRoot();
       return;
     }
@@ -789,12 +832,24 @@ export class EventLoop implements AbstractEventLoop {
     this.#scheduleNext();
   };
 
+  // Whether a busy loop should let host I/O and timers in now (once it is
+  // due, it stays due until the loop does).
+  #yieldToHost(): boolean {
+    if (this.#hostYieldDue) return true;
+    // Reading the clock costs an op: look at it every few iterations.
+    if ((++this.#busyIterations & 15) !== 0) return false;
+    const due =
+      performance.now() - this.#lastHostYield >= HOST_YIELD_INTERVAL_MS;
+    this.#hostYieldDue = due;
+    return due;
+  }
+
   #recycle(handle: Handle): void {
     handle[kReuse](null, undefined, false);
     if (this.#handlePool.length < 4096) this.#handlePool.push(handle);
   }
 
-  #afterStep(handle?: Handle): void {
+  #afterStep(handle?: ReadyItem): void {
     if (!this.#debug) return;
     const dt = this.#clock.now() - this.#handleStart;
     if (dt >= this.slowCallbackDuration) {
@@ -820,20 +875,21 @@ export class EventLoop implements AbstractEventLoop {
   #scheduleNext(): void {
     if (this.#ready.length > 0) {
       this.#kickPending = true;
-      // Reading the clock costs an op: look at it every few iterations.
-      if ((++this.#busyIterations & 15) === 0) {
-        const now = performance.now();
-        if (now - this.#lastHostYield >= HOST_YIELD_INTERVAL_MS) {
-          // Let host I/O and timers in before going on.
-          this.#lastHostYield = now;
-          this.#hostImmediate = hostImmediate(this.#iterate);
-          return;
-        }
+      if (this.#yieldToHost()) {
+        // Let host I/O and timers in before going on.
+        this.#hostYieldDue = false;
+        this.#lastHostYield = performance.now();
+        this.#hostImmediate = hostImmediate(this.#iterate);
+        return;
       }
-      queueMicrotask(this.#iterate);
+      if (this.#inRootResume) {
+        this.#inRootResume = false;
+        this.#iterate();
+      } else queueMicrotask(this.#iterate);
       return;
     }
-    this.#lastHostYield = performance.now();
+    // Going idle reads no clock: a loop fed by microtasks only (in-memory
+    // I/O) still lets the host in every few milliseconds.
     this.#armIdleWake(); // for callSoon and friends, from any context
     const next = this.#scheduled.peek();
     if (next === undefined) return;

@@ -10,9 +10,13 @@
  * @module
  */
 import { coroName } from "./_repr.ts";
+import { Future } from "./futures.ts";
 
+// What a coroutine runs: an async function, or a library wait's body,
+// which returns at once with the value, or with the future it waits on
+// (so that waiting costs no async frame).
 // deno-lint-ignore no-explicit-any
-type Body<T> = (this: any, arg?: any) => PromiseLike<T>;
+type Body<T> = (this: any, arg?: any) => T | PromiseLike<T>;
 
 // How the functions that run coroutines take the body out (once).
 export const kTakeBody: unique symbol = Symbol("take coroutine body");
@@ -21,10 +25,11 @@ export const kMarkStarted: unique symbol = Symbol("mark started");
 /**
  * A coroutine object: a call that has not started. `await` it (it runs in
  * the awaiting task, as Python's `await coro` does), or hand it to
- * `createTask`, `gather`, `waitFor`, ... which run it. It starts once:
- * handing it on after it started is a `TypeError`, as reusing an awaited
- * coroutine is in Python. It is typed as a `Promise`, so it fits where one
- * is expected; `then`, `catch` and `finally` start it.
+ * `createTask`, `gather`, `waitFor`, ... which run it. It runs once:
+ * awaiting it again, or handing it on after it started, is a `TypeError`,
+ * as reusing an awaited coroutine is in Python (to share an outcome, run
+ * it in a task and await the task). It is typed as a `Promise`, so it
+ * fits where one is expected; `then`, `catch` and `finally` start it, once.
  *
  * @example A queue's get() waits only when awaited
  * ```ts
@@ -47,7 +52,8 @@ export class Coroutine<T> implements Promise<T> {
   #self: unknown;
   #arg: unknown;
   #name: string | null;
-  #promise: Promise<T> | null = null;
+  // Null until the first `then`.
+  #started: PromiseLike<T> | null = null;
 
   /**
    * A coroutine that runs `body.call(self, arg)` when started; `name`
@@ -75,7 +81,11 @@ export class Coroutine<T> implements Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this.#start().then(onFulfilled, onRejected);
+    // Awaited once, as in Python (a waiter line's future takes the item or
+    // the lock as the await resumes: a second await cannot have it).
+    const started = this.#started === null ? this.#start() : REUSED;
+    this.#started = REUSED;
+    return started.then(onFulfilled, onRejected) as Promise<R1 | R2>;
   }
 
   /** Starts it and handles its error. */
@@ -87,7 +97,7 @@ export class Coroutine<T> implements Promise<T> {
 
   /** Starts it and runs `onFinally` when it ends. */
   finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.#start().finally(onFinally);
+    return Promise.resolve(this.then()).finally(onFinally);
   }
 
   /** `"Coroutine"`. */
@@ -117,7 +127,10 @@ export class Coroutine<T> implements Promise<T> {
     const arg = this.#arg;
     this.#body = null;
     this.#self = this.#arg = undefined;
-    return () => body.call(self, arg);
+    return () => {
+      const result = body.call(self, arg);
+      return isThenable(result) ? result : Promise.resolve(result);
+    };
   }
 
   /** @ignore Marks it started by a subclass's own `then`; false if it was. */
@@ -126,11 +139,13 @@ export class Coroutine<T> implements Promise<T> {
     this.#name ??= coroName(this.#body);
     this.#body = null;
     this.#self = this.#arg = undefined;
+    this.#started = REUSED;
     return true;
   }
 
-  #start(): Promise<T> {
-    if (this.#promise !== null) return this.#promise;
+  // Runs the body (once): a native promise, a library future, or a
+  // promise for anything else it returned or threw.
+  #start(): PromiseLike<T> {
     const body = this.#body;
     if (body === null) {
       // Handed to a task before: its outcome is the task's business.
@@ -138,18 +153,39 @@ export class Coroutine<T> implements Promise<T> {
         `${this} was already handed to a task: await the task instead`,
       );
     }
+    this.#name ??= coroName(body);
     this.#body = null;
-    let result: PromiseLike<T>;
+    let result: T | PromiseLike<T>;
     try {
       result = body.call(this.#self, this.#arg);
     } catch (error) {
       result = Promise.reject(error);
     }
     this.#self = this.#arg = undefined;
-    return this.#promise = result instanceof Promise
+    // A library future is awaited directly, without a promise around it.
+    return result instanceof Promise || result instanceof Future
       ? result
       : Promise.resolve(result);
   }
+}
+
+// A coroutine after its one `then`.
+const REUSED: PromiseLike<never> = {
+  then(_onFulfilled, onRejected) {
+    return Promise.reject(
+      new TypeError(
+        "cannot reuse already awaited coroutine: a coroutine is awaited " +
+          "once; to share its outcome, run it in a task (createTask(coro)) " +
+          "and await the task",
+      ),
+    ).then(undefined, onRejected);
+  },
+};
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null &&
+    (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 /**

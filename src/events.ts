@@ -41,6 +41,7 @@ export const kTasks: unique symbol = Symbol("pending tasks");
 export const kUnretrieved: unique symbol = Symbol("unretrieved futures");
 export const kIoStarted: unique symbol = Symbol("ioStarted");
 export const kIoFinished: unique symbol = Symbol("ioFinished");
+export const kCloseWith: unique symbol = Symbol("closeWith");
 export const kTimerCancelled: unique symbol = Symbol("timerCancelled");
 export const kRun: unique symbol = Symbol("run handle");
 export const kArg: unique symbol = Symbol("single argument");
@@ -71,44 +72,48 @@ export const kInHeap: unique symbol = Symbol("timer in heap");
 export class Handle {
   #callback: Callback | null;
   #args: unknown[];
-  #cancelled = false;
+  // CANCELLED, POOLED, CONTEXT_FREE (see their accessors).
+  #flags = 0;
   /** @ignore The loop the handle belongs to. */
   readonly [kOwner]: AbstractEventLoop;
   /** @ignore The single argument of a library handle (no array). */
   [kArg]: unknown = undefined;
-  /** @ignore A library handle, recycled after it runs. */
-  [kPooled] = false;
   /** @ignore The context a user callback runs in (a copy of its scheduler's). */
   [kHandleContext]: Context | null = null;
-  /**
-   * @ignore The callback runs no user code, so it may run in whatever
-   * async context the loop is in (see base_events.ts).
-   */
-  [kContextFree] = false;
-
-  // Debug mode: where it was made, and the repr kept when it is cancelled
-  // (the callback is let go then).
-  #sourceTraceback: SourceFrame[] | null = null;
-  #frozenRepr: string | null = null;
 
   /** Made by `loop.callSoon()`; subclasses pass their own callback. */
   constructor(callback: Callback, args: unknown[], loop: AbstractEventLoop) {
     this.#callback = callback;
     this.#args = args;
     this[kOwner] = loop;
-    if (loop.getDebug()) this.#sourceTraceback = captureSourceTraceback();
+    if (loop.getDebug()) handleDebug.set(this, captureSourceTraceback());
+  }
+
+  /** @ignore A library handle, recycled after it runs. */
+  get [kPooled](): boolean {
+    return (this.#flags & POOLED) !== 0;
+  }
+
+  /**
+   * @ignore The callback runs no user code, so it may run in whatever
+   * async context the loop is in (see base_events.ts).
+   */
+  get [kContextFree](): boolean {
+    return (this.#flags & CONTEXT_FREE) !== 0;
   }
 
   /** @ignore Where it was made (debug mode), oldest frame first. */
   get [kSourceTrace](): SourceFrame[] | null {
-    return this.#sourceTraceback;
+    const debug = handleDebug.get(this);
+    return Array.isArray(debug) ? debug : null;
   }
 
   /** Keeps the callback from running, if it has not run yet. */
   cancel(): void {
-    if (!this.#cancelled) {
-      this.#cancelled = true;
-      if (this[kOwner].getDebug()) this.#frozenRepr = this.toString();
+    if ((this.#flags & CANCELLED) === 0) {
+      this.#flags |= CANCELLED;
+      // Debug mode keeps the repr: the callback is let go now.
+      if (this[kOwner].getDebug()) handleDebug.set(this, this.toString());
       this.#callback = null;
       this.#args = NO_ARGS;
       this[kArg] = undefined;
@@ -117,7 +122,7 @@ export class Handle {
 
   /** Whether `cancel()` was called. */
   cancelled(): boolean {
-    return this.#cancelled;
+    return (this.#flags & CANCELLED) !== 0;
   }
 
   /**
@@ -125,14 +130,15 @@ export class Handle {
    * and where it was made: `<Handle callback(1, 2) created at file:line>`.
    */
   toString(): string {
-    if (this.#frozenRepr !== null) return this.#frozenRepr;
+    const debug = handleDebug.get(this);
+    if (typeof debug === "string") return debug;
     return `<${this.reprInfo().join(" ")}>`;
   }
 
   /** The parts of the repr (Python's `_repr_info`). */
   protected reprInfo(): string[] {
     const info = [this.constructor.name];
-    if (this.#cancelled) info.push("cancelled");
+    if (this.cancelled()) info.push("cancelled");
     if (this.#callback !== null) {
       info.push(
         formatCallback(
@@ -144,7 +150,7 @@ export class Handle {
         ),
       );
     }
-    const created = createdAt(this.#sourceTraceback);
+    const created = createdAt(this[kSourceTrace]);
     if (created !== "") info.push(created);
     return info;
   }
@@ -176,11 +182,39 @@ export class Handle {
     arg: unknown,
     contextFree: boolean,
   ): void {
-    this.#sourceTraceback = null;
     this.#callback = callback;
     this[kArg] = arg;
-    this[kContextFree] = contextFree;
+    this.#flags = callback === null
+      ? 0
+      : contextFree
+      ? POOLED | CONTEXT_FREE
+      : POOLED;
   }
+}
+
+const CANCELLED = 1;
+const POOLED = 2;
+const CONTEXT_FREE = 4;
+
+// Debug mode only (a field would cost every handle its slot): where a
+// handle was made, then, once it is cancelled, its repr.
+const handleDebug = new WeakMap<Handle, SourceFrame[] | string>();
+
+/**
+ * What the loop's ready queue runs: a {@link Handle}, or a library step
+ * that is its own item (a task's `sleep(0)`, tasks.ts).
+ */
+export interface ReadyItem {
+  /** Whether it was cancelled (it is skipped). */
+  cancelled(): boolean;
+  /** Runs it; the loop reports what it throws. */
+  [kRun](): void;
+  /** It runs no user code, so any async context will do. */
+  readonly [kContextFree]: boolean;
+  /** The loop recycles it after it ran. */
+  readonly [kPooled]: boolean;
+  /** Where it was made (debug mode). */
+  readonly [kSourceTrace]: SourceFrame[] | null;
 }
 
 // Python's `_format_callback`: the callback's name (what an arrow function
@@ -480,7 +514,7 @@ export interface LoopInternal extends AbstractEventLoop {
   /** Schedules `callback(arg)` on a recycled handle. */
   [kCallSoon](callback: Callback, arg: unknown, contextFree?: boolean): void;
   /** Schedules a handle the library made (not recycled). */
-  [kScheduleHandle](handle: Handle): void;
+  [kScheduleHandle](handle: ReadyItem): void;
   /** A handle resumed `task`: the iteration waits for its step to end. */
   [kTaskResumed](task: object): void;
   /** `task` reached a suspension point: the iteration goes on. */
@@ -495,6 +529,11 @@ export interface LoopInternal extends AbstractEventLoop {
   [kIoFinished](): void;
   /** A timer in the heap was cancelled. */
   [kTimerCancelled](): void;
+  /**
+   * Calls `close` when the loop closes (servers, transports), unless the
+   * returned function is called first.
+   */
+  [kCloseWith](close: () => void): () => void;
 }
 
 /** The loop's internal face (every loop of this library has it). */

@@ -37,7 +37,9 @@ import {
 const PENDING = 0;
 const FINISHED = 1;
 const CANCELLED = 2;
-const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED"] as const;
+const FAILED = 3; // finished with an exception
+type State = 0 | 1 | 2 | 3;
+const STATE_NAMES = ["PENDING", "FINISHED", "CANCELLED", "FINISHED"] as const;
 
 // What tasks.ts and the combinators reach on a future beyond its public
 // face; the symbols never leave the library.
@@ -50,6 +52,10 @@ export const kSuspendOn: unique symbol = Symbol("suspendOn");
 export const kWake: unique symbol = Symbol("wake");
 export const kCancelWith: unique symbol = Symbol("cancelWith");
 export const kSourceTraceback: unique symbol = Symbol("sourceTraceback");
+export const kLoop: unique symbol = Symbol("loop");
+export const kResumed: unique symbol = Symbol("resumed");
+export const kAwaitedBy: unique symbol = Symbol("awaitedBy");
+export const kRepark: unique symbol = Symbol("repark");
 
 /**
  * A callback run when a future is done; it receives the future.
@@ -105,19 +111,16 @@ export interface FutureOptions {
  * });
  * ```
  */
-export class Future<T = unknown> implements PromiseLike<T> {
-  #state: 0 | 1 | 2 = PENDING;
-  #result: T | undefined = undefined;
-  #exception: unknown = undefined;
-  #hasException = false;
-  #cancelMessage: string | undefined = undefined;
-  // Most futures get one callback: it is kept without an array.
-  #callback: AnyCallback | Waiter | null = null;
-  #callbacks: (AnyCallback | Waiter)[] | null = null;
-  readonly #loop: LoopInternal;
-  // The CancelledError a task's coroutine raised, handed out once.
-  #cancelledError: CancelledError | null = null;
-  #sourceTraceback: SourceFrame[] | null = null;
+export class Future<T = unknown> implements Promise<T> {
+  // Four fields only, so that a task (a Future) stays small: the state,
+  // one value slot (the result, the error, or when cancelled the message
+  // or the CancelledError to hand out), the callbacks (none, one, or an
+  // array of several), and the loop.
+  #state: State = PENDING;
+  #value: unknown = undefined;
+  #callbacks: AnyCallback | Waiter | (AnyCallback | Waiter)[] | null = null;
+  /** @ignore The loop, for tasks.ts. */
+  readonly [kLoop]: LoopInternal;
 
   /** Creates a pending future on `options.loop` or `getEventLoop()`. */
   constructor(options?: FutureOptions | AbstractEventLoop) {
@@ -136,13 +139,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
         options,
       );
     }
-    this.#loop = internal(loop ?? getEventLoop());
-    if (this.#loop.getDebug()) this.#sourceTraceback = captureSourceTraceback();
+    this[kLoop] = internal(loop ?? getEventLoop());
+    if (this[kLoop].getDebug()) {
+      sourceTracebacks.set(this, captureSourceTraceback());
+    }
   }
 
   /** The loop this future belongs to. */
   getLoop(): AbstractEventLoop {
-    return this.#loop;
+    return this[kLoop];
   }
 
   /** Whether the future is done: it has a result, an error, or was cancelled. */
@@ -160,15 +165,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * if it was cancelled, and `InvalidStateError` if it is not done.
    */
   result(): T {
-    if (this.#state === CANCELLED) throw this[kCancelledError]();
-    if (this.#state === PENDING) {
-      throw new InvalidStateError("Result is not set.");
-    }
-    if (this.#hasException) {
-      this.#markRetrieved();
-      throw this.#exception;
-    }
-    return this.#result as T;
+    const state = this.#state;
+    if (state === FINISHED) return this.#value as T;
+    if (state === CANCELLED) throw this[kCancelledError]();
+    if (state === PENDING) throw new InvalidStateError("Result is not set.");
+    this.#markRetrieved();
+    throw this.#value;
   }
 
   /**
@@ -177,12 +179,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * if it is not done.
    */
   exception(): unknown {
-    if (this.#state === CANCELLED) throw this[kCancelledError]();
-    if (this.#state === PENDING) {
+    const state = this.#state;
+    if (state === FINISHED) return undefined;
+    if (state === CANCELLED) throw this[kCancelledError]();
+    if (state === PENDING) {
       throw new InvalidStateError("Exception is not set.");
     }
     this.#markRetrieved();
-    return this.#exception;
+    return this.#value;
   }
 
   /** Marks the future done with `result` and schedules its callbacks. */
@@ -190,7 +194,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) {
       throw new InvalidStateError(`${STATE_NAMES[this.#state]}: ${this}`);
     }
-    this.#result = result;
+    this.#value = result;
     this.#state = FINISHED;
     this.#scheduleCallbacks();
   }
@@ -207,10 +211,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       typeof exception === "function" &&
       (exception === Error || exception.prototype instanceof Error)
     ) exception = new (exception as ErrorConstructor)();
-    this.#exception = exception;
-    this.#hasException = true;
-    this.#state = FINISHED;
-    this.#loop[kUnretrieved].add(this as Future<unknown>);
+    this.#value = exception;
+    this.#state = FAILED;
+    this[kLoop][kUnretrieved].add(this as Future<unknown>);
     this.#scheduleCallbacks();
   }
 
@@ -223,7 +226,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     this.#markRetrieved();
     if (this.#state !== PENDING) return false;
     this.#state = CANCELLED;
-    this.#cancelMessage = msg;
+    this.#value = msg;
     this.#scheduleCallbacks();
     return true;
   }
@@ -242,7 +245,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       (callback as { [kOriginal]?: unknown })[kOriginal] = original;
     }
     if (this.#state !== PENDING) {
-      this.#loop[kCallSoon](callback, this);
+      this[kLoop][kCallSoon](callback, this);
     } else {
       this.#addCallback(callback as AnyCallback);
     }
@@ -253,13 +256,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const matches = (cb: unknown) =>
       cb === callback ||
       (cb as { [kOriginal]?: unknown } | null)?.[kOriginal] === callback;
-    if (this.#callback !== null) {
-      if (!matches(this.#callback)) return 0;
-      this.#callback = null;
-      return 1;
-    }
     const callbacks = this.#callbacks;
     if (callbacks === null) return 0;
+    if (!Array.isArray(callbacks)) {
+      if (!matches(callbacks)) return 0;
+      this.#callbacks = null;
+      return 1;
+    }
     const kept = callbacks.filter((cb) => !matches(cb));
     this.#callbacks = kept.length > 0 ? kept : null;
     return callbacks.length - kept.length;
@@ -272,7 +275,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   then<R1 = T, R2 = never>(
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): PromiseLike<R1 | R2> {
+  ): Promise<R1 | R2> {
     const waiter = new Waiter(
       this as Future<unknown>,
       onFulfilled as ((value: unknown) => unknown) | null | undefined,
@@ -281,11 +284,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) {
       // Awaiting a done future does not suspend the task (as in Python).
       queueMicrotask(() => waiter.settle());
-      return waiter as PromiseLike<R1 | R2>;
+      return waiter as Promise<R1 | R2>;
     }
-    if (this.#loop.isClosed()) {
+    const loop = this[kLoop];
+    if (loop.isClosed()) {
       waiter.fail(closedLoopError());
-      return waiter as PromiseLike<R1 | R2>;
+      return waiter as Promise<R1 | R2>;
     }
     if (this.addDoneCallback === Future.prototype.addDoneCallback) {
       this.#addCallback(waiter);
@@ -296,7 +300,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
     // The task running this code (if any) suspends on the future: it may
     // claim the waiter, to be woken instead of the waiter settling.
     taskContext.getStore()?.[kSuspendOn](this as Future<unknown>, waiter);
-    return waiter as PromiseLike<R1 | R2>;
+    return waiter as Promise<R1 | R2>;
+  }
+
+  /**
+   * Handles the future's error (a Promise's `catch`); inside a task it
+   * awaits the future like `then`.
+   */
+  catch<R = never>(
+    onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null,
+  ): Promise<T | R> {
+    return this.then(undefined, onRejected);
+  }
+
+  /** Runs `onFinally` when the future is done (a Promise's `finally`). */
+  finally(onFinally?: (() => void) | null): Promise<T> {
+    return Promise.resolve(this.then()).finally(onFinally) as Promise<T>;
+  }
+
+  /** `"Future"`: a Future fits where a Promise is expected. */
+  get [Symbol.toStringTag](): string {
+    return "Future";
   }
 
   /** Python's repr: `<Future finished result='xxx'>`. */
@@ -307,24 +331,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** The parts of the repr after the class name (Python's `_repr_info`). */
   protected reprInfo(): string[] {
     const info: string[] = [STATE_NAMES[this.#state].toLowerCase()];
-    if (this.#state === FINISHED) {
-      if (this.#hasException) {
-        info.push(`exception=${pyRepr(this.#exception)}`);
-      } else {
-        info.push(`result=${pyRepr(this.#result)}`);
-      }
+    if (this.#state === FAILED) {
+      info.push(`exception=${pyRepr(this.#value)}`);
+    } else if (this.#state === FINISHED) {
+      info.push(`result=${pyRepr(this.#value)}`);
     }
-    const callbacks = this.#callbacks ??
-      (this.#callback === null ? [] : [this.#callback]);
-    if (callbacks.length > 0) info.push(formatCallbacks(callbacks));
-    const created = createdAt(this.#sourceTraceback);
+    const callbacks = this.#callbacks;
+    if (callbacks !== null) {
+      info.push(
+        formatCallbacks(Array.isArray(callbacks) ? callbacks : [callbacks]),
+      );
+    }
+    const created = createdAt(sourceTracebacks.get(this) ?? null);
     if (created !== "") info.push(created);
     return info;
   }
 
   /** @ignore Where the future was made (debug mode), oldest frame first. */
   get [kSourceTraceback](): SourceFrame[] | null {
-    return this.#sourceTraceback;
+    return sourceTracebacks.get(this) ?? null;
   }
 
   /**
@@ -334,35 +359,32 @@ export class Future<T = unknown> implements PromiseLike<T> {
   [kCancelWith](error: CancelledError): void {
     // Future's own cancel: a Task's would only request a cancellation.
     if (Future.prototype.cancel.call(this, error.message || undefined)) {
-      this.#cancelledError = error;
+      this.#value = error;
     }
   }
 
   /** @ignore Whether the future failed (and was not cancelled). */
   get [kHasException](): boolean {
-    return this.#hasException;
+    return this.#state === FAILED;
   }
 
   /** @ignore The error `result()` throws for a cancelled future. */
   [kCancelledError](): CancelledError {
-    const error = this.#cancelledError;
-    if (error !== null) {
-      this.#cancelledError = null;
-      return error;
+    const value = this.#value;
+    if (value instanceof CancelledError) {
+      // The coroutine's own error, handed out once; then its message.
+      this.#value = value.message || undefined;
+      return value;
     }
-    return new CancelledError(this.#cancelMessage);
+    return new CancelledError(value as string | undefined);
   }
 
   // Adds a done-callback or a waiter, without checks.
   #addCallback(callback: AnyCallback | Waiter): void {
-    if (this.#callback === null && this.#callbacks === null) {
-      this.#callback = callback;
-    } else if (this.#callbacks === null) {
-      this.#callbacks = [this.#callback!, callback];
-      this.#callback = null;
-    } else {
-      this.#callbacks.push(callback);
-    }
+    const callbacks = this.#callbacks;
+    if (callbacks === null) this.#callbacks = callback;
+    else if (Array.isArray(callbacks)) callbacks.push(callback);
+    else this.#callbacks = [callbacks, callback];
   }
 
   /**
@@ -371,13 +393,67 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   [kResuming](_failed: boolean): void {}
 
+  /**
+   * @ignore What the awaiting code resumes with, given the result: the
+   * result itself, or what a waiter line's future makes of it when its
+   * waiter resumes (an item taken, a lock held), or a {@link Repark} to
+   * wait again. It may throw instead.
+   */
+  [kResumed](result: unknown): unknown {
+    return result;
+  }
+
+  /**
+   * @ignore Who awaits this future now (Python's `_asyncio_awaited_by`):
+   * the tasks suspended on it, the tasks whose `gather`, `shield`,
+   * `wait`, `asCompleted` or task group waits for it (their done-callbacks
+   * say so), and what `futureAddToAwaitedBy` added. Computed when asked:
+   * the bookkeeping costs nothing while nobody looks.
+   */
+  [kAwaitedBy](): Future<unknown>[] {
+    const found = new Set<Future<unknown>>();
+    const callbacks = this.#callbacks;
+    const list = callbacks === null
+      ? []
+      : Array.isArray(callbacks)
+      ? callbacks
+      : [callbacks];
+    for (const cb of list) {
+      type Tagged = { [kAwaitedBy]?: Future<unknown>; [kOriginal]?: Tagged };
+      const by = typeof cb === "function"
+        ? (cb as Tagged)[kAwaitedBy] ?? (cb as Tagged)[kOriginal]?.[kAwaitedBy]
+        : cb.awaiter;
+      if (by instanceof Future) found.add(by);
+    }
+    for (const by of explicitAwaitedBy.get(this) ?? []) found.add(by);
+    return [...found];
+  }
+
+  /**
+   * @ignore Moves `waiter` here: the code that awaited another future
+   * awaits this one instead (a waiter line's wait that must go on).
+   */
+  [kRepark](waiter: Waiter): void {
+    const awaiter = waiter.awaiter;
+    waiter.future = this as Future<unknown>;
+    waiter.awaiter = null;
+    if (this.#state !== PENDING) {
+      this[kLoop][kCallSoon](settleWaiter, waiter);
+      return;
+    }
+    this.#addCallback(waiter);
+    awaiter?.[kSuspendOn](this as Future<unknown>, waiter);
+  }
+
   /** @ignore Hands the outcome to `waiter` (marks an error retrieved). */
   [kDeliver](waiter: Waiter): void {
-    if (this.#state === CANCELLED) waiter.fail(this[kCancelledError]());
-    else if (this.#hasException) {
+    const state = this.#state;
+    if (state === FINISHED) waiter.succeed(this.#value);
+    else if (state === CANCELLED) waiter.fail(this[kCancelledError]());
+    else {
       this.#markRetrieved();
-      waiter.fail(this.#exception);
-    } else waiter.succeed(this.#result);
+      waiter.fail(this.#value);
+    }
   }
 
   /** @ignore Called by the loop at close for an exception nobody saw. */
@@ -385,35 +461,124 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const isTask = this.constructor.name !== "Future" && "getName" in this;
     const context: ExceptionContext = {
       message: `${isTask ? "Task" : "Future"} exception was never retrieved`,
-      exception: this.#exception,
+      exception: this.#value,
       future: this as Future<unknown>,
     };
-    if (this.#sourceTraceback) context.sourceTraceback = this.#sourceTraceback;
-    this.#loop.callExceptionHandler(context);
+    const traceback = sourceTracebacks.get(this);
+    if (traceback) context.sourceTraceback = traceback;
+    this[kLoop].callExceptionHandler(context);
   }
 
   // The exception was seen by someone: it is not reported at close.
   #markRetrieved(): void {
-    if (this.#hasException) {
-      this.#loop[kUnretrieved].delete(this as Future<unknown>);
+    if (this.#state === FAILED) {
+      this[kLoop][kUnretrieved].delete(this as Future<unknown>);
     }
   }
 
   #scheduleCallbacks(): void {
-    const loop = this.#loop;
-    const single = this.#callback;
-    if (single !== null) {
-      this.#callback = null;
-      scheduleCallback(loop, single, this as Future<unknown>);
-      return;
-    }
     const callbacks = this.#callbacks;
     if (callbacks === null) return;
     this.#callbacks = null;
+    const loop = this[kLoop];
+    if (!Array.isArray(callbacks)) {
+      scheduleCallback(loop, callbacks, this as Future<unknown>);
+      return;
+    }
     for (let i = 0; i < callbacks.length; i++) {
       scheduleCallback(loop, callbacks[i], this as Future<unknown>);
     }
   }
+}
+
+// Where futures were made, in debug mode only (a field would cost every
+// future its slot).
+const sourceTracebacks = new WeakMap<object, SourceFrame[]>();
+
+// What futureAddToAwaitedBy recorded (rare: code that waits through its
+// own done-callbacks).
+const explicitAwaitedBy = new WeakMap<Future<unknown>, Set<Future<unknown>>>();
+
+/**
+ * Marks a done-callback as the way `awaiter` (a task) waits for the future
+ * it is added to, so that the call graph shows the edge while it is
+ * registered (gather, shield, wait, asCompleted, task groups).
+ */
+export function awaitedThrough<F extends (...args: never[]) => unknown>(
+  callback: F,
+  awaiter: Future<unknown> | null,
+): F {
+  if (awaiter !== null) {
+    (callback as { [kAwaitedBy]?: Future<unknown> })[kAwaitedBy] = awaiter;
+  }
+  return callback;
+}
+
+/**
+ * Records that `future` is awaited by `waiter` (both futures or tasks;
+ * anything else is ignored), for the call graph: code that waits for a
+ * future through its own done-callback, where the library cannot see it,
+ * says so. Python 3.14's `asyncio.future_add_to_awaited_by`.
+ *
+ * @example A task that waits through a done-callback
+ * ```ts
+ * import {
+ *   captureCallGraph,
+ *   currentTask,
+ *   futureAddToAwaitedBy,
+ *   futureDiscardFromAwaitedBy,
+ *   getRunningLoop,
+ *   run,
+ * } from "@aio/asyncio";
+ *
+ * await run(async () => {
+ *   const fut = getRunningLoop().createFuture<number>();
+ *   const me = currentTask()!;
+ *   futureAddToAwaitedBy(fut, me);
+ *   console.log(captureCallGraph(fut)!.awaitedBy[0].future === me); // true
+ *   futureDiscardFromAwaitedBy(fut, me);
+ *   console.log(captureCallGraph(fut)!.awaitedBy.length); // 0
+ * });
+ * ```
+ */
+export function futureAddToAwaitedBy(
+  future: Future<unknown>,
+  waiter: Future<unknown>,
+): void {
+  if (!(future instanceof Future) || !(waiter instanceof Future)) return;
+  let set = explicitAwaitedBy.get(future);
+  if (set === undefined) explicitAwaitedBy.set(future, set = new Set());
+  set.add(waiter);
+}
+
+/**
+ * Forgets what {@link futureAddToAwaitedBy} recorded. Python 3.14's
+ * `asyncio.future_discard_from_awaited_by`.
+ *
+ * @example
+ * ```ts
+ * import {
+ *   futureAddToAwaitedBy,
+ *   futureDiscardFromAwaitedBy,
+ *   newEventLoop,
+ * } from "@aio/asyncio";
+ *
+ * const loop = newEventLoop();
+ * const [a, b] = [loop.createFuture(), loop.createFuture()];
+ * futureAddToAwaitedBy(a, b);
+ * futureDiscardFromAwaitedBy(a, b);
+ * loop.close();
+ * ```
+ */
+export function futureDiscardFromAwaitedBy(
+  future: Future<unknown>,
+  waiter: Future<unknown>,
+): void {
+  if (!(future instanceof Future) || !(waiter instanceof Future)) return;
+  const set = explicitAwaitedBy.get(future);
+  if (set === undefined) return;
+  set.delete(waiter);
+  if (set.size === 0) explicitAwaitedBy.delete(future);
 }
 
 /**
@@ -428,13 +593,22 @@ export interface Awaiter {
   [kWake](waiter: Waiter): void;
 }
 
+/**
+ * What a waiter line's future returns from `[kResumed]` when its waiter
+ * must wait again (the item it was woken for was taken meanwhile): the
+ * future to wait on now.
+ */
+export class Repark {
+  constructor(readonly future: Future<unknown>) {}
+}
+
 /** One `then` call on a future (see `Chain`), delivering its outcome. */
 export class Waiter extends Chain {
   /** The task that claimed this waiter, woken in its place. */
   awaiter: Awaiter | null = null;
 
   constructor(
-    readonly future: Future<unknown>,
+    public future: Future<unknown>,
     onFulfilled: ((value: unknown) => unknown) | null | undefined,
     onRejected: ((reason: unknown) => unknown) | null | undefined,
   ) {
@@ -446,8 +620,27 @@ export class Waiter extends Chain {
     if (!this.settled) this.future[kDeliver](this);
   }
 
-  protected override resuming(failed: boolean): void {
-    this.future[kResuming](failed);
+  /** Delivers a result, as the future makes it for the resuming code. */
+  override succeed(value: unknown): void {
+    if (this.settled) return;
+    const future = this.future;
+    future[kResuming](false);
+    let resumed: unknown;
+    try {
+      resumed = future[kResumed](value);
+    } catch (error) {
+      this.callRejected(error);
+      return;
+    }
+    if (resumed instanceof Repark) resumed.future[kRepark](this);
+    else this.callFulfilled(resumed);
+  }
+
+  /** Delivers an error. */
+  override fail(error: unknown): void {
+    if (this.settled) return;
+    this.future[kResuming](true);
+    this.callRejected(error);
   }
 }
 
@@ -480,8 +673,13 @@ function scheduleCallback(
       fut,
       (cb as { [CONTEXT_FREE]?: boolean })[CONTEXT_FREE] === true,
     );
+  } else if (cb.awaiter === null) {
+    loop[kCallSoon](settleWaiter, cb);
   } else {
-    loop[kCallSoon](cb.awaiter === null ? settleWaiter : wakeAwaiter, cb);
+    // A task's await: waking it runs library code only (the future's
+    // hooks, the await's resolving function), so the loop need not go
+    // back to its own async context first.
+    loop[kCallSoon](wakeAwaiter, cb, true);
   }
 }
 

@@ -16,6 +16,7 @@ import {
   typeError,
 } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
+import type { Future } from "./futures.ts";
 import { Coroutine } from "./coroutines.ts";
 import { BrokenBarrierError, CancelledError } from "./errors.ts";
 
@@ -38,24 +39,28 @@ import { BrokenBarrierError, CancelledError } from "./errors.ts";
  * ```
  */
 export class Releaser implements Disposable, AsyncDisposable {
-  #release: (() => void) | null;
+  #held: (() => void) | { release(): void } | null;
 
-  /** Made by `acquire()`. */
-  constructor(release: () => void) {
-    this.#release = release;
+  /**
+   * Made by `acquire()`: `held` is the function that releases, or the
+   * lock or semaphore whose `release()` does.
+   */
+  constructor(held: (() => void) | { release(): void }) {
+    this.#held = held;
   }
 
   /** Releases what was acquired; a second call throws. */
   release(): void {
-    const release = this.#release;
-    if (release === null) throw new Error("already released");
-    this.#release = null;
-    release();
+    const held = this.#held;
+    if (held === null) throw new Error("already released");
+    this.#held = null;
+    if (typeof held === "function") held();
+    else held.release();
   }
 
   /** Releases, unless `release()` was called already. */
   [Symbol.dispose](): void {
-    if (this.#release !== null) this.release();
+    if (this.#held !== null) this.release();
   }
 
   /** Same as `[Symbol.dispose]`, for `await using`. */
@@ -172,19 +177,24 @@ export class Lock {
     return new Coroutine(this.#acquire, this, undefined, "Lock.acquire");
   }
 
-  async #acquire(): Promise<Releaser> {
+  #acquire(): Releaser | Future<Releaser> {
     if (!this.#locked && !this.#waiters.hasLiveWaiter()) {
       this.#locked = true;
-      return new Releaser(() => this.release());
+      return new Releaser(this);
     }
-    await this.#waiters.park(() => {
-      // Cancelled (perhaps just after being woken): if the lock is free,
-      // the waiter now at the head gets its chance.
-      if (!this.#locked) this.#waiters.wakeHead(true);
-    });
-    this.#locked = true;
-    return new Releaser(() => this.release());
+    return this.#waiters.park(this.#abandoned, this.#resumed);
   }
+
+  #resumed = (): Releaser => {
+    this.#locked = true;
+    return new Releaser(this);
+  };
+
+  // Cancelled (perhaps just after being woken): if the lock is free, the
+  // waiter now at the head gets its chance.
+  #abandoned = (): void => {
+    if (!this.#locked) this.#waiters.wakeHead(true);
+  };
 
   /** Releases the lock; throws if it is not held. */
   release(): void {
@@ -262,10 +272,9 @@ export class Event {
     return new Coroutine(this.#wait, this, undefined, "Event.wait");
   }
 
-  async #wait(): Promise<true> {
+  #wait(): true | Future<true> {
     if (this.#value) return true;
-    await this.#waiters.park();
-    return true;
+    return this.#waiters.park() as Future<true>;
   }
 
   /** Python's repr: `<Event [unset, waiters:1]>`. */
@@ -483,25 +492,32 @@ export class Semaphore {
     );
   }
 
-  async #acquire(): Promise<Releaser> {
+  #acquire(): Releaser | Future<Releaser> {
     if (!this.locked()) {
       this.#value--;
-      return new Releaser(() => this.release());
+      return new Releaser(this);
     }
-    try {
-      await this.#waiters.park((woken) => {
-        // Woken (a permit was taken for us) and cancelled at once: give
-        // the permit back.
-        if (woken) this.#value++;
-      });
-    } finally {
-      // Waiters that arrived meanwhile had to queue behind us: wake as
-      // many as there are permits.
-      while (this.#value > 0) {
-        if (!this.#wakeUpNext()) break;
-      }
+    return this.#waiters.park(this.#abandoned, this.#resumed);
+  }
+
+  #resumed = (): Releaser => {
+    this.#wakeWhilePermits();
+    return new Releaser(this);
+  };
+
+  #abandoned = (woken: boolean): void => {
+    // Woken (a permit was taken for us) and cancelled at once: give the
+    // permit back.
+    if (woken) this.#value++;
+    this.#wakeWhilePermits();
+  };
+
+  // Waiters that arrived while one was woken had to queue behind it: wake
+  // as many as there are permits.
+  #wakeWhilePermits(): void {
+    while (this.#value > 0) {
+      if (!this.#wakeUpNext()) break;
     }
-    return new Releaser(() => this.release());
   }
 
   /** Gives a permit back and wakes the next waiter. */

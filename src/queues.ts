@@ -13,6 +13,7 @@ import { pyRepr } from "./_repr.ts";
 import { rangeError, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import { Coroutine } from "./coroutines.ts";
+import type { Future, Repark } from "./futures.ts";
 import { QueueEmpty, QueueFull, QueueShutDown } from "./errors.ts";
 import { Event } from "./locks.ts";
 
@@ -136,12 +137,25 @@ export class Queue<T> implements AsyncIterable<T> {
     return new Coroutine(this.#put, this, item, "Queue.put");
   }
 
-  async #put(item: T): Promise<void> {
-    while (this.full()) {
-      if (this.#isShutdown) throw new QueueShutDown();
-      await this.#putters.park(this.#putterAbandoned);
-    }
-    this.putNowait(item);
+  // Python's `while self.full(): await putter`, without an async frame:
+  // the body returns the wait, and the putter resumes through
+  // `#putterResumed`, which puts the item or waits again.
+  #put(item: T): void | Future<void> {
+    if (!this.full()) return this.putNowait(item);
+    if (this.#isShutdown) throw new QueueShutDown();
+    return this.#putters.park(
+      this.#putterAbandoned,
+      () => this.#putWoken(item),
+    );
+  }
+
+  #putWoken(item: T): void | Repark {
+    if (!this.full()) return this.putNowait(item);
+    if (this.#isShutdown) throw new QueueShutDown();
+    return this.#putters.parkAgain(
+      this.#putterAbandoned,
+      () => this.#putWoken(item),
+    );
   }
 
   /** Puts `item` in at once; throws `QueueFull` if there is no room. */
@@ -159,13 +173,18 @@ export class Queue<T> implements AsyncIterable<T> {
     return new Coroutine(this.#get, this, undefined, "Queue.get");
   }
 
-  async #get(): Promise<T> {
-    while (this.empty()) {
-      if (this.#isShutdown) throw new QueueShutDown();
-      await this.#getters.park(this.#getterAbandoned);
-    }
-    return this.getNowait();
+  // Python's `while self.empty(): await getter`, without an async frame.
+  #get(): T | Future<T> {
+    if (!this.empty()) return this.getNowait();
+    if (this.#isShutdown) throw new QueueShutDown();
+    return this.#getters.park(this.#getterAbandoned, this.#getterResumed);
   }
+
+  #getterResumed = (): T | Repark => {
+    if (!this.empty()) return this.getNowait();
+    if (this.#isShutdown) throw new QueueShutDown();
+    return this.#getters.parkAgain(this.#getterAbandoned, this.#getterResumed);
+  };
 
   // Woken by a get but cancelled before using the room: pass it on.
   #putterAbandoned = (woken: boolean): void => {

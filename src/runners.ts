@@ -39,6 +39,8 @@ import {
 export interface RunOptions extends EventLoopOptions {
   /** Makes the loop (default: `newEventLoop(options)`). */
   loopFactory?: () => AbstractEventLoop;
+  /** Cancels the main task when it aborts (as Ctrl-C does). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -86,7 +88,10 @@ export class Runner implements AsyncDisposable {
       );
     }
     const loop = this.#lazyInit();
-    const task = loop.createTask(main, { context: this.#context! });
+    const task = loop.createTask(main, {
+      context: this.#context!,
+      signal: this.#options.signal,
+    });
     const removeSigint = this.#installSigint(task as Task<unknown>);
     try {
       return await loop.runUntilComplete(task);

@@ -1,19 +1,23 @@
 /**
  * Streams: `openConnection`, `startServer` and their Unix-socket forms,
  * with `StreamReader` and `StreamWriter` (Python's `asyncio.streams`), over
- * `Deno.connect`, `Deno.connectTls`, `Deno.listen` and `Deno.listenTls`.
+ * `Deno.connect`, `Deno.startTls`, `Deno.listen` and `Deno.listenTls`;
+ * `StreamWriter.startTls` and TLS over Unix sockets use node:tls.
  *
  * @module
  */
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { Coroutine } from "./coroutines.ts";
 import { outsideTasks } from "./_context.ts";
+import { pyRepr } from "./_repr.ts";
 import { checkInteger, rangeError, typeError } from "./_validate.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
 import {
   type BufferedProtocol,
   kDrain,
   kProtocol,
+  kStartTls,
+  type TlsSettings,
   Transport,
 } from "./transports.ts";
 import { IncompleteReadError, LimitOverrunError } from "./errors.ts";
@@ -22,6 +26,8 @@ import {
   countIo,
   getEventLoop,
   getRunningLoop,
+  internal,
+  kCloseWith,
   runningLoopOrNull,
 } from "./events.ts";
 import type { Future } from "./futures.ts";
@@ -32,6 +38,16 @@ const RESOLVED = Promise.resolve();
 // A read gets a new array rather than less than this much space.
 const READ_SPACE_MIN = 16 * 1024;
 const encoder = new TextEncoder();
+
+// Which end of a connection a writer is (StreamWriter[kEndpoint]).
+const kEndpoint: unique symbol = Symbol("endpoint");
+
+interface Endpoint {
+  /** A server's connection (startTls takes the server's certificate). */
+  serverSide: boolean;
+  /** The host name the client connected to, for certificate checks. */
+  host: string | null;
+}
 
 function toBytes(
   data: Uint8Array | string,
@@ -259,10 +275,16 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
 
   /**
    * Reads exactly `n` bytes; if the stream ends first, throws
-   * `IncompleteReadError` with the bytes read (`partial`).
+   * `IncompleteReadError` with the bytes read (`partial`). A negative `n`
+   * is a `RangeError` (Python's "can not be less than zero" ValueError).
    */
   readexactly(n: number): Coroutine<Uint8Array> {
-    checkInteger("readexactly()", "n", n, 0);
+    // Python's words ("less than zero") in the library's voice.
+    const what = "an integer not less than zero";
+    if (typeof n !== "number") throw typeError("readexactly()", "n", what, n);
+    if (!Number.isInteger(n) || n < 0) {
+      throw rangeError("readexactly()", "n", what, n);
+    }
     return new Coroutine(
       this.#readexactly,
       this,
@@ -363,14 +385,24 @@ export class StreamReader implements AsyncIterable<Uint8Array> {
     }
   }
 
-  /** Python's repr. */
+  /**
+   * Python's repr: `<StreamReader 4 bytes eof limit=123
+   * waiter=<Future pending> exception=Error('boom') transport=<Transport
+   * ...> paused>`, each part only when it applies.
+   */
   toString(): string {
     const info = [`<StreamReader`];
     if (this.#buffer.length > 0) info.push(`${this.#buffer.length} bytes`);
     if (this.#eof) info.push("eof");
     if (this.limit !== DEFAULT_LIMIT) info.push(`limit=${this.limit}`);
-    if (this.#waiter !== null && !this.#waiter.done()) info.push("waiter");
-    if (this.#exception !== null) info.push(`exception=${this.#exception}`);
+    // A cancelled read leaves its done waiter behind (Python clears it).
+    if (this.#waiter !== null && !this.#waiter.done()) {
+      info.push(`waiter=${this.#waiter}`);
+    }
+    if (this.#exception !== null) {
+      info.push(`exception=${pyRepr(this.#exception)}`);
+    }
+    if (this.#transport !== null) info.push(`transport=${this.#transport}`);
     if (this.#paused) info.push("paused");
     return `${info.join(" ")}>`;
   }
@@ -472,6 +504,12 @@ export interface StreamReaderStatistics {
 export class StreamWriter {
   readonly #transport: Transport;
   readonly #reader: StreamReader | null;
+  /**
+   * @ignore Which end of the connection this writer is, set by the
+   * library for the writers it makes: the default side and host name of
+   * `startTls()`.
+   */
+  [kEndpoint]: Endpoint | null = null;
 
   /**
    * Writes through `transport`; `reader` (the same connection's) lets
@@ -560,10 +598,68 @@ export class StreamWriter {
 
   /**
    * Connection details: `"peername"` and `"sockname"` (`[host, port]`, or
-   * a path for Unix sockets), `"socket"` (the Deno connection).
+   * a path for Unix sockets), `"socket"` (the Deno connection under any
+   * TLS), `"sslcontext"` (the TLS settings of a TLS connection, else
+   * null).
    */
   getExtraInfo(name: string, fallback: unknown = null): unknown {
     return this.#transport.getExtraInfo(name, fallback);
+  }
+
+  /**
+   * Upgrades the connection to TLS in place (Python's
+   * `writer.start_tls()`, for STARTTLS protocols): what was written before
+   * is sent in clear, then the TLS handshake runs and from then on
+   * everything is encrypted; the reader keeps the bytes it holds, and
+   * `writer.transport` stays the same object. A client passes `true` or
+   * `{ caCerts }` (and `serverHostname`, by default the host it connected
+   * to); a server's handler passes its `{ cert, key }`. If the handshake
+   * fails (or the wait is cancelled), the connection is closed, as in
+   * Python. A coroutine.
+   */
+  startTls(
+    ssl: ClientTls | ServerTls,
+    options: StartTlsOptions = {},
+  ): Coroutine<void> {
+    const settings = tlsSettings(
+      "startTls()",
+      ssl,
+      options,
+      this[kEndpoint],
+      this.#transport,
+    );
+    return new Coroutine(
+      this.#startTls,
+      this,
+      settings,
+      "StreamWriter.startTls",
+    );
+  }
+
+  async #startTls(settings: TlsSettings): Promise<void> {
+    // As Python does: what is buffered beyond the high-water mark first.
+    await this.#drain();
+    const loop = getRunningLoop();
+    const upgraded = loop.createFuture<void>();
+    // Not counted as I/O for the virtual clock: like a read, a handshake
+    // waits on the peer's program (its own startTls() call), which may be
+    // waiting for virtual time to pass.
+    this.#transport[kStartTls](settings).then(
+      () => {
+        if (!upgraded.done()) upgraded.setResult();
+      },
+      (error) => {
+        if (!upgraded.done()) upgraded.setException(error);
+      },
+    );
+    try {
+      await upgraded;
+    } catch (error) {
+      // Python closes the transport when start_tls() is interrupted; the
+      // upgrade's own failure closed it already.
+      if (upgraded.cancelled()) this.#transport.abort();
+      throw error;
+    }
   }
 
   /** `await using writer`: closes and waits. */
@@ -572,11 +668,140 @@ export class StreamWriter {
     await this.waitClosed();
   }
 
-  /** Python's repr. */
+  /** Python's repr: `<StreamWriter transport=<Transport ...> reader=...>`. */
   toString(): string {
-    return `<StreamWriter transport=${
-      this.#transport.isClosing() ? "closing" : "open"
-    }${this.#reader ? ` reader=${this.#reader}` : ""}>`;
+    return `<StreamWriter transport=${this.#transport}${
+      this.#reader ? ` reader=${this.#reader}` : ""
+    }>`;
+  }
+}
+
+/**
+ * Options of {@link StreamWriter.startTls}.
+ *
+ * @example
+ * ```ts
+ * import type { StartTlsOptions } from "@aio/asyncio";
+ *
+ * const options: StartTlsOptions = { serverHostname: "mail.example.com" };
+ * console.log(options.serverHostname); // mail.example.com
+ * ```
+ */
+export interface StartTlsOptions {
+  /**
+   * The name the server's certificate must have (client side only). By
+   * default the host given to `openConnection` (or the peer's address);
+   * required over a Unix socket.
+   */
+  serverHostname?: string;
+}
+
+function isServerTls(ssl: object): boolean {
+  return "cert" in ssl || "key" in ssl;
+}
+
+/** Checks `ssl` and `options` of a TLS upgrade; what the transport needs. */
+function tlsSettings(
+  call: string,
+  ssl: unknown,
+  options: StartTlsOptions,
+  endpoint: Endpoint | null,
+  transport: Transport | null,
+): TlsSettings {
+  const what = "true, { caCerts } (a client) or { cert, key } (a server)";
+  if (ssl !== true && (typeof ssl !== "object" || ssl === null)) {
+    throw typeError(call, "ssl", what, ssl);
+  }
+  const serverSide = endpoint?.serverSide ?? (ssl !== true && isServerTls(ssl));
+  const { serverHostname } = options;
+  if (serverHostname !== undefined && typeof serverHostname !== "string") {
+    throw typeError(call, "options.serverHostname", "a string", serverHostname);
+  }
+  if (serverSide) {
+    if (ssl === true || !isServerTls(ssl)) {
+      throw typeError(
+        call,
+        "ssl",
+        "the server's { cert, key } (PEM) on a server's connection",
+        ssl,
+      );
+    }
+    const { cert, key } = ssl as ServerTls;
+    if (typeof cert !== "string") {
+      throw typeError(call, "ssl.cert", "a PEM string", cert);
+    }
+    if (typeof key !== "string") {
+      throw typeError(call, "ssl.key", "a PEM string", key);
+    }
+    if (serverHostname !== undefined) {
+      throw rangeError(
+        call,
+        "options.serverHostname",
+        "left out on a server's connection (it names the server)",
+        serverHostname,
+      );
+    }
+    return { serverSide, ssl: ssl as ServerTls, serverHostname: null };
+  }
+  if (ssl !== true) {
+    if (isServerTls(ssl)) {
+      throw typeError(
+        call,
+        "ssl",
+        "true or { caCerts } on a client's connection",
+        ssl,
+      );
+    }
+    const { caCerts } = ssl as { caCerts?: unknown };
+    if (
+      caCerts !== undefined &&
+      !(Array.isArray(caCerts) && caCerts.every((c) => typeof c === "string"))
+    ) {
+      throw typeError(call, "ssl.caCerts", "an array of PEM strings", caCerts);
+    }
+  }
+  const peer = transport?.getExtraInfo("peername");
+  const host = serverHostname ?? endpoint?.host ??
+    (Array.isArray(peer) ? String(peer[0]) : null);
+  if (host === null || host === "") {
+    throw rangeError(
+      call,
+      "options.serverHostname",
+      host === null
+        ? "the name the server's certificate must have (this connection has no host name)"
+        : "a host name, not empty",
+      serverHostname,
+    );
+  }
+  return { serverSide, ssl: ssl as ClientTls, serverHostname: host };
+}
+
+/** A TLS connection (from Deno.listenTls) has a handshake to wait for. */
+function isTlsConn(conn: Deno.Conn): boolean {
+  return typeof (conn as Partial<Deno.TlsConn>).handshake === "function";
+}
+
+/** Checks a listener given as `sock`: a Deno listener of `transport`. */
+function checkSock(call: string, sock: unknown, transport: string): void {
+  const listener = sock as Partial<Deno.Listener> | null;
+  if (
+    typeof sock !== "object" || listener === null ||
+    typeof listener.accept !== "function" ||
+    typeof listener.addr !== "object"
+  ) {
+    throw typeError(
+      call,
+      "options.sock",
+      "a Deno.Listener (from Deno.listen or Deno.listenTls)",
+      sock,
+    );
+  }
+  const kind = listener.addr!.transport ??
+    ("hostname" in listener.addr! ? "tcp" : "unix");
+  if (kind !== transport) {
+    throw new RangeError(
+      `${call}: options.sock must be a ${transport} listener, got a ${kind} listener`,
+    );
   }
 }
 
@@ -594,28 +819,51 @@ function addressOf(addr: Deno.Addr): unknown {
   return (addr as Deno.UnixAddr).path ?? "";
 }
 
+/** How {@link streamsFor} sets a connection up. */
+export interface StreamsForOptions {
+  /** Called once the connection is closed. */
+  onClose?: ((transport: Transport) => void) | null;
+  /** The TLS settings of a connection that is TLS already ("sslcontext"). */
+  ssl?: ClientTls | ServerTls | null;
+  /** A server's connection (for `startTls`). */
+  serverSide?: boolean;
+  /** The host name a client connected to (for `startTls`). */
+  host?: string | null;
+  /** Start with reading paused, until `transport.resumeReading()`. */
+  paused?: boolean;
+}
+
 /** Reader, transport and writer for a Deno connection. */
 export function streamsFor(
   conn: Deno.Conn,
   loop: AbstractEventLoop,
   limit: number,
-  onClose: ((transport: Transport) => void) | null = null,
-  tls = false,
+  options: StreamsForOptions = {},
 ): [StreamReader, StreamWriter] {
   const reader = new StreamReader({ limit, loop });
+  const tls = options.ssl != null;
+  const extra: Record<string, unknown> = {
+    peername: addressOf(conn.remoteAddr),
+    sockname: addressOf(conn.localAddr),
+    socket: conn,
+  };
+  // Absent, not null, on a plain connection: getExtraInfo's fallback.
+  if (tls) extra.sslcontext = options.ssl;
   const transport = new Transport(conn, {
     loop,
     reader,
     // TLS cannot half-close (as in Python), though Deno's TlsConn has closeWrite.
     canWriteEof: !tls,
-    extra: {
-      peername: addressOf(conn.remoteAddr),
-      sockname: addressOf(conn.localAddr),
-      socket: conn,
-    },
-    onClose,
+    extra,
+    onClose: options.onClose ?? null,
+    paused: options.paused ?? false,
   });
-  return [reader, new StreamWriter(transport, reader)];
+  const writer = new StreamWriter(transport, reader);
+  writer[kEndpoint] = {
+    serverSide: options.serverSide ?? false,
+    host: options.host ?? null,
+  };
+  return [reader, writer];
 }
 
 /** Awaits a host promise as loop I/O; a cancelled wait closes its result. */
@@ -740,11 +988,37 @@ async function connect(
   } else {
     conn = await connecting(loop, () => Deno.connect({ hostname: host, port }));
   }
-  return streamsFor(conn, loop, limit, null, Boolean(ssl));
+  return streamsFor(conn, loop, limit, { ssl: ssl || null, host });
+}
+
+/**
+ * Options of {@link openUnixConnection}.
+ *
+ * @example
+ * ```ts
+ * import type { OpenUnixConnectionOptions } from "@aio/asyncio";
+ *
+ * const options: OpenUnixConnectionOptions = {
+ *   ssl: true,
+ *   serverHostname: "db.internal",
+ * };
+ * console.log(options.serverHostname); // db.internal
+ * ```
+ */
+export interface OpenUnixConnectionOptions {
+  /** TLS over the socket: `true`, or `{ caCerts }` to trust more CAs. */
+  ssl?: ClientTls | false | null;
+  /** The name the server's certificate must have (required with ssl). */
+  serverHostname?: string;
+  /** The reader's limit (default 64 KiB). */
+  limit?: number;
 }
 
 /**
  * Opens a Unix-socket connection: Python's `asyncio.open_unix_connection`.
+ * With `ssl` (and `serverHostname`, which a socket path cannot stand
+ * for), the connection is TLS: node:tls over the socket, as
+ * `Deno.startTls` takes TCP connections only.
  *
  * @example
  * ```ts ignore
@@ -760,12 +1034,32 @@ async function connect(
  */
 export function openUnixConnection(
   path: string,
-  options: { limit?: number } = {},
+  options: OpenUnixConnectionOptions = {},
 ): Coroutine<[StreamReader, StreamWriter]> {
-  const limit = checkLimit(
-    "openUnixConnection()",
-    options.limit ?? DEFAULT_LIMIT,
-  );
+  const call = "openUnixConnection()";
+  if (typeof path !== "string") {
+    throw typeError(call, "path", "a socket path (a string)", path);
+  }
+  const limit = checkLimit(call, options.limit ?? DEFAULT_LIMIT);
+  const { ssl, serverHostname } = options;
+  if (!ssl && serverHostname !== undefined) {
+    throw new RangeError(
+      "openUnixConnection(): options.serverHostname is only meaningful with ssl",
+    );
+  }
+  if (ssl && serverHostname === undefined) {
+    // Python: "you have to pass server_hostname when using ssl".
+    throw rangeError(
+      call,
+      "options.serverHostname",
+      "given with ssl (a socket path names no host to check the certificate against)",
+      serverHostname,
+    );
+  }
+  // Checked now, at the call, rather than after connecting.
+  const tls = ssl
+    ? tlsSettings(call, ssl, { serverHostname }, null, null)
+    : null;
   return new Coroutine(
     async function openUnixConnection() {
       const loop = getRunningLoop();
@@ -773,7 +1067,14 @@ export function openUnixConnection(
         loop,
         () => Deno.connect({ transport: "unix", path }),
       );
-      return streamsFor(conn, loop, limit);
+      const streams = streamsFor(conn, loop, limit);
+      if (tls !== null) {
+        // A failed (or cancelled) handshake closes the connection.
+        await streams[1].startTls(tls.ssl, {
+          serverHostname: tls.serverHostname!,
+        });
+      }
+      return streams;
     },
     null,
     undefined,
@@ -857,6 +1158,12 @@ export interface ServerTls {
 export interface StartServerOptions {
   /** TLS: the server's certificate and key. */
   ssl?: ServerTls | null;
+  /**
+   * A listener to serve on, made by the caller (Python's `sock=`): then
+   * host and port (or path) are left out. The server owns it: `close()`
+   * closes it. For TLS, pass a `Deno.listenTls` listener.
+   */
+  sock?: Deno.Listener | null;
   /** Each client reader's limit (default 64 KiB). */
   limit?: number;
   /** Accepted for Python's sake; Deno picks the listen backlog. */
@@ -899,29 +1206,38 @@ export class Server {
   readonly #clientConnected: ClientConnected;
   readonly #limit: number;
   readonly #tls: boolean;
+  readonly #ssl: ServerTls | null;
   readonly #handshaking = new Set<Deno.Conn>();
   readonly #transports = new Set<Transport>();
   readonly #tasks = new Set<Task<unknown>>();
   #serving = false;
   #closed = false;
   #accepting: Promise<void> | null = null;
+  readonly #unregister: () => void;
   readonly #closedWaiters: WaiterQueue<void>;
   #serveForever: Future<void> | null = null;
 
-  /** Made by `startServer` and `startUnixServer`. */
+  /**
+   * Made by `startServer` and `startUnixServer`. `tls` is true (or the
+   * server's settings) when the listener is a TLS one; the connections of
+   * a TLS listener are seen as such anyway.
+   */
   constructor(
     loop: AbstractEventLoop,
     listener: Deno.Listener,
     clientConnected: ClientConnected,
     limit: number,
-    tls = false,
+    tls: boolean | ServerTls = false,
   ) {
-    this.#tls = tls;
+    this.#tls = Boolean(tls);
+    this.#ssl = typeof tls === "object" ? tls : null;
     this.#loop = loop;
     this.#listener = listener;
     this.#clientConnected = clientConnected;
     this.#limit = limit;
     this.#closedWaiters = new WaiterQueue(new LoopBinding(this, loop));
+    // A server outliving its loop would accept clients nobody can serve.
+    this.#unregister = internal(loop)[kCloseWith](() => this.close());
   }
 
   /** The listening sockets (one here), for their addresses. */
@@ -994,6 +1310,7 @@ export class Server {
     if (this.#closed) return;
     this.#closed = true;
     this.#serving = false;
+    this.#unregister();
     try {
       this.#listener.close();
     } catch {
@@ -1064,11 +1381,11 @@ export class Server {
         // A failed handshake or a reset before accept: keep serving.
         continue;
       }
-      if (this.#closed) {
+      if (this.#closed || this.#loop.isClosed()) {
         conn.close();
         return;
       }
-      if (this.#tls) {
+      if (this.#tls || isTlsConn(conn)) {
         // As in Python, a client whose handshake fails never reaches the
         // handler; the others are handled once their handshake is done.
         this.#handshaking.add(conn);
@@ -1090,18 +1407,25 @@ export class Server {
   }
 
   #connected(conn: Deno.Conn): void {
-    const [reader, writer] = streamsFor(
-      conn,
-      this.#loop,
-      this.#limit,
-      (transport) => {
+    const tls = this.#tls || isTlsConn(conn);
+    const [reader, writer] = streamsFor(conn, this.#loop, this.#limit, {
+      onClose: (transport) => {
         this.#transports.delete(transport);
         this.#wakeIfDone();
       },
-      this.#tls,
-    );
+      // A TLS listener given as `sock`: its settings are not known here.
+      ssl: tls ? this.#ssl ?? true : null,
+      serverSide: true,
+      // Reading starts once the handler's first step is over (below).
+      paused: true,
+    });
     this.#transports.add(writer.transport);
     const task = this.#loop.createTask(async () => {
+      // As in CPython, nothing is read before the handler's first step
+      // has run: a handler that calls startTls() at once (TLS on a Unix
+      // socket, say) then gets the client's first TLS bytes, which would
+      // otherwise land in the reader.
+      this.#loop.callSoon(() => writer.transport.resumeReading());
       await this.#clientConnected(reader, writer);
     });
     this.#tasks.add(task);
@@ -1111,6 +1435,8 @@ export class Server {
         const error = task.exception();
         if (error !== null && error !== undefined) {
           this.#loop.callExceptionHandler({
+            // Python's words, as the loop's other messages are.
+            // Python says client_connected_cb: the parameter's name here.
             message: "Unhandled exception in the clientConnected callback",
             exception: error,
             transport: writer.transport,
@@ -1131,9 +1457,12 @@ export class Server {
 }
 
 /**
- * Starts a TCP server (TLS with `ssl`) on `host` and `port` (0: any free
- * port, see `server.sockets`): Python's `asyncio.start_server`. Each
- * client is handled by `clientConnected(reader, writer)` in its own task.
+ * Starts a TCP server (TLS with `ssl`) on `host` and `port` (0 or left
+ * out: any free port, see `server.sockets`; host left out: every
+ * interface): Python's `asyncio.start_server`. Each client is handled by
+ * `clientConnected(reader, writer)` in its own task. With `options.sock`,
+ * it serves on a listener you made instead (then leave host and port
+ * out: `startServer(handler, null, null, { sock })`).
  *
  * @example
  * ```ts
@@ -1144,43 +1473,75 @@ export class Server {
  *   console.log(server.isServing()); // true
  *   server.close();
  *   await server.waitClosed();
+ *
+ *   // Python's sock=: serve on a listener made beforehand.
+ *   const sock = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+ *   const onSock = await startServer(() => {}, null, null, { sock });
+ *   const [, port] = onSock.sockets[0].getsockname() as [string, number];
+ *   console.log(port === (sock.addr as Deno.NetAddr).port); // true
+ *   onSock.close(); // closes sock too
+ *   await onSock.waitClosed();
  * });
  * ```
  */
 export function startServer(
   clientConnected: ClientConnected,
   host: string | null = null,
-  port = 0,
+  port: number | null = null,
   options: StartServerOptions = {},
 ): Coroutine<Server> {
+  const call = "startServer()";
   if (typeof clientConnected !== "function") {
     throw typeError(
-      "startServer()",
+      call,
       "clientConnected",
       "a function (the handler comes first: startServer(handler, host, port))",
       clientConnected,
     );
   }
-  checkPort("startServer()", port);
-  const limit = checkLimit("startServer()", options.limit ?? DEFAULT_LIMIT);
+  const sock = options.sock ?? null;
+  if (sock !== null) {
+    checkSock(call, sock, "tcp");
+    // Python: "host/port and sock can not be specified at the same time".
+    if (host != null || port != null) {
+      throw rangeError(
+        call,
+        host != null ? "host" : "port",
+        "left out (null) when options.sock is given",
+        host ?? port,
+      );
+    }
+    if (options.ssl) {
+      throw new RangeError(
+        `${call}: options.ssl cannot be used with options.sock: ` +
+          "listen with Deno.listenTls and pass that listener as sock",
+      );
+    }
+  } else {
+    if (host !== null && typeof host !== "string") {
+      throw typeError(call, "host", "a host name or address, or null", host);
+    }
+    checkPort(call, port ?? 0);
+  }
+  const limit = checkLimit(call, options.limit ?? DEFAULT_LIMIT);
   return new Coroutine(
     async function startServer() {
       const loop = getRunningLoop();
       const hostname = host ?? "0.0.0.0";
-      const listener = options.ssl
+      const listener = sock ?? (options.ssl
         ? Deno.listenTls({
           hostname,
-          port,
+          port: port ?? 0,
           cert: options.ssl.cert,
           key: options.ssl.key,
         })
-        : Deno.listen({ hostname, port });
+        : Deno.listen({ hostname, port: port ?? 0 }));
       const server = new Server(
         loop,
         listener,
         clientConnected,
         limit,
-        Boolean(options.ssl),
+        options.ssl ?? false,
       );
       if (options.startServing !== false) await server.startServing();
       return server;
@@ -1193,7 +1554,9 @@ export function startServer(
 
 /**
  * Starts a Unix-socket server at `path`: Python's
- * `asyncio.start_unix_server`.
+ * `asyncio.start_unix_server`. With `options.sock` (a listener made by
+ * `Deno.listen({ transport: "unix", path })`), it serves on that instead
+ * and `path` is null.
  *
  * @example
  * ```ts ignore
@@ -1210,22 +1573,38 @@ export function startServer(
  */
 export function startUnixServer(
   clientConnected: ClientConnected,
-  path: string,
+  path: string | null,
   options: Omit<StartServerOptions, "ssl"> = {},
 ): Coroutine<Server> {
+  const call = "startUnixServer()";
   if (typeof clientConnected !== "function") {
     throw typeError(
-      "startUnixServer()",
+      call,
       "clientConnected",
       "a function (the handler comes first: startUnixServer(handler, path))",
       clientConnected,
     );
   }
-  const limit = checkLimit("startUnixServer()", options.limit ?? DEFAULT_LIMIT);
+  const sock = options.sock ?? null;
+  if (sock !== null) {
+    checkSock(call, sock, "unix");
+    if (path != null) {
+      throw rangeError(
+        call,
+        "path",
+        "left out (null) when options.sock is given",
+        path,
+      );
+    }
+  } else if (typeof path !== "string") {
+    throw typeError(call, "path", "a socket path (a string)", path);
+  }
+  const limit = checkLimit(call, options.limit ?? DEFAULT_LIMIT);
   return new Coroutine(
     async function startUnixServer() {
       const loop = getRunningLoop();
-      const listener = Deno.listen({ transport: "unix", path });
+      const listener = sock ??
+        Deno.listen({ transport: "unix", path: path as string });
       const server = new Server(loop, listener, clientConnected, limit);
       if (options.startServing !== false) await server.startServing();
       return server;

@@ -13,7 +13,7 @@ import { checkFunction } from "./_validate.ts";
 import { Coroutine } from "./coroutines.ts";
 import { CancelledError, ExceptionGroup, KeyboardInterrupt } from "./errors.ts";
 import { type AbstractEventLoop, getRunningLoop } from "./events.ts";
-import { type Future, kHasException } from "./futures.ts";
+import { awaitedThrough, type Future, kHasException } from "./futures.ts";
 import {
   type CoroutineFunction,
   currentTask,
@@ -79,6 +79,8 @@ export class TaskGroup implements AsyncDisposable {
       );
     }
     this.#parentTask = task;
+    // Its tasks are awaited by the task that entered it (the call graph).
+    awaitedThrough(this.#onTaskDone, task);
     this.#parentCancelling = task.cancelling();
     this.#lastCancelErrorAtEnter = task[kLastCancelError];
   }

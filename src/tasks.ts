@@ -31,25 +31,29 @@ import {
   type AbstractEventLoop,
   getEventLoop,
   getRunningLoop,
-  Handle,
   internal,
-  kArg,
   kCallSoon,
   kContextFree,
+  kPooled,
+  kRun,
   kScheduleHandle,
+  kSourceTrace,
   kTaskResumed,
   kTasks,
   kTaskSuspended,
   type LoopInternal,
+  type ReadyItem,
   runningLoopOrNull,
   type TimerHandle,
 } from "./events.ts";
 import {
+  awaitedThrough,
   contextFree,
   Future,
   kCancelledError,
   kCancelWith,
   kHasException,
+  kLoop,
   kSuspendOn,
   kWake,
   type Waiter,
@@ -60,7 +64,17 @@ import { Queue } from "./queues.ts";
 // What the scopes (timeouts.ts, taskgroups.ts) read of a task: the
 // CancelledError last thrown into its coroutine.
 export const kLastCancelError: unique symbol = Symbol("lastCancelError");
+// What introspection (graph.ts, the task tree) reads of a task.
+export const kAwaiting: unique symbol = Symbol("awaiting");
+export const kSuspension: unique symbol = Symbol("suspension");
+export const kStarted: unique symbol = Symbol("started");
 const kYield: unique symbol = Symbol("yield");
+
+// An abort reason as a cancellation message.
+function abortMessage(reason: unknown): string | undefined {
+  if (reason === undefined) return undefined;
+  return reason instanceof Error ? reason.message : String(reason);
+}
 
 /**
  * A coroutine function: what starts a task.
@@ -136,6 +150,11 @@ export interface TaskOptions {
    * Python's `context=`: its context variables' values.
    */
   context?: Context;
+  /**
+   * Cancels the task when it aborts, with the abort reason as the
+   * cancellation message; already aborted, the task never starts.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -165,7 +184,32 @@ export type TaskFactory = (
 ) => Task<unknown>;
 
 let taskCounter = 0;
-const NO_OPTIONS: TaskOptions = {};
+// Task's own #resume, for a `sleep(0)` step (set by the class).
+let resumeFromYield: (task: Task<unknown>, step: YieldStep) => void;
+let recordYield: (task: Task<unknown>) => void;
+const STARTED = 1;
+const MUST_CANCEL = 2;
+
+/** Where and when a task last suspended (debug mode). */
+export interface Suspension {
+  /** `new Error().stack` at the suspension. */
+  stack: string;
+  /** The loop's time then. */
+  at: number;
+}
+const suspensions = new WeakMap<Task<unknown>, Suspension>();
+
+// What a task rarely needs, made on first use.
+interface TaskExtra {
+  // The name of a coroutine object's function (a function's own otherwise).
+  coroName: string | null;
+  // Its context variables (made when first used, if not given).
+  context: Context | null;
+  abort: AbortController | null;
+  cancelMessage: string | undefined;
+  lastCancelError: CancelledError | null;
+}
+const NO_OPTIONS: TaskOptions = Object.freeze({});
 
 // How a task resumes: with the awaited outcome, or with an error thrown in
 // at the await instead (its pending cancellation).
@@ -200,26 +244,19 @@ interface Resumption {
  * ```
  */
 export class Task<T = unknown> extends Future<T> {
-  readonly #loop: LoopInternal;
+  // Few fields (with Future's, eleven): a hundred thousand tasks are
+  // common, and what most never use waits in `#extra`.
   // The future the coroutine awaits now (Python's _fut_waiter).
   #futWaiter: Future<unknown> | null = null;
-  // A cancellation requested while awaiting nothing of the library: thrown
-  // in at the next library await.
-  #mustCancel = false;
-  #cancelMessage: string | undefined = undefined;
+  // STARTED, and MUST_CANCEL: a cancellation requested while awaiting
+  // nothing of the library, thrown in at the next library await.
+  #flags = 0;
   #numCancelsRequested = 0;
   // Position in the loop's list of pending tasks (-1 once done).
   #index = -1;
   #coro: CoroutineFunction<T>;
-  // The name of a coroutine object's function (a function's own otherwise).
-  #coroName: string | null;
   #name: string | number;
-  #abort: AbortController | null = null;
-  #started = false;
-  // Its context variables (made when first used, if not given).
-  #context: Context | null;
-  /** @ignore The CancelledError last thrown into the coroutine. */
-  [kLastCancelError]: CancelledError | null = null;
+  #extra: TaskExtra | null = null;
 
   /** Creates and schedules a task; prefer {@link createTask}. */
   constructor(
@@ -238,9 +275,8 @@ export class Task<T = unknown> extends Future<T> {
     }
     const l = internal(loop ?? options.loop ?? getRunningLoop());
     super(l);
-    this.#loop = l;
     this.#coro = coro;
-    this.#coroName = name;
+    if (name !== null) this.#extras().coroName = name;
     if (
       options.context !== undefined && !(options.context instanceof Context)
     ) {
@@ -251,14 +287,16 @@ export class Task<T = unknown> extends Future<T> {
         options.context,
       );
     }
-    this.#context = options.context ??
+    const context = options.context ??
       (contextVarsInUse() ? copyContext() : null);
+    if (context !== null) this.#extras().context = context;
     this.#name = options.name !== undefined
       ? String(options.name)
       : ++taskCounter;
     const tasks = l[kTasks];
     this.#index = tasks.length;
     tasks.push(this as Task<unknown>);
+    if (options.signal !== undefined) this.#follow(options.signal);
     if (options.eagerStart) this.#step();
     else l[kCallSoon](Task.#firstStep, this, true);
   }
@@ -283,20 +321,86 @@ export class Task<T = unknown> extends Future<T> {
     const coro = this.#coro;
     if (coro.name === "") {
       Object.defineProperty(coro, "name", {
-        value: this.#coroName ?? coroName(coro),
+        value: this.#extra?.coroName ?? coroName(coro),
       });
     }
     return coro;
   }
 
+  // An outside AbortSignal cancels the task (the reason as message).
+  #follow(signal: AbortSignal): void {
+    if (!(signal instanceof AbortSignal)) {
+      throw typeError(
+        "createTask()",
+        "options.signal",
+        "an AbortSignal",
+        signal,
+      );
+    }
+    const cancel = () => this.cancel(abortMessage(signal.reason));
+    if (signal.aborted) {
+      cancel();
+      return;
+    }
+    signal.addEventListener("abort", cancel, { once: true });
+    this.addDoneCallback(() => signal.removeEventListener("abort", cancel));
+  }
+
   /** The context the task runs in, Python's `Task.get_context()`. */
   getContext(): Context {
-    return this.#context ??= new Context();
+    return this.#extras().context ??= new Context();
   }
 
   /** @ignore The context its code runs in (contextvars.ts asks). */
   [kContextOf](): Context {
-    return this.#context ??= new Context();
+    return this.#extras().context ??= new Context();
+  }
+
+  /** @ignore The future the task is suspended on now, if any. */
+  get [kAwaiting](): Future<unknown> | null {
+    return this.#futWaiter;
+  }
+
+  /** @ignore Whether its first step ran. */
+  get [kStarted](): boolean {
+    return (this.#flags & STARTED) !== 0;
+  }
+
+  /**
+   * @ignore Debug mode: the async stack and loop time of its suspension,
+   * while it is suspended (on a future or in `sleep(0)`).
+   */
+  get [kSuspension](): Suspension | null {
+    return suspensions.get(this) ?? null;
+  }
+
+  #recordSuspension(): void {
+    suspensions.set(this, {
+      stack: new Error().stack ?? "",
+      at: this[kLoop].time(),
+    });
+  }
+
+  /** @ignore The CancelledError last thrown into the coroutine. */
+  get [kLastCancelError](): CancelledError | null {
+    return this.#extra?.lastCancelError ?? null;
+  }
+
+  /** @ignore */
+  set [kLastCancelError](error: CancelledError | null) {
+    if (error !== null || this.#extra !== null) {
+      this.#extras().lastCancelError = error;
+    }
+  }
+
+  #extras(): TaskExtra {
+    return this.#extra ??= {
+      coroName: null,
+      context: null,
+      abort: null,
+      cancelMessage: undefined,
+      lastCancelError: null,
+    };
   }
 
   /** How many cancellation requests are pending (not uncancelled). */
@@ -310,7 +414,14 @@ export class Task<T = unknown> extends Future<T> {
    */
   uncancel(): number {
     if (this.#numCancelsRequested > 0) this.#numCancelsRequested--;
-    if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+    if (this.#numCancelsRequested === 0) {
+      this.#flags &= ~MUST_CANCEL;
+      // The cancellation was taken back (a timeout caught it): the next
+      // read of `signal` gives a fresh one, so that the task's next fetch
+      // is not aborted before it starts.
+      const extra = this.#extra;
+      if (extra !== null && extra.abort?.signal.aborted) extra.abort = null;
+    }
     return this.#numCancelsRequested;
   }
 
@@ -319,13 +430,14 @@ export class Task<T = unknown> extends Future<T> {
    * (`fetch`, Deno APIs) stops with it.
    */
   get signal(): AbortSignal {
-    if (this.#abort === null) {
-      this.#abort = new AbortController();
+    const extra = this.#extras();
+    if (extra.abort === null) {
+      extra.abort = new AbortController();
       if (this.#numCancelsRequested > 0 || this.cancelled()) {
-        this.#abort.abort(new CancelledError(this.#cancelMessage));
+        extra.abort.abort(new CancelledError(extra.cancelMessage));
       }
     }
-    return this.#abort.signal;
+    return extra.abort.signal;
   }
 
   /**
@@ -341,15 +453,18 @@ export class Task<T = unknown> extends Future<T> {
       return false;
     }
     this.#numCancelsRequested++;
-    if (this.#abort !== null) {
+    const abort = this.#extra?.abort;
+    if (abort) {
       // Foreign I/O given the signal rejects with this very error.
       const reason = new CancelledError(msg);
       this[kLastCancelError] = reason;
-      this.#abort.abort(reason);
+      abort.abort(reason);
     }
     if (this.#futWaiter !== null && this.#futWaiter.cancel(msg)) return true;
-    this.#mustCancel = true;
-    this.#cancelMessage = msg;
+    this.#flags |= MUST_CANCEL;
+    if (msg !== undefined || this.#extra !== null) {
+      this.#extras().cancelMessage = msg;
+    }
     return true;
   }
 
@@ -359,7 +474,7 @@ export class Task<T = unknown> extends Future<T> {
     if (this.#numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
     const extra = [
       `name=${pyRepr(this.getName())}`,
-      `coro=<${this.#coroName ?? coroName(this.#coro)}()>`,
+      `coro=<${this.#extra?.coroName ?? coroName(this.#coro)}()>`,
     ];
     if (this.#futWaiter !== null) extra.push(`wait_for=${this.#futWaiter}`);
     info.splice(1, 0, ...extra);
@@ -383,7 +498,7 @@ export class Task<T = unknown> extends Future<T> {
   [kSuspendOn](future: Future<unknown>, waiter: Waiter): void {
     // Code that runs on after its task ended awaits like plain code.
     if (this.done()) return;
-    if (future.getLoop() !== this.#loop) {
+    if (future.getLoop() !== this[kLoop]) {
       waiter.fail(
         new Error(
           `Task ${this} got Future ${future} attached to a different loop: ` +
@@ -398,10 +513,18 @@ export class Task<T = unknown> extends Future<T> {
     }
     waiter.awaiter = this;
     this.#futWaiter = future;
-    if (this.#mustCancel && future.cancel(this.#cancelMessage)) {
-      this.#mustCancel = false;
+    // Debug mode keeps where and when each task last suspended (V8's
+    // async stack trace runs through the awaits up to the task's
+    // coroutine): the call graph's frames and the task tree's times.
+    const loop = this[kLoop];
+    if (loop.getDebug()) this.#recordSuspension();
+    if (
+      (this.#flags & MUST_CANCEL) !== 0 &&
+      future.cancel(this.#extra?.cancelMessage)
+    ) {
+      this.#flags &= ~MUST_CANCEL;
     }
-    this.#loop[kTaskSuspended](this);
+    loop[kTaskSuspended](this);
   }
 
   /** @ignore The future this task awaited is done: resume the coroutine. */
@@ -424,8 +547,13 @@ export class Task<T = unknown> extends Future<T> {
       // this handle's error, as CPython reports `__step()`'s.
       throw new InvalidStateError(`__step(): already done: ${this}`);
     }
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
+    // Resumed before the outcome is delivered: a wait that must go on
+    // suspends the task again at once (`[kRepark]`).
+    const loop = this[kLoop];
+    loop[kTaskResumed](this);
+    if (loop.getDebug()) suspensions.delete(this);
+    if ((this.#flags & MUST_CANCEL) !== 0) {
+      this.#flags &= ~MUST_CANCEL;
       at.fail(this.#throwCancel(this.#cancelledError()));
     } else if (awaited !== null && awaited.cancelled()) {
       at.fail(this.#throwCancel(awaited[kCancelledError]()));
@@ -442,7 +570,6 @@ export class Task<T = unknown> extends Future<T> {
       }
       at.settle();
     }
-    this.#loop[kTaskResumed](this);
   }
 
   #throwCancel(error: CancelledError): CancelledError {
@@ -451,34 +578,34 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   #cancelledError(): CancelledError {
-    return new CancelledError(this.#cancelMessage);
+    return new CancelledError(this.#extra?.cancelMessage);
   }
 
   // The handle that starts a task: like every step, it runs until the
   // task first suspends before the loop runs its next handle.
   static #firstStep(task: Task<unknown>): void {
-    if (task.done() && !task.#started) {
+    if (task.done() && (task.#flags & STARTED) === 0) {
       // Settled from outside before it ran (setResult on the Future
       // prototype): reported by the loop, as CPython's `__step()`.
       task.#unlist();
       throw new InvalidStateError(`__step(): already done: ${task}, None`);
     }
-    task.#loop[kTaskResumed](task);
+    task[kLoop][kTaskResumed](task);
     task.#step();
   }
 
   #step(): void {
-    if (this.#started || this.done()) {
-      this.#loop[kTaskSuspended](this);
+    if ((this.#flags & STARTED) !== 0 || this.done()) {
+      this[kLoop][kTaskSuspended](this);
       return;
     }
-    this.#started = true;
-    if (this.#mustCancel) {
+    this.#flags |= STARTED;
+    if ((this.#flags & MUST_CANCEL) !== 0) {
       // Cancelled before its first step: the body never runs (Python throws
       // CancelledError into the coroutine before its first line).
-      this.#mustCancel = false;
+      this.#flags &= ~MUST_CANCEL;
       this.#finishCancelled(this.#cancelledError());
-      this.#loop[kTaskSuspended](this);
+      this[kLoop][kTaskSuspended](this);
       return;
     }
     taskContext.run(this, Task.#startCoroutine, this.#coro);
@@ -521,15 +648,15 @@ export class Task<T = unknown> extends Future<T> {
     const task = taskContext.getStore() as Task<unknown>;
     task.#futWaiter = null;
     if (task.done()) return task.#endedTwice(value, false);
-    if (task.#mustCancel) {
+    if ((task.#flags & MUST_CANCEL) !== 0) {
       // Cancelled while finishing without another await: Python cancels it.
-      task.#mustCancel = false;
+      task.#flags &= ~MUST_CANCEL;
       task.#finishCancelled(task.#cancelledError());
     } else {
       task.#unlist();
       Future.prototype.setResult.call(task, value);
     }
-    task.#loop[kTaskSuspended](task);
+    task[kLoop][kTaskSuspended](task);
   }
 
   static #failed(error: unknown): void {
@@ -542,25 +669,27 @@ export class Task<T = unknown> extends Future<T> {
       task.#unlist();
       Future.prototype.setException.call(task, error);
     }
-    task.#loop[kTaskSuspended](task);
+    task[kLoop][kTaskSuspended](task);
   }
 
   // The coroutine ended after the task's future was settled from outside:
   // reported, as CPython's next `__step()` raises InvalidStateError.
   #endedTwice(outcome: unknown, failed: boolean): void {
-    this.#loop.callExceptionHandler({
+    this[kLoop].callExceptionHandler({
       message: `Exception in callback Task.__step()`,
       exception: new InvalidStateError(
         `__step(): already done: ${this}, ${failed ? pyRepr(outcome) : "None"}`,
       ),
       task: this as Task<unknown>,
     });
-    this.#loop[kTaskSuspended](this);
+    this[kLoop][kTaskSuspended](this);
   }
 
   #finishCancelled(error: CancelledError): void {
     this.#unlist();
-    this.#cancelMessage = error.message || undefined;
+    if (error.message || this.#extra !== null) {
+      this.#extras().cancelMessage = error.message || undefined;
+    }
     this[kCancelWith](error);
   }
 
@@ -568,7 +697,7 @@ export class Task<T = unknown> extends Future<T> {
   #unlist(): void {
     const i = this.#index;
     if (i < 0) return;
-    const tasks = this.#loop[kTasks];
+    const tasks = this[kLoop][kTasks];
     const last = tasks.pop()!;
     if (last !== (this as Task<unknown>)) {
       tasks[i] = last;
@@ -589,44 +718,64 @@ export class Task<T = unknown> extends Future<T> {
     onFulfilled?: ((value: unknown) => unknown) | null,
     onRejected?: ((reason: unknown) => unknown) | null,
   ): Chain {
-    const chain = new Chain(onFulfilled, onRejected);
-    loop[kScheduleHandle](
-      new YieldHandle(loop, Task.#wakeFromYield, task, value, chain),
-    );
+    const step = new YieldStep(task, value, onFulfilled, onRejected);
+    loop[kScheduleHandle](step);
+    if (task !== null && loop.getDebug()) recordYield(task);
     // The task suspends on it as soon as its synchronous code ends, before
     // the loop goes on (from a later microtask).
     if (task !== null) loop[kTaskSuspended](task);
-    return chain;
+    return step;
   }
 
-  static #wakeFromYield(handle: YieldHandle): void {
-    if (handle.task === null) handle.settle();
-    else handle.task.#resume(handle, null);
+  static {
+    resumeFromYield = (task, step) => task.#resume(step, null);
+    recordYield = (task) => task.#recordSuspension();
   }
 }
 
 // The pending `sleep(0)` of a task: one loop iteration, like Python's bare
-// `yield`. It is its own handle in the ready queue, and a native promise
-// costs less to await than a thenable.
-class YieldHandle extends Handle implements Resumption {
+// `yield`. It is both the item in the ready queue and what the await's
+// `then` returned (one object per yield).
+class YieldStep extends Chain implements ReadyItem, Resumption {
   constructor(
-    loop: LoopInternal,
-    wake: (handle: YieldHandle) => void,
     readonly task: Task<unknown> | null,
     readonly value: unknown,
-    readonly chain: Chain,
+    onFulfilled: ((value: unknown) => unknown) | null | undefined,
+    onRejected: ((reason: unknown) => unknown) | null | undefined,
   ) {
-    super(wake, [], loop);
-    this[kArg] = this;
-    this[kContextFree] = true;
+    super(onFulfilled, onRejected);
+  }
+
+  // It runs no user code: it may run in any async context.
+  get [kContextFree](): boolean {
+    return true;
+  }
+
+  get [kPooled](): boolean {
+    return false;
+  }
+
+  get [kSourceTrace](): null {
+    return null;
+  }
+
+  cancelled(): boolean {
+    return false;
+  }
+
+  [kRun](): void {
+    if (this.task === null) this.settle();
+    else resumeFromYield(this.task, this);
   }
 
   settle(): void {
-    this.chain.succeed(this.value);
+    this.succeed(this.value);
   }
 
-  fail(error: unknown): void {
-    this.chain.fail(error);
+  override toString(): string {
+    return this.task === null
+      ? "<Handle sleep()>"
+      : `<Handle ${this.task.getName()}.__wakeup()>`;
   }
 }
 
@@ -636,7 +785,6 @@ class YieldHandle extends Handle implements Resumption {
 class YieldCoroutine<T> extends Coroutine<T> {
   readonly #loop: LoopInternal;
   readonly #result: T;
-  #chain: Chain | null = null;
 
   constructor(loop: LoopInternal, result: T) {
     super(
@@ -653,24 +801,16 @@ class YieldCoroutine<T> extends Coroutine<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (this.#chain === null) {
-      // Handed to a task already: Coroutine's then explains.
-      if (!this[kMarkStarted]()) {
-        return super.then(onFulfilled, onRejected);
-      }
-      this.#chain = Task[kYield](
-        this.#loop,
-        currentTask(this.#loop),
-        this.#result,
-        onFulfilled as (value: unknown) => unknown,
-        onRejected,
-      );
-      return this.#chain as Promise<R1 | R2>;
-    }
-    return this.#chain.then(
-      onFulfilled as (value: unknown) => R1,
+    // Started already (awaited, or handed to a task): Coroutine's then
+    // explains.
+    if (!this[kMarkStarted]()) return super.then(onFulfilled, onRejected);
+    return Task[kYield](
+      this.#loop,
+      currentTask(this.#loop),
+      this.#result,
+      onFulfilled as (value: unknown) => unknown,
       onRejected,
-    );
+    ) as Promise<R1 | R2>;
   }
 }
 
@@ -699,12 +839,18 @@ function yieldOnce(this: LoopInternal, result: unknown): PromiseLike<unknown> {
  */
 export function createTask<T>(
   coroutine: CoroutineFunction<T> | Coroutine<T>,
-  options: Omit<TaskOptions, "loop"> = {},
+  options: Omit<TaskOptions, "loop"> = NO_OPTIONS,
 ): Task<T> {
   if (typeof coroutine !== "function" && !(coroutine instanceof Coroutine)) {
     throw startedPromiseError("createTask", coroutine);
   }
   return getRunningLoop().createTask(coroutine, options);
+}
+
+/** The task running the calling code on `loop`, or null (never throws). */
+export function taskOf(loop: AbstractEventLoop): Task<unknown> | null {
+  const task = taskContext.getStore();
+  return task instanceof Task && task.getLoop() === loop ? task : null;
 }
 
 /**
@@ -941,6 +1087,10 @@ function isOptionsObject(value: unknown): value is GatherOptions {
     typeof (value as { then?: unknown }).then !== "function";
 }
 
+// Children arrays gather() made of distinct futures (new tasks, or
+// coroutine objects each run once): no need to look for repeats.
+const distinctChildren = new WeakSet<Future<unknown>[]>();
+
 /**
  * The future `gather` returns. Cancelling it cancels every child that is
  * not done.
@@ -972,17 +1122,23 @@ export class GatheringFuture<T> extends Future<T> {
     super({ loop });
     this.#children = children;
     this.#returnExceptions = returnExceptions;
-    const unique = new Set(children);
-    this.#pending = unique.size;
+    // gather() knows when every child is a new task; others are checked.
+    const unique = distinctChildren.has(children)
+      ? children
+      : [...new Set(children)];
+    this.#pending = unique.length;
     if (children.length === 0) {
       this.setResult([] as T);
       return;
     }
-    const onChildDone = contextFree((child: Future<unknown>) =>
-      this.#onChildDone(child)
+    // The children are awaited by the task that called gather (Python
+    // 3.14's call graph).
+    const onChildDone = awaitedThrough(
+      contextFree((child: Future<unknown>) => this.#onChildDone(child)),
+      taskOf(loop),
     );
     const done: Future<unknown>[] = [];
-    for (const child of unique.size === children.length ? children : unique) {
+    for (const child of unique) {
       if (child.done()) done.push(child);
       else child.addDoneCallback(onChildDone);
     }
@@ -1083,9 +1239,11 @@ export function gather(
     );
   }
   const seen = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
+  const children: Future<unknown>[] = new Array(args.length);
   let loop: AbstractEventLoop | undefined;
-  for (const arg of args) {
+  let distinct = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
     // The same future (or coroutine object) given twice is awaited once, as
     // in Python; a coroutine function given twice runs twice.
     let fut = typeof arg === "function" ? undefined : seen.get(arg);
@@ -1093,9 +1251,10 @@ export function gather(
       fut = toFuture(arg as AwaitableLike<unknown>, loop, "gather");
       loop ??= fut.getLoop();
       if (typeof arg !== "function") seen.set(arg, fut);
-    }
-    children.push(fut);
+    } else distinct = false;
+    children[i] = fut;
   }
+  if (distinct) distinctChildren.add(children);
   return new GatheringFuture<unknown[]>(
     children,
     loop ?? runningLoopOrNull() ?? getEventLoop(),
@@ -1284,16 +1443,19 @@ async function waitBody<T>(
     });
   }
   let counter = futures.size;
-  const onCompletion = contextFree((f: Future<T>): void => {
-    counter--;
-    if (
-      counter <= 0 || returnWhen === FIRST_COMPLETED ||
-      (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f[kHasException])
-    ) {
-      timer?.cancel();
-      if (!waiter.done()) waiter.setResult(undefined);
-    }
-  });
+  const onCompletion = awaitedThrough(
+    contextFree((f: Future<T>): void => {
+      counter--;
+      if (
+        counter <= 0 || returnWhen === FIRST_COMPLETED ||
+        (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f[kHasException])
+      ) {
+        timer?.cancel();
+        if (!waiter.done()) waiter.setResult(undefined);
+      }
+    }),
+    taskOf(loop),
+  );
   for (const f of futures) f.addDoneCallback(onCompletion);
   try {
     await waiter;
@@ -1391,6 +1553,7 @@ export class AsCompleted<T>
     this.#todo = new Set();
     for (const f of items) this.#todo.add(toFuture(f, loop, "asCompleted"));
     this.#left = this.#todo.size;
+    awaitedThrough(this.#onCompletion, taskOf(loop));
     for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);
     if (seconds !== null && this.#todo.size > 0) {
       this.#timer = loop.callLater(seconds, this.#onTimeout);
@@ -1458,7 +1621,7 @@ export function shield<T>(aw: Future<T> | AwaitableLike<T>): Future<T> {
   const inner = toFuture(aw, undefined, "shield");
   if (inner.done()) return inner;
   const outer = new Future<T>({ loop: inner.getLoop() });
-  const onInnerDone = (f: Future<T>): void => {
+  const onInnerDone = awaitedThrough((f: Future<T>): void => {
     if (outer.cancelled()) {
       if (!f.cancelled()) f.exception(); // retrieved: not reported
       return;
@@ -1466,7 +1629,7 @@ export function shield<T>(aw: Future<T> | AwaitableLike<T>): Future<T> {
     if (f.cancelled()) outer.cancel();
     else if (f[kHasException]) outer.setException(f.exception());
     else outer.setResult(f.result());
-  };
+  }, taskOf(inner.getLoop()));
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(() => {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);

@@ -1,15 +1,24 @@
 /**
  * `Transport`: moves bytes between a Deno resource (a socket, a pipe) and
- * a `StreamReader`, with Python's flow control both ways.
+ * a `StreamReader`, with Python's flow control both ways, and upgrades a
+ * connection to TLS in place (`StreamWriter.startTls`).
  *
  * @module
  */
+import type { Duplex } from "node:stream";
+import type { TLSSocket } from "node:tls";
 import { ByteBuffer } from "./_bytebuffer.ts";
 import { outsideTasks } from "./_context.ts";
 import { LoopBinding, WaiterQueue } from "./_waiters.ts";
-import { type AbstractEventLoop, countIo, getRunningLoop } from "./events.ts";
+import {
+  type AbstractEventLoop,
+  countIo,
+  getRunningLoop,
+  internal,
+  kCloseWith,
+} from "./events.ts";
 import type { Future } from "./futures.ts";
-import type { StreamReader } from "./streams.ts";
+import type { ClientTls, ServerTls, StreamReader } from "./streams.ts";
 
 /**
  * What a transport feeds as it reads, CPython's `BufferedProtocol`: the
@@ -50,6 +59,18 @@ export interface BufferedProtocol {
 // and how a StreamWriter's drain() reaches its transport.
 export const kProtocol: unique symbol = Symbol("protocol");
 export const kDrain: unique symbol = Symbol("drain");
+// How StreamWriter.startTls upgrades its transport.
+export const kStartTls: unique symbol = Symbol("startTls");
+
+/** What `StreamWriter.startTls` asks of its transport (checked there). */
+export interface TlsSettings {
+  /** The server's side of the handshake (with `ssl` a `ServerTls`). */
+  serverSide: boolean;
+  /** The settings given, what `getExtraInfo("sslcontext")` answers. */
+  ssl: ClientTls | ServerTls;
+  /** The name the server's certificate must have (client side). */
+  serverHostname: string | null;
+}
 
 /**
  * What a transport reads from and writes to: a `Deno.Conn` fits.
@@ -72,8 +93,11 @@ export interface Resource {
   write?(data: Uint8Array): Promise<number>;
   /** Ends the sending side. */
   closeWrite?(): Promise<void>;
-  /** Releases the resource. */
-  close(): void;
+  /**
+   * Releases the resource. It may return a promise of the moment it is
+   * released (after a TLS goodbye, say): `waitClosed()` waits for it.
+   */
+  close(): void | PromiseLike<void>;
 }
 
 const READ_SIZE = 64 * 1024;
@@ -102,6 +126,8 @@ export interface TransportOptions {
   onClose?: ((transport: Transport) => void) | null;
   /** Whether `writeEof()` may half-close (default: if it has closeWrite). */
   canWriteEof?: boolean;
+  /** Start with reading paused, until `resumeReading()` (default false). */
+  paused?: boolean;
 }
 
 /**
@@ -134,25 +160,36 @@ export interface TransportOptions {
  */
 export class Transport {
   readonly #loop: AbstractEventLoop;
-  readonly #resource: Resource;
+  // Replaced by the TLS layer over it when startTls() upgrades the
+  // connection in place.
+  #resource: Resource;
   readonly #protocol: BufferedProtocol | null;
-  readonly #extra: Record<string, unknown>;
+  #extra: Record<string, unknown>;
   readonly #closed: Future<void>;
   readonly #out = new ByteBuffer(16 * 1024);
   #high = 64 * 1024;
   #low = 16 * 1024;
   #writing = false;
   #writePaused = false;
+  // Stops the loop from closing this transport (once it is closed).
+  readonly #unregister: () => void;
   readonly #drainers: WaiterQueue<void>;
   #eofWritten = false;
   #closing = false;
+  #aborting = false;
   #lost = false;
   #lostError: unknown = null;
+  #reading = false;
+  #readInFlight = false;
   #readPaused = false;
   #resumeRead: (() => void) | null = null;
   #writesIgnored = 0;
   #onClose: ((transport: Transport) => void) | null;
-  readonly #canWriteEof: boolean;
+  #canWriteEof: boolean;
+  #upgrade: Upgrade | null = null;
+  // Mid-upgrade: the buffered bytes that were written before startTls()
+  // and still go out in clear.
+  #plainLeft = 0;
 
   /**
    * Wraps `resource`; with `reader`, starts feeding it what the resource
@@ -169,11 +206,14 @@ export class Transport {
     this.#resource = resource;
     this.#protocol = protocol;
     this.#drainers = new WaiterQueue(new LoopBinding(this, loop));
-    this.#extra = options.extra ?? {};
+    // A copy: startTls() adds "sslcontext" without touching the caller's.
+    this.#extra = { ...options.extra };
     this.#onClose = options.onClose ?? null;
     this.#canWriteEof = options.canWriteEof ??
       resource.closeWrite !== undefined;
     this.#closed = loop.createFuture<void>();
+    this.#readPaused = options.paused ?? false;
+    this.#unregister = internal(loop)[kCloseWith](() => this.abort());
     if (protocol !== null && resource.read !== undefined) {
       protocol.connectionMade(this);
       // The pump is host code: keep it out of the starting task's context.
@@ -189,6 +229,26 @@ export class Transport {
   /** True once closing or closed. */
   isClosing(): boolean {
     return this.#closing;
+  }
+
+  /**
+   * Python's repr: `<Transport read=polling write=<idle, bufsize=0>>`,
+   * with `closing` or `closed` after the name.
+   */
+  toString(): string {
+    const info = ["Transport"];
+    if (this.#lost) info.push("closed");
+    else if (this.#closing) info.push("closing");
+    if (!this.#lost) {
+      const polling = this.#reading && !this.#readPaused;
+      info.push(`read=${polling ? "polling" : "idle"}`);
+      info.push(
+        `write=<${
+          this.#writing ? "polling" : "idle"
+        }, bufsize=${this.#out.length}>`,
+      );
+    }
+    return `<${info.join(" ")}>`;
   }
 
   // ------------------------------------------------------------- reading
@@ -207,14 +267,34 @@ export class Transport {
   }
 
   async #readLoop(protocol: BufferedProtocol): Promise<void> {
+    this.#reading = true;
     try {
       for (;;) {
         if (this.#readPaused) {
           await new Promise<void>((resolve) => this.#resumeRead = resolve);
         }
+        // While startTls() runs, the TLS layer reads the resource.
+        while (this.#upgrade !== null) await this.#upgrade.done.promise;
         if (this.#closing) return;
         // Straight into the protocol's buffer: no copy.
-        const n = await this.#resource.read!(protocol.getBuffer(READ_SIZE));
+        const buffer = protocol.getBuffer(READ_SIZE);
+        let n: number | null;
+        this.#readInFlight = true;
+        try {
+          n = await this.#resource.read!(buffer);
+        } catch (error) {
+          if (this.#handOff(null, error)) continue;
+          throw error;
+        } finally {
+          this.#readInFlight = false;
+        }
+        // A read started before startTls() and ended after it brought
+        // the peer's first TLS bytes: they are the TLS layer's, and the
+        // protocol's buffer is left as it was (nothing committed).
+        if (
+          this.#upgrade !== null &&
+          this.#handOff(n === null ? null : buffer.slice(0, n))
+        ) continue;
         if (this.#closing) return;
         if (n === null) {
           protocol.eofReceived();
@@ -224,7 +304,20 @@ export class Transport {
       }
     } catch (error) {
       if (!this.#closing) this.#connectionLost(error);
+    } finally {
+      this.#reading = false;
     }
+  }
+
+  /** Gives the TLS layer under way the outcome of a read it waits for. */
+  #handOff(data: Uint8Array | null, error?: unknown): boolean {
+    const upgrade = this.#upgrade;
+    const handoff = upgrade?.handoff;
+    if (upgrade == null || handoff == null) return false;
+    upgrade.handoff = null;
+    if (error === undefined) handoff.resolve(data);
+    else handoff.reject(error);
+    return true;
   }
 
   // ------------------------------------------------------------- writing
@@ -242,7 +335,8 @@ export class Transport {
     }
     if (data.length === 0) return;
     this.#out.append(data);
-    if (!this.#writing) this.#startWriting();
+    // During startTls() the data waits for the TLS layer.
+    if (!this.#writing && this.#upgrade === null) this.#startWriting();
     if (!this.#writePaused && this.#out.length > this.#high) {
       this.#writePaused = true;
     }
@@ -308,7 +402,18 @@ export class Transport {
       // The buffer is never overwritten in place, so appending while a
       // write of it is in flight is safe.
       while (this.#out.length > 0) {
-        const n = await sink.write!(this.#out.peek());
+        let chunk = this.#out.peek();
+        if (this.#upgrade !== null) {
+          // Only what was written before startTls() goes out in clear.
+          if (this.#plainLeft === 0) break;
+          if (chunk.length > this.#plainLeft) {
+            chunk = chunk.subarray(0, this.#plainLeft);
+          }
+        }
+        const n = await sink.write!(chunk);
+        // (startTls() counted this write among the clear bytes if it
+        // began while the write was in flight.)
+        if (this.#upgrade !== null) this.#plainLeft -= n;
         this.#out.drop(n);
         this.#out.rewind();
         if (this.#writePaused && this.#out.length <= this.#low) {
@@ -322,8 +427,91 @@ export class Transport {
       this.#connectionLost(error);
     } finally {
       this.#writing = false;
+      this.#upgrade?.flushed.resolve();
     }
     if (this.#closing && !this.#lost) this.#finish(null);
+  }
+
+  // ------------------------------------------------------------- TLS
+
+  /**
+   * @ignore `StreamWriter.startTls()`: Python's `loop.start_tls()` in
+   * place. The bytes written before it go out in clear; then a TLS layer
+   * (node:tls over this transport's resource) does the handshake, and
+   * becomes the resource: the reader keeps what it holds, reads and
+   * writes from then on are encrypted. Writes made during the handshake
+   * wait for it. If it fails, the connection is closed, as in Python.
+   */
+  async [kStartTls](settings: TlsSettings): Promise<void> {
+    if (this.#closing) {
+      throw this.#lostError ??
+        new Error("startTls(): the connection is closed");
+    }
+    if (this.#upgrade !== null) {
+      throw new Error("startTls(): the connection is already being upgraded");
+    }
+    if (this.#eofWritten) {
+      throw new Error("startTls(): cannot upgrade after writeEof()");
+    }
+    const raw = this.#resource;
+    if (raw.read === undefined || raw.write === undefined) {
+      throw new TypeError(
+        "startTls(): the transport's resource must both read and write",
+      );
+    }
+    const upgrade: Upgrade = {
+      flushed: Promise.withResolvers<void>(),
+      done: Promise.withResolvers<void>(),
+      // A read in flight gets the peer's first TLS bytes: the layer must
+      // start from them (Deno cannot cancel a read).
+      handoff: this.#readInFlight
+        ? Promise.withResolvers<Uint8Array | null>()
+        : null,
+      layer: null,
+    };
+    this.#upgrade = upgrade;
+    this.#canWriteEof = false; // TLS cannot half-close
+    this.#plainLeft = this.#out.length;
+    if (!this.#writing) upgrade.flushed.resolve();
+    const closed = () =>
+      this.#lostError ??
+        new Deno.errors.ConnectionReset(
+          "startTls(): the connection was closed during the TLS handshake",
+        );
+    try {
+      await upgrade.flushed.promise;
+      if (this.#closing) throw closed();
+      // Loading node:tls is local work: the virtual clock waits for it.
+      const node = await countIo(this.#loop, loadNodeTls());
+      if (this.#closing) throw closed();
+      const layer = new TlsLayer(
+        node,
+        raw,
+        upgrade.handoff?.promise ?? null,
+        settings,
+      );
+      upgrade.layer = layer;
+      if (this.#closing) throw closed();
+      try {
+        await layer.handshake;
+      } catch (error) {
+        throw this.#closing ? closed() : error;
+      }
+      if (this.#closing) throw closed();
+      this.#resource = layer;
+      this.#extra = { ...this.#extra, sslcontext: settings.ssl };
+    } catch (error) {
+      this.#upgrade = null;
+      upgrade.done.resolve();
+      upgrade.layer?.abort();
+      // Abort, not close: writes made during the handshake were meant to
+      // be encrypted and must not go out in clear.
+      this.abort();
+      throw error;
+    }
+    this.#upgrade = null;
+    upgrade.done.resolve();
+    if (this.#out.length > 0 && !this.#writing) this.#startWriting();
   }
 
   // ------------------------------------------------------------- closing
@@ -339,6 +527,7 @@ export class Transport {
   /** Closes at once, dropping the buffered data. */
   abort(): void {
     this.#closing = true;
+    this.#aborting = true;
     this.#out.clear();
     this.#finish(null);
   }
@@ -359,23 +548,257 @@ export class Transport {
   #finish(error: unknown): void {
     if (this.#lost) return;
     this.#lost = true;
+    this.#unregister();
     this.#lostError = error;
+    let released: void | PromiseLike<void> = undefined;
     try {
-      this.#resource.close();
+      const resource = this.#resource;
+      released = this.#aborting && resource instanceof TlsLayer
+        ? resource.abort()
+        : resource.close();
     } catch {
       // already closed by the peer or the runtime
     }
+    // A TLS handshake under way ends with the connection.
+    this.#upgrade?.layer?.abort();
     this.#protocol?.connectionLost(error);
     if (error === null) this.#drainers.wakeAll();
     else this.#drainers.failAll(error);
-    this.#onClose?.(this);
-    if (!this.#closed.done() && !this.#loop.isClosed()) {
-      if (error === null) this.#closed.setResult();
-      else {
-        // waitClosed() raises it, as Python's does; unawaited, it is no leak.
-        this.#closed.setException(error);
-        this.#closed.exception(); // retrieved: not reported at close
+    const settle = () => {
+      this.#onClose?.(this);
+      if (!this.#closed.done() && !this.#loop.isClosed()) {
+        if (error === null) this.#closed.setResult();
+        else {
+          // waitClosed() raises it, as Python's does; unawaited, no leak.
+          this.#closed.setException(error);
+          this.#closed.exception(); // retrieved: not reported at close
+        }
       }
+    };
+    // A TLS layer says goodbye (close_notify) before its socket closes:
+    // closed means closed, so waitClosed() waits for that.
+    if (released != null && typeof released.then === "function") {
+      countIo(this.#loop, Promise.resolve(released)).then(settle, settle);
+    } else settle();
+  }
+}
+
+/** An upgrade to TLS under way (`Transport[kStartTls]`). */
+interface Upgrade {
+  /** Settles once the bytes written before startTls() are sent. */
+  flushed: PromiseWithResolvers<void>;
+  /** Settles when the upgrade is over, done or failed. */
+  done: PromiseWithResolvers<void>;
+  /** The read in flight when it began, which the TLS layer starts from. */
+  handoff: PromiseWithResolvers<Uint8Array | null> | null;
+  /** The TLS layer, once made. */
+  layer: TlsLayer | null;
+}
+
+// ------------------------------------------------------------- TLS layer
+
+interface NodeTls {
+  tls: typeof import("node:tls");
+  Duplex: typeof Duplex;
+}
+let nodeTls: Promise<NodeTls> | null = null;
+
+// node:tls is loaded on the first upgrade, not with the library.
+function loadNodeTls(): Promise<NodeTls> {
+  return nodeTls ??= Promise.all([import("node:tls"), import("node:stream")])
+    .then(([tls, stream]) => ({ tls, Duplex: stream.Duplex }));
+}
+
+function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
+}
+
+function closeQuietly(resource: Resource): void {
+  try {
+    const closing = resource.close();
+    if (closing != null) Promise.resolve(closing).catch(() => {});
+  } catch {
+    // already closed
+  }
+}
+
+async function writeAll(resource: Resource, data: Uint8Array): Promise<void> {
+  for (let at = 0; at < data.length;) {
+    at += await resource.write!(data.subarray(at));
+  }
+}
+
+/**
+ * TLS over another resource, a `Resource` itself: node:tls's TLSSocket
+ * over a Duplex that reads and writes the resource under it. Deno's own
+ * TLS cannot do what start_tls needs: `Deno.startTls` refuses a TCP
+ * connection with a read in flight (a transport always has one) and a
+ * Unix socket, and there is no server-side upgrade at all; node:tls does
+ * both sides over any stream, and is built into Deno.
+ */
+class TlsLayer implements Resource {
+  /** Settles when the handshake is done (or failed). */
+  readonly handshake: Promise<void>;
+  readonly #raw: Resource;
+  readonly #socket: TLSSocket;
+  #leftover: Uint8Array | null = null;
+  #ended = false;
+  #error: unknown = null;
+  #wake: (() => void) | null = null;
+  #secure = false;
+  #released: Promise<void> | null = null;
+
+  /**
+   * A layer over `raw` that starts the handshake at once, from `first`
+   * (the outcome of a read in flight) if given.
+   */
+  constructor(
+    { tls, Duplex }: NodeTls,
+    raw: Resource,
+    first: Promise<Uint8Array | null> | null,
+    settings: TlsSettings,
+  ) {
+    this.#raw = raw;
+    const readBuffer = new Uint8Array(READ_SIZE);
+    let pending = first;
+    const duplex: Duplex = new Duplex({
+      read() {
+        const next = pending ??
+          raw.read!(readBuffer).then((n) =>
+            n === null ? null : readBuffer.slice(0, n)
+          );
+        pending = null;
+        next.then(
+          (chunk) => duplex.push(chunk),
+          (error) => duplex.destroy(error),
+        );
+      },
+      write(chunk: Uint8Array, _encoding, callback) {
+        writeAll(raw, chunk).then(() => callback(), callback);
+      },
+      // No half-close under TLS: the socket is closed by close().
+      final(callback) {
+        callback();
+      },
+    });
+    let socket: TLSSocket;
+    let secureEvent: string;
+    if (settings.serverSide) {
+      const { cert, key } = settings.ssl as ServerTls;
+      socket = new tls.TLSSocket(duplex, {
+        isServer: true,
+        secureContext: tls.createSecureContext({ cert, key }),
+      });
+      secureEvent = "secure";
+    } else {
+      const secureContext = tls.createSecureContext();
+      const ssl = settings.ssl as ClientTls;
+      const caCerts = ssl === true ? [] : ssl.caCerts ?? [];
+      // addCACert adds to the default roots, as Deno.connectTls's
+      // caCerts do (node's `ca` option would replace them).
+      for (const ca of caCerts) secureContext.context.addCACert(ca);
+      const host = settings.serverHostname!;
+      socket = tls.connect({
+        socket: duplex,
+        secureContext,
+        host,
+        // No SNI for an address (RFC 6066); node checks it as an IP.
+        ...(isIpAddress(host) ? {} : { servername: host }),
+      });
+      secureEvent = "secureConnect";
     }
+    this.#socket = socket;
+    const wake = () => {
+      const resolve = this.#wake;
+      this.#wake = null;
+      resolve?.();
+    };
+    socket.on("readable", wake);
+    socket.on("end", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("error", (error: unknown) => {
+      this.#error ??= error;
+      wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      wake();
+    });
+    this.handshake = new Promise<void>((resolve, reject) => {
+      socket.once(secureEvent, () => {
+        this.#secure = true;
+        resolve();
+      });
+      socket.once("error", reject);
+      // The peer gone mid-handshake: a server's TLSSocket only ends.
+      const gone = () =>
+        reject(
+          new Deno.errors.ConnectionReset(
+            "the connection was closed during the TLS handshake",
+          ),
+        );
+      socket.once("end", gone);
+      socket.once("close", gone);
+    });
+    // Awaited by startTls(), unless the transport closed first.
+    this.handshake.catch(() => {});
+  }
+
+  /** Reads decrypted bytes into `buffer`; null at the end. */
+  async read(buffer: Uint8Array): Promise<number | null> {
+    for (;;) {
+      if (this.#released !== null) return null;
+      const chunk: Uint8Array | null = this.#leftover ?? this.#socket.read();
+      if (chunk !== null) {
+        const n = Math.min(chunk.length, buffer.length);
+        buffer.set(chunk.subarray(0, n));
+        this.#leftover = n < chunk.length ? chunk.subarray(n) : null;
+        return n;
+      }
+      if (this.#error !== null) throw this.#error;
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+  }
+
+  /** Encrypts and sends `data`; resolves once it is handed down. */
+  write(data: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.#socket.write(
+        data,
+        (error) => error ? reject(error) : resolve(data.length),
+      );
+    });
+  }
+
+  /** Says goodbye (close_notify), then closes the resource under it. */
+  close(): Promise<void> {
+    if (this.#released !== null) return this.#released;
+    const socket = this.#socket;
+    this.#released = new Promise<void>((resolve) => {
+      let done = false;
+      const release = () => {
+        if (done) return;
+        done = true;
+        socket.destroy();
+        closeQuietly(this.#raw);
+        resolve();
+      };
+      if (!this.#secure || socket.destroyed) return release();
+      socket.once("close", release);
+      socket.end(release);
+    });
+    this.#wake?.();
+    return this.#released;
+  }
+
+  /** Closes at once, without a goodbye. */
+  abort(): void {
+    this.#released ??= Promise.resolve();
+    this.#socket.destroy();
+    closeQuietly(this.#raw);
+    this.#wake?.();
   }
 }

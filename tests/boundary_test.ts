@@ -124,17 +124,71 @@ Deno.test("library coroutines run where they are handed: createTask, gather, wai
   }, VT);
 });
 
-Deno.test("a coroutine starts once: handing it on after it started is a TypeError", async () => {
+Deno.test("a coroutine runs once: awaiting it again or handing it on after it started is a TypeError", async () => {
   await run(async () => {
     const work = coroutine(async (n: number) => n * 2);
     const c = work(21);
     assert.equal(await c, 42);
-    assert.equal(await c, 42, "awaiting it again gives the same outcome");
+    await assert.rejects(
+      async () => await c,
+      /cannot reuse already awaited coroutine.*createTask\(coro\)/,
+    );
     assert.throws(() => createTask(c), /has already started/);
+    // A library wait alike: the second await could not have the item.
+    const queue = new Queue<number>();
+    queue.putNowait(1);
+    queue.putNowait(2);
+    const get = queue.get();
+    assert.equal(await get, 1);
+    await assert.rejects(async () => await get, /cannot reuse/);
+    assert.equal(queue.qsize(), 1, "the second await took nothing");
     const d = work(1);
     const task = createTask(d);
     assert.equal(await task, 2);
     await assert.rejects(async () => await d, /already handed to a task/);
+  }, VT);
+});
+
+Deno.test("a woken getter whose item was taken meanwhile waits again, at the end of the line, and gets a later item", async () => {
+  await run(async () => {
+    const queue = new Queue<string>();
+    const order: string[] = [];
+    const first = createTask(async () =>
+      order.push(`first:${await queue.get()}`)
+    );
+    const second = createTask(async () =>
+      order.push(`second:${await queue.get()}`)
+    );
+    await sleep(0);
+    assert.equal(queue.statistics().gettersWaiting, 2);
+    queue.putNowait("a"); // wakes the first getter...
+    assert.equal(queue.getNowait(), "a"); // ...but the item is taken before it runs
+    await sleep(0);
+    assert.equal(queue.statistics().gettersWaiting, 2, "the first waits again");
+    queue.putNowait("b");
+    queue.putNowait("c");
+    await gather(first, second);
+    // The second getter was ahead in line by then, as in CPython.
+    assert.deepEqual(order, ["second:b", "first:c"]);
+  }, VT);
+});
+
+Deno.test("a woken lock waiter cancelled before it runs passes the lock on; the releaser releases once", async () => {
+  await run(async () => {
+    const lock = new Lock();
+    const held = await lock.acquire();
+    const a = createTask(async () => await lock.acquire());
+    const b = createTask(async () => {
+      using _ = await lock.acquire();
+      return "b ran";
+    });
+    await sleep(0);
+    held.release();
+    a.cancel(); // woken and cancelled at once
+    assert.equal(await b, "b ran");
+    await assert.rejects(a, CancelledError);
+    assert.equal(lock.locked(), false);
+    assert.throws(() => held.release(), /already released/);
   }, VT);
 });
 
@@ -226,6 +280,35 @@ Deno.test("await using timeout() around foreign I/O given the task's signal rais
       });
     })());
     assert.ok(error instanceof TimeoutError, String(error));
+  });
+});
+
+Deno.test("a retry after a timeout in the same task gets a fresh signal: the next fetch is not aborted before it starts", async () => {
+  // A fetch-like API on 127.0.0.1-free ground: resolves after `ms`
+  // unless the signal aborts first.
+  const slowFetch = (ms: number, signal: AbortSignal) =>
+    new Promise<string>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const timer = setTimeout(() => resolve(`done in ${ms}`), ms);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    });
+  await run(async () => {
+    const outcomes: string[] = [];
+    for (const ms of [200, 1]) {
+      try {
+        outcomes.push(
+          await timeout(0.05, () => slowFetch(ms, currentTask()!.signal)),
+        );
+      } catch (e) {
+        outcomes.push((e as Error).name);
+      }
+    }
+    assert.deepEqual(outcomes, ["TimeoutError", "done in 1"]);
+    assert.equal(currentTask()!.signal.aborted, false);
+    assert.equal(currentTask()!.cancelling(), 0);
   });
 });
 

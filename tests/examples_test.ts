@@ -1,13 +1,18 @@
 // Every example port prints, line by line, what CPython 3.11 printed for
-// the original Python program (`examples/NAME.expected.txt`, recorded from
-// `examples/NAME.py`). The ports run on the virtual clock, so seconds of
+// the original Python program (`examples/FOLDER/MM_NAME.expected.txt`,
+// recorded from `examples/FOLDER/MM_NAME.py`; one folder per tutorial, plus
+// `examples/hello.ts`). The ports run on the virtual clock, so seconds of
 // sleeping take milliseconds and the output order is the real clock's.
 //
 // Examples that run code in Workers (real threads) say `// clock: real` on
 // a line of their own: they run on the real clock, all at the same time so
 // that their seconds of sleeping overlap, and the times they print are
 // compared with a tolerance (see `matchTimes`).
+//
+// At the end: `deno task example` (examples/_run.ts) finds every port by its
+// name and by its name from before the tutorial folders.
 import assert from "node:assert/strict";
+import { catalogue, resolve, TUTORIALS } from "../examples/_run.ts";
 
 const examplesDir = new URL("../examples/", import.meta.url);
 
@@ -147,11 +152,49 @@ Deno.test("real-clock outputs are compared up to the times in them", () => {
 
 // ------------------------------------------------------------- examples
 
-const examples = [...Deno.readDirSync(examplesDir)]
-  .map((entry) => entry.name)
-  .filter((name) => name.endsWith(".expected.txt"))
-  .map((name) => name.slice(0, -".expected.txt".length))
-  .sort();
+/**
+ * The examples under `examples/`, as paths without `.ts`
+ * (`first-steps/01_first_gather_last`, `hello`), found in examples/ and in
+ * every folder below it that holds Python originals (`.py`): the tutorial
+ * folders. The realistic examples (crawler/, chat/, pipeline/) have none,
+ * and `_`-files are helpers.
+ */
+function findPorts(dir = examplesDir, prefix = ""): {
+  ts: string[];
+  expected: string[];
+  py: string[];
+} {
+  const found = {
+    ts: [] as string[],
+    expected: [] as string[],
+    py: [] as string[],
+  };
+  const entries = [...Deno.readDirSync(dir)];
+  const isPortFolder = prefix === "" ||
+    entries.some((e) => e.name.endsWith(".py"));
+  for (const entry of entries) {
+    if (entry.isDirectory) {
+      const below = findPorts(
+        new URL(`${entry.name}/`, dir),
+        `${prefix}${entry.name}/`,
+      );
+      found.ts.push(...below.ts);
+      found.expected.push(...below.expected);
+      found.py.push(...below.py);
+    } else if (isPortFolder && !entry.name.startsWith("_")) {
+      const name = prefix + entry.name;
+      if (name.endsWith(".expected.txt")) {
+        found.expected.push(name.slice(0, -".expected.txt".length));
+      } else if (name.endsWith(".py")) found.py.push(name.slice(0, -3));
+      else if (name.endsWith(".ts")) found.ts.push(name.slice(0, -3));
+    }
+  }
+  for (const list of Object.values(found)) list.sort();
+  return found;
+}
+
+const found = findPorts();
+const examples = found.expected;
 
 /** Examples whose port has the line `// clock: real`. */
 const realClock = new Set(
@@ -168,18 +211,49 @@ const realClock = new Set(
  * a Redis server and the `redis` Python module, and prints today's times;
  * tests/redis_example_test.ts runs it instead.
  */
-const notPorts = new Set(["redis_dynamic_tasks"]);
+const notPorts = new Set(["dynamic-tasks/redis_dynamic_tasks"]);
 
 Deno.test("every example has its Python source and expected output", () => {
-  const ports = [...Deno.readDirSync(examplesDir)]
-    .map((entry) => entry.name)
-    .filter((name) => name.endsWith(".ts") && !name.startsWith("_"))
-    .map((name) => name.slice(0, -3));
-  assert.ok(ports.length >= 50, `only ${ports.length} example ports`);
-  for (const name of ports) {
+  assert.ok(found.ts.length >= 70, `only ${found.ts.length} example ports`);
+  for (const name of notPorts) assert.ok(found.ts.includes(name), name);
+  for (const name of found.ts) {
     if (notPorts.has(name)) continue;
     assert.ok(examples.includes(name), `${name}.expected.txt is missing`);
-    Deno.statSync(new URL(`${name}.py`, examplesDir));
+    assert.ok(found.py.includes(name), `${name}.py is missing`);
+  }
+  // and no recorded output without its port
+  for (const name of examples) {
+    assert.ok(found.ts.includes(name), `${name}.ts is missing`);
+  }
+});
+
+/** The tutorial folders: those holding ports. */
+const tutorialFolders = [
+  ...new Set(
+    found.ts.filter((name) => name.includes("/")).map((name) =>
+      name.slice(0, name.indexOf("/"))
+    ),
+  ),
+];
+
+Deno.test("every tutorial folder has a README naming each of its examples, and the index links it", () => {
+  assert.ok(tutorialFolders.length >= 5, tutorialFolders.join(", "));
+  const index = Deno.readTextFileSync(new URL("README.md", examplesDir));
+  for (const folder of tutorialFolders) {
+    assert.ok(
+      index.includes(`(${folder}/)`),
+      `examples/README.md does not link ${folder}/`,
+    );
+    const readme = Deno.readTextFileSync(
+      new URL(`${folder}/README.md`, examplesDir),
+    );
+    for (const name of found.ts.filter((n) => n.startsWith(`${folder}/`))) {
+      const base = name.slice(folder.length + 1);
+      assert.ok(
+        readme.includes(`(${base}.ts)`),
+        `${folder}/README.md does not link ${base}.ts`,
+      );
+    }
   }
 });
 
@@ -256,4 +330,139 @@ Deno.test("real-clock examples print what CPython prints", async (t) => {
   for (const [i, name] of names.entries()) {
     await t.step(`example ${name}`, () => check(name, outcomes[i]));
   }
+});
+
+// ------------------------------------------------------ deno task example
+
+Deno.test("deno task example finds every port by its name and by its old sNNN_ name", () => {
+  const cat = catalogue();
+  assert.deepEqual(
+    [...cat.groups.values()].flat().sort(),
+    found.ts,
+    "the runner and this test see the same examples",
+  );
+  assert.deepEqual(
+    [...cat.groups.keys()],
+    ["", ...TUTORIALS.map((t) => t.folder)],
+    "the tutorial folders, in seed order",
+  );
+  const bases = found.ts.map((name) => name.slice(name.lastIndexOf("/") + 1));
+  for (const name of found.ts) {
+    const base = name.slice(name.lastIndexOf("/") + 1);
+    assert.deepEqual(resolve(name, cat), { key: name });
+    assert.deepEqual(resolve(`examples/${name}.ts`, cat), { key: name });
+    // MM_name: unique in most cases (06_done_callback is in two folders)
+    const found1 = resolve(base, cat);
+    if (bases.filter((b) => b === base).length === 1) {
+      assert.deepEqual(found1, { key: name });
+    } else {
+      assert.ok("candidates" in found1 && found1.candidates.includes(name));
+    }
+    // the names from before the tutorial folders: s002_15_call_order_blocked
+    const folder = TUTORIALS.findIndex((t) => name.startsWith(`${t.folder}/`));
+    if (folder >= 0) {
+      const old = `s${String(folder).padStart(3, "0")}_${base}`;
+      assert.deepEqual(resolve(old, cat), { key: name }, old);
+    }
+  }
+  assert.deepEqual(resolve("s002_15_call_order_blocked", cat), {
+    key: "event-loop-in-depth/15_call_order_blocked",
+  });
+  assert.deepEqual(resolve("s002_15", cat), {
+    key: "event-loop-in-depth/15_call_order_blocked",
+  });
+  assert.deepEqual(resolve("call_order", cat), {
+    key: "event-loop-in-depth/15_call_order_blocked",
+  });
+  assert.deepEqual(resolve("redis_dynamic_tasks", cat), {
+    key: "dynamic-tasks/redis_dynamic_tasks",
+  });
+  assert.deepEqual(resolve("crawler", cat), { key: "crawler/crawler" });
+  assert.deepEqual(resolve("chat/server", cat), { key: "chat/server" });
+  assert.deepEqual(resolve("gather", cat), {
+    candidates: [
+      "event-loop-in-depth/25_gather",
+      "async-await-by-example/02_gather",
+    ],
+  });
+  assert.deepEqual(resolve("no_such_example", cat), { candidates: [] });
+});
+
+Deno.test("every `deno task example NAME` in the READMEs names one example", () => {
+  const cat = catalogue();
+  const readmes = [
+    new URL("../README.md", examplesDir),
+    new URL("README.md", examplesDir),
+    ...tutorialFolders.map((f) => new URL(`${f}/README.md`, examplesDir)),
+  ];
+  let seen = 0;
+  for (const readme of readmes) {
+    const text = Deno.readTextFileSync(readme);
+    for (const [, name] of text.matchAll(/deno task example ([\w./-]+)/g)) {
+      if (name === "NAME") continue;
+      seen++;
+      assert.ok("key" in resolve(name, cat), `${readme.pathname}: ${name}`);
+    }
+  }
+  assert.ok(seen >= 10, `only ${seen} commands found`);
+});
+
+/** Runs `deno run examples/_run.ts ...args` on the virtual clock. */
+async function runner(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-env",
+      "--allow-read",
+      "--allow-run",
+      "--allow-net",
+      `--allow-write=${Deno.env.get("TMPDIR") ?? "/tmp"}`,
+      "--allow-sys",
+      new URL("_run.ts", examplesDir).href,
+      ...args,
+    ],
+    env: { ASYNCIO_VIRTUAL_TIME: "1", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  return {
+    code,
+    stdout: decoder.decode(stdout),
+    stderr: decoder.decode(stderr),
+  };
+}
+
+Deno.test("deno task example with no name runs hello, then lists the examples by folder", async () => {
+  const { code, stdout, stderr } = await runner();
+  assert.equal(code, 0, stderr);
+  const hello = Deno.readTextFileSync(
+    new URL("hello.expected.txt", examplesDir),
+  );
+  assert.ok(
+    stdout.startsWith(
+      `Running hello (deno task example NAME runs another):\n\n${hello}\n`,
+    ),
+    stdout,
+  );
+  for (const { folder } of TUTORIALS) {
+    assert.match(stdout, new RegExp(`^${folder}/ \\(\\d+\\)`, "m"));
+  }
+  assert.match(stdout, /^ {2}15_call_order_blocked$/m);
+  assert.match(stdout, /^ {2}crawler$/m);
+});
+
+Deno.test("deno task example NAME runs the port in a process of its own, so that its main-module code runs", async () => {
+  // s000_04_long_operation runs only `if (import.meta.main)`.
+  const { code, stdout, stderr } = await runner("s000_04_long_operation");
+  assert.equal(code, 0, stderr);
+  assert.equal(
+    stdout,
+    Deno.readTextFileSync(
+      new URL("first-steps/04_long_operation.expected.txt", examplesDir),
+    ),
+  );
+  const wrong = await runner("gather");
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /"gather" matches several examples/);
 });

@@ -1,6 +1,7 @@
-// examples/redis_dynamic_tasks.ts end to end, on the real clock, with the
-// redis-server it starts itself (without redis-server on PATH these tests
-// fail and say how to install it, as tests/redis_test.ts does).
+// examples/dynamic-tasks/redis_dynamic_tasks.ts end to end, on the real
+// clock, with the redis-server it starts itself (without redis-server on
+// PATH these tests fail and say how to install it, as tests/redis_test.ts
+// does).
 // It is not a port with a recorded CPython output (see examples_test.ts),
 // so the order of the completions and the times are checked here.
 import assert from "node:assert/strict";
@@ -20,7 +21,7 @@ function command(args: string[] = []): Deno.Command {
       "--allow-net",
       "--allow-sys",
       `--allow-write=${Deno.env.get("TMPDIR") ?? "/tmp"}`,
-      "redis_dynamic_tasks.ts",
+      "dynamic-tasks/redis_dynamic_tasks.ts",
       ...args,
     ],
     cwd: examplesDir,

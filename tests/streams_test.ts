@@ -29,7 +29,9 @@ import {
   startUnixServer,
   StreamReader,
   type StreamWriter,
+  TimeoutError,
   Transport,
+  waitFor,
 } from "../mod.ts";
 import { errorOf, recordExceptions, tick, waitUntil } from "./_helpers.ts";
 import { testCertificates } from "./_tls.ts";
@@ -199,7 +201,8 @@ Deno.test("StreamReader.readline waits until the newline arrives", async () => {
 Deno.test("StreamReader.readexactly: IncompleteReadError carries partial and expected; n = 0 is empty; n < 0 is a RangeError", async () => {
   // CPython: IRE b'abc' 5 "3 bytes read on a total of 5 expected bytes";
   // readexactly(0) b''; readexactly(-1) ValueError "readexactly size can
-  // not be less than zero" (a RangeError here, in the library's words).
+  // not be less than zero" (a RangeError here, Python's words in the
+  // library's voice).
   await run(async () => {
     const reader = fed(["abc"]);
     const error = await errorOf(reader.readexactly(5));
@@ -213,7 +216,8 @@ Deno.test("StreamReader.readexactly: IncompleteReadError carries partial and exp
       () => reader.readexactly(-1),
       (e: unknown) =>
         e instanceof RangeError &&
-        e.message === "readexactly(): n must be an integer >= 0, got -1",
+        e.message ===
+          "readexactly(): n must be an integer not less than zero, got -1",
     );
   }, VT);
 });
@@ -802,8 +806,8 @@ Deno.test("TCP: server.close() stops listening but open connections go on; waitC
 
 Deno.test("TCP: an exception in the client handler goes to the loop's exception handler, that connection is closed, the server keeps serving", async () => {
   // CPython: the client reads b'' and the handler gets
-  // 'Unhandled exception in client_connected_cb' with the ValueError (ours
-  // names the callback as TypeScript does).
+  // 'Unhandled exception in client_connected_cb' with the ValueError (here
+  // the parameter has its TypeScript name).
   await run(async () => {
     const seen = recordExceptions(getRunningLoop());
     const bad = new Error("bad line");
@@ -1198,6 +1202,434 @@ Deno.test({
       await shutdown(server);
     });
   },
+});
+
+// ================================================================ STARTTLS
+
+/** Makes a temporary directory for Unix sockets, removed after `fn`. */
+async function withSocketDir(fn: (dir: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "asyncio-unix-" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("startTls: a STARTTLS exchange upgrades both ends in place; bytes the reader holds stay; the reply before startTls goes in clear, writes during the handshake are encrypted", async () => {
+  // CPython 3.13 (writer.start_tls on both ends): the same lines arrive;
+  // get_extra_info('sslcontext') is None before, the context after.
+  const { ca, cert, key } = await testCertificates();
+  const serverTls = { cert, key };
+  const clientTls = { caCerts: [ca] };
+  await run(async () => {
+    const seen = recordExceptions(getRunningLoop());
+    const serverSide: unknown[] = [];
+    const server = await startServer(
+      async (reader, writer) => {
+        assert.equal(text(await reader.readline()), "STARTTLS\n");
+        // Not drained: startTls() sends it, in clear, before the handshake.
+        writer.write("220 go ahead\nleftover\n");
+        const transport = writer.transport;
+        serverSide.push(writer.getExtraInfo("sslcontext"));
+        await writer.startTls(serverTls);
+        serverSide.push(writer.getExtraInfo("sslcontext"));
+        serverSide.push(writer.transport === transport);
+        await echoLines(reader, writer);
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    const socket = writer.getExtraInfo("socket");
+    writer.write("STARTTLS\n");
+    // One write of two lines: both are in the reader after this.
+    assert.equal(text(await reader.readline()), "220 go ahead\n");
+    assert.equal(writer.getExtraInfo("sslcontext"), null);
+    assert.equal(writer.canWriteEof(), true);
+    const upgrading = createTask(() => writer.startTls(clientTls));
+    await sleep(0); // the handshake is under way
+    writer.write("written during the handshake\n");
+    await upgrading;
+    assert.equal(writer.getExtraInfo("sslcontext"), clientTls);
+    assert.equal(writer.getExtraInfo("socket"), socket);
+    assert.equal(writer.canWriteEof(), false);
+    // The plaintext the reader held before the upgrade is still there.
+    assert.equal(text(await reader.readline()), "leftover\n");
+    // Had it gone out in clear, the server's TLS would have failed.
+    assert.equal(
+      text(await reader.readline()),
+      "written during the handshake\n",
+    );
+    writer.write("after\n");
+    assert.equal(text(await reader.readline()), "after\n");
+    await closeWriter(writer);
+    await shutdown(server);
+    assert.deepEqual(serverSide, [null, serverTls, true]);
+    assert.deepEqual(seen, []);
+  });
+});
+
+Deno.test("startTls: a handshake that fails rejects and closes the connection on both ends", async () => {
+  // CPython: start_tls raises ssl.SSLCertVerificationError and closes
+  // the transport; the reader then reads b''.
+  const { cert, key } = await testCertificates();
+  await run(async () => {
+    const seen = recordExceptions(getRunningLoop());
+    const serverErrors: unknown[] = [];
+    const server = await startServer(
+      async (reader, writer) => {
+        await reader.readline();
+        writer.write("go\n");
+        try {
+          await writer.startTls({ cert, key });
+        } catch (error) {
+          serverErrors.push(error);
+        }
+        serverErrors.push(writer.isClosing());
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    writer.write("STARTTLS\n");
+    assert.equal(text(await reader.readline()), "go\n");
+    // The system's roots do not know the test CA.
+    const error = await errorOf(writer.startTls(true));
+    assert.ok(error instanceof Error, String(error));
+    assert.match(String(error), /certificate|issuer/i);
+    assert.equal(writer.isClosing(), true);
+    assert.equal((await reader.read()).length, 0);
+    await writer.waitClosed();
+    await waitUntil(() => serverErrors.length === 2, "the server's failure");
+    assert.ok(serverErrors[0] instanceof Error, String(serverErrors[0]));
+    assert.equal(serverErrors[1], true);
+    await shutdown(server);
+    assert.deepEqual(seen, []);
+  });
+});
+
+Deno.test("startTls: cancelling it (waitFor's timeout) closes the connection", async () => {
+  // CPython: a cancelled start_tls closes the transport.
+  const { ca } = await testCertificates();
+  await run(async () => {
+    // A server that never answers the handshake.
+    const server = await startServer(
+      async (reader, writer) => {
+        await reader.read();
+        await closeWriter(writer);
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    const error = await errorOf(
+      waitFor(writer.startTls({ caCerts: [ca] }), 0.2),
+    );
+    assert.ok(error instanceof TimeoutError, String(error));
+    assert.equal(writer.isClosing(), true);
+    assert.equal((await reader.read()).length, 0);
+    await writer.waitClosed();
+    await shutdown(server);
+  });
+});
+
+Deno.test("startTls on the virtual clock: a client that sleeps before its startTls() does not stall the server's handshake, nor the loop", async () => {
+  // The handshake waits on the peer's program, as a read does: it is not
+  // I/O that virtual time waits for, or the client's sleep would never end.
+  const { ca, cert, key } = await testCertificates();
+  await run(async () => {
+    const loop = getRunningLoop();
+    const server = await startServer(
+      async (reader, writer) => {
+        await reader.readline();
+        writer.write("go\n");
+        await writer.startTls({ cert, key });
+        await echoLines(reader, writer);
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    writer.write("STARTTLS\n");
+    assert.equal(text(await reader.readline()), "go\n");
+    const start = loop.time();
+    await sleep(30);
+    assert.equal(loop.time() - start, 30);
+    await writer.startTls({ caCerts: [ca] });
+    writer.write("late\n");
+    assert.equal(text(await reader.readline()), "late\n");
+    await closeWriter(writer);
+    await shutdown(server);
+  }, VT);
+});
+
+Deno.test("startTls: bad arguments fail at the call", async () => {
+  const { ca, cert, key } = await testCertificates();
+  await run(async () => {
+    let checked = false;
+    const server = await startServer(
+      async (_reader, writer) => {
+        // A server's connection takes the server's certificate and key.
+        assert.throws(
+          () => writer.startTls({ caCerts: [ca] }),
+          (e: unknown) =>
+            e instanceof TypeError &&
+            e.message ===
+              "startTls(): ssl must be the server's { cert, key } (PEM) on a server's connection, got an object",
+        );
+        assert.throws(() => writer.startTls(true), TypeError);
+        assert.throws(
+          () => writer.startTls({ cert, key }, { serverHostname: "x" }),
+          RangeError,
+        );
+        assert.throws(
+          () => writer.startTls({ cert, key: 1 as never }),
+          TypeError,
+        );
+        checked = true;
+        await closeWriter(writer);
+      },
+      LOCAL,
+      0,
+    );
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    assert.throws(() => writer.startTls("yes" as never), TypeError);
+    assert.throws(() => writer.startTls(null as never), TypeError);
+    assert.throws(() => writer.startTls({ cert, key }), TypeError);
+    assert.throws(
+      () => writer.startTls({ caCerts: "pem" as never }),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message ===
+          'startTls(): ssl.caCerts must be an array of PEM strings, got "pem"',
+    );
+    assert.throws(
+      () => writer.startTls(true, { serverHostname: "" }),
+      RangeError,
+    );
+    assert.equal((await reader.read()).length, 0);
+    await closeWriter(writer);
+    await shutdown(server);
+    assert.ok(checked);
+  });
+});
+
+Deno.test("Unix sockets: TLS with openUnixConnection({ ssl, serverHostname }); a server's handler starts TLS at once", async () => {
+  // CPython: open_unix_connection(path, ssl=ctx, server_hostname=...);
+  // start_unix_server has ssl= too, here the handler's start_tls.
+  const { ca, cert, key } = await testCertificates();
+  await withSocketDir(async (dir) => {
+    const path = `${dir}/tls.sock`;
+    await run(async () => {
+      const seen = recordExceptions(getRunningLoop());
+      const server = await startUnixServer(async (reader, writer) => {
+        await writer.startTls({ cert, key });
+        await echoLines(reader, writer);
+      }, path);
+      const ssl = { caCerts: [ca] };
+      const [reader, writer] = await openUnixConnection(path, {
+        ssl,
+        serverHostname: "localhost",
+      });
+      assert.equal(writer.getExtraInfo("sslcontext"), ssl);
+      assert.equal(writer.getExtraInfo("peername"), path);
+      assert.equal(writer.canWriteEof(), false);
+      writer.write("secret over a unix socket\n");
+      assert.equal(
+        text(await reader.readline()),
+        "secret over a unix socket\n",
+      );
+      await closeWriter(writer);
+      // A name the certificate does not have.
+      const error = await errorOf(
+        openUnixConnection(path, { ssl, serverHostname: "example.com" }),
+      );
+      assert.ok(error instanceof Error, String(error));
+      await shutdown(server);
+      assert.deepEqual(seen, []);
+    });
+  });
+});
+
+Deno.test("Unix sockets: ssl needs serverHostname and serverHostname needs ssl, at the call", async () => {
+  await run(async () => {
+    assert.throws(
+      () => openUnixConnection("/tmp/x.sock", { ssl: true }),
+      (e: unknown) =>
+        e instanceof RangeError &&
+        /serverHostname must be given with ssl/.test(e.message),
+    );
+    assert.throws(
+      () => openUnixConnection("/tmp/x.sock", { serverHostname: "a" }),
+      RangeError,
+    );
+    assert.throws(
+      () =>
+        openUnixConnection("/tmp/x.sock", {
+          ssl: { caCerts: [1 as never] },
+          serverHostname: "a",
+        }),
+      TypeError,
+    );
+    assert.throws(() => openUnixConnection(1 as never), TypeError);
+  });
+});
+
+// ===================================================== servers on a sock
+
+Deno.test("sock: startServer serves on a listener the caller made; close() closes it", async () => {
+  // CPython: start_server(cb, sock=sock) serves on sock, and
+  // server.close() closes it.
+  await run(async () => {
+    const sock = Deno.listen({ hostname: LOCAL, port: 0 });
+    const port = (sock.addr as Deno.NetAddr).port;
+    const server = await startServer(echoLines, null, null, { sock });
+    assert.deepEqual(server.sockets[0].getsockname(), [LOCAL, port]);
+    assert.equal(await roundTrip(port, "on my socket\n"), "on my socket\n");
+    await shutdown(server);
+    await assert.rejects(sock.accept(), Deno.errors.BadResource);
+  });
+});
+
+Deno.test("sock: a Deno.listenTls listener gives TLS connections", async () => {
+  const { ca, cert, key } = await testCertificates();
+  await run(async () => {
+    const sock = Deno.listenTls({ hostname: LOCAL, port: 0, cert, key });
+    const port = (sock.addr as Deno.NetAddr).port;
+    const serverSide: unknown[] = [];
+    const server = await startServer(
+      async (reader, writer) => {
+        serverSide.push(
+          writer.getExtraInfo("sslcontext"),
+          writer.canWriteEof(),
+        );
+        await echoLines(reader, writer);
+      },
+      null,
+      null,
+      { sock },
+    );
+    const [reader, writer] = await openConnection(LOCAL, port, {
+      ssl: { caCerts: [ca] },
+    });
+    writer.write("tls on my socket\n");
+    assert.equal(text(await reader.readline()), "tls on my socket\n");
+    await closeWriter(writer);
+    await shutdown(server);
+    // The listener's settings are not known: sslcontext is just true.
+    assert.deepEqual(serverSide, [true, false]);
+  });
+});
+
+Deno.test("sock: startUnixServer serves on a Unix listener the caller made", async () => {
+  await withSocketDir(async (dir) => {
+    const path = `${dir}/sock.sock`;
+    await run(async () => {
+      const sock = Deno.listen({ transport: "unix", path });
+      const server = await startUnixServer(echoLines, null, { sock });
+      assert.equal(server.sockets[0].getsockname(), path);
+      const [reader, writer] = await openUnixConnection(path);
+      writer.write("unix sock\n");
+      assert.equal(text(await reader.readline()), "unix sock\n");
+      await closeWriter(writer);
+      await shutdown(server);
+      await assert.rejects(sock.accept(), Deno.errors.BadResource);
+    });
+  });
+});
+
+Deno.test("sock: host, port, path or ssl with sock, and a listener of the wrong kind, fail at the call", async () => {
+  await withSocketDir(async (dir) => {
+    await run(async () => {
+      const tcp = Deno.listen({ hostname: LOCAL, port: 0 });
+      const unix = Deno.listen({ transport: "unix", path: `${dir}/u.sock` });
+      try {
+        assert.throws(
+          () => startServer(echoLines, LOCAL, null, { sock: tcp }),
+          (e: unknown) =>
+            e instanceof RangeError &&
+            e.message ===
+              'startServer(): host must be left out (null) when options.sock is given, got "127.0.0.1"',
+        );
+        assert.throws(
+          () => startServer(echoLines, null, 0, { sock: tcp }),
+          RangeError,
+        );
+        assert.throws(
+          () =>
+            startServer(echoLines, null, null, {
+              sock: tcp,
+              ssl: { cert: "", key: "" },
+            }),
+          RangeError,
+        );
+        assert.throws(
+          () => startServer(echoLines, null, null, { sock: unix }),
+          (e: unknown) =>
+            e instanceof RangeError &&
+            e.message ===
+              "startServer(): options.sock must be a tcp listener, got a unix listener",
+        );
+        assert.throws(
+          () => startServer(echoLines, null, null, { sock: {} as never }),
+          TypeError,
+        );
+        assert.throws(
+          () => startUnixServer(echoLines, null, { sock: tcp }),
+          RangeError,
+        );
+        assert.throws(
+          () => startUnixServer(echoLines, `${dir}/v.sock`, { sock: unix }),
+          RangeError,
+        );
+        assert.throws(() => startUnixServer(echoLines, null), TypeError);
+      } finally {
+        tcp.close();
+        unix.close();
+      }
+    });
+  });
+});
+
+// ================================================================== reprs
+
+Deno.test("repr: StreamReader shows its exception, waiter and transport as CPython does", async () => {
+  // CPython: <StreamReader exception=RuntimeError('boom')>,
+  // <StreamReader waiter=<Future pending>>, <StreamReader
+  // transport=<_SelectorSocketTransport fd=6 read=polling write=<idle,
+  // bufsize=0>>>.
+  await run(async () => {
+    const failed = new StreamReader();
+    failed.setException(new Error("boom"));
+    assert.equal(String(failed), "<StreamReader exception=Error('boom')>");
+    const waiting = new StreamReader();
+    const read = createTask(() => waiting.read(1));
+    await tick();
+    assert.match(String(waiting), /^<StreamReader waiter=<Future pending.*>>$/);
+    waiting.feedData(bytes("x"));
+    await read;
+    assert.equal(String(waiting), "<StreamReader>");
+  });
+});
+
+Deno.test("repr: a connection's reader, writer and transport", async () => {
+  await run(async () => {
+    const server = await startServer(echoLines, LOCAL, 0);
+    const [reader, writer] = await openConnection(LOCAL, portOf(server));
+    const transport = "<Transport read=polling write=<idle, bufsize=0>>";
+    assert.equal(String(writer.transport), transport);
+    assert.equal(String(reader), `<StreamReader transport=${transport}>`);
+    assert.equal(
+      String(writer),
+      `<StreamWriter transport=${transport} reader=${reader}>`,
+    );
+    writer.close();
+    assert.match(String(writer.transport), /^<Transport closed/);
+    await writer.waitClosed();
+    assert.equal(String(writer.transport), "<Transport closed>");
+    await shutdown(server);
+  });
 });
 
 // ============================================================ flow control

@@ -18,7 +18,7 @@ import {
   Task,
   TimerHandle,
 } from "../mod.ts";
-import { recordExceptions } from "./_helpers.ts";
+import { errorOf, recordExceptions } from "./_helpers.ts";
 
 const VT = { virtualTime: true };
 
@@ -729,4 +729,77 @@ Deno.test("a task waiting on a foreign promise does not hold up the loop", async
     "busy 2",
     "foreign: resumed",
   ]);
+});
+
+// ------------------------------------------------ signals and Promise types
+
+Deno.test("createTask(fn, { signal }): an abort cancels the task with the reason as the message", async () => {
+  await run(async () => {
+    const controller = new AbortController();
+    const task = createTask(() => sleep(10), { signal: controller.signal });
+    await sleep(1);
+    controller.abort(new Error("user went away"));
+    const error = await errorOf(task);
+    assert.ok(error instanceof CancelledError);
+    assert.equal(error.message, "user went away");
+    assert.equal(getRunningLoop().time(), 1);
+  }, VT);
+});
+
+Deno.test("createTask with an already aborted signal never runs the body", async () => {
+  await run(async () => {
+    let ran = false;
+    const task = createTask(async () => {
+      ran = true;
+    }, { signal: AbortSignal.abort("too late") });
+    const error = await errorOf(task);
+    assert.ok(error instanceof CancelledError);
+    assert.equal(error.message, "too late");
+    assert.equal(ran, false);
+  }, VT);
+});
+
+Deno.test("run(main, { signal }) cancels main when the signal aborts; a finished task lets go of the signal", async () => {
+  const controller = new AbortController();
+  let cleanedUp = false;
+  const error = await errorOf(run(async () => {
+    getRunningLoop().callLater(2, () => controller.abort("stop"));
+    try {
+      await sleep(3600);
+    } finally {
+      cleanedUp = true;
+    }
+  }, { ...VT, signal: controller.signal }));
+  assert.ok(error instanceof CancelledError);
+  assert.equal(cleanedUp, true);
+  // A task done before the abort is not cancelled by it later.
+  await run(async () => {
+    const late = new AbortController();
+    const t = createTask(async () => 1, { signal: late.signal });
+    assert.equal(await t, 1);
+    late.abort();
+    assert.equal(t.cancelled(), false);
+  }, VT);
+});
+
+Deno.test("futures, tasks and coroutines fit where a Promise is expected", async () => {
+  // A helper typed with Promise, as in many code bases.
+  async function withDeadline<T>(p: Promise<T>): Promise<T> {
+    return await p;
+  }
+  await run(async () => {
+    assert.equal(await withDeadline(sleep(0.01, "slept")), "slept");
+    assert.deepEqual(await withDeadline(gather(() => sleep(0, 1))), [1]);
+    assert.equal(await withDeadline(createTask(async () => 2)), 2);
+    const fut = getRunningLoop().createFuture<number>();
+    fut.setException(new RangeError("bad"));
+    assert.equal(
+      await fut.catch((e) => (e as Error).message),
+      "bad",
+    );
+    let finallyRan = false;
+    assert.equal(await sleep(0, 3).finally(() => finallyRan = true), 3);
+    assert.equal(finallyRan, true);
+    assert.equal(Object.prototype.toString.call(fut), "[object Future]");
+  }, VT);
 });

@@ -32,17 +32,7 @@ export interface Outcome {
  * a new DefaultEventLoopPolicy's getEventLoop(), outside the main thread.
  */
 export function policyGetEventLoopInThread(): Outcome {
-  const Policy = (asyncio as unknown as {
-    DefaultEventLoopPolicy?: new () => { getEventLoop(): unknown };
-  }).DefaultEventLoopPolicy;
-  if (Policy === undefined) {
-    return {
-      threw: true,
-      name: "MissingApi",
-      message: "mod.ts does not export DefaultEventLoopPolicy",
-    };
-  }
-  const policy = new Policy();
+  const policy = new asyncio.DefaultEventLoopPolicy();
   try {
     policy.getEventLoop();
     return { threw: false };

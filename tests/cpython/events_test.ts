@@ -6,9 +6,9 @@
 // one Deno test per test method, in CPython's order, named
 // "test_events.<Class>.<method>". Each checks what the original checks,
 // assertion for assertion; where the original reads private state or uses
-// a mock, the comment says what stands in for it (see SKIPS_events.md).
+// a mock, the comment says what stands in for it (see README.md).
 // The socket, pipe, subprocess and signal tests are listed as ignored
-// tests: they are out of scope here, ported with streams.
+// tests: they are outside this port's scope (see README.md).
 //
 // EventLoopTestsMixin and GetEventLoopTestsMixin run once (CPython runs
 // the first for each selector, the second for the C and the Python
@@ -17,11 +17,15 @@ import assert from "node:assert/strict";
 import * as asyncio from "../../mod.ts";
 import {
   type AbstractEventLoop,
+  type AbstractEventLoopPolicy,
+  DefaultEventLoopPolicy,
   EventLoop as EventLoopClass,
   type ExceptionContext,
+  getEventLoopPolicy,
   Handle,
   newEventLoop,
   setEventLoop,
+  setEventLoopPolicy,
   sleep,
   ThreadPoolExecutor,
   TimerHandle,
@@ -37,63 +41,12 @@ const jobs = workerModule<typeof Jobs>(
   new URL("./_events_jobs.ts", import.meta.url),
 );
 
-// ------------------------------------------------------------ missing API
-//
-// What a Python user would expect and mod.ts does not export (yet). The
-// tests that need it reach it through `need()`, which throws a TypeError
-// naming the missing export, so those tests fail with a clear message and
-// the others still run (a static import of a missing export would stop the
-// whole file).
-
-/** Python's AbstractEventLoopPolicy, the interface. */
-interface EventLoopPolicy {
-  getEventLoop(): AbstractEventLoop;
-  setEventLoop(loop: AbstractEventLoop | null): void;
-  newEventLoop(): AbstractEventLoop;
-}
-
-interface MissingApi {
-  /** asyncio.DefaultEventLoopPolicy */
-  DefaultEventLoopPolicy: new () => EventLoopPolicy;
-  /** asyncio.get_event_loop_policy() */
-  getEventLoopPolicy(): EventLoopPolicy;
-  /** asyncio.set_event_loop_policy(policy) */
-  setEventLoopPolicy(policy: EventLoopPolicy | null): void;
-  /** asyncio._get_running_loop() */
-  _getRunningLoop(): AbstractEventLoop | null;
-}
-
-/** A missing export or method: a TypeError, never taken for a RuntimeError. */
-class MissingApiError extends TypeError {
-  override name = "MissingApiError";
-}
-
-function need<K extends keyof MissingApi>(name: K): MissingApi[K] {
-  const value = (asyncio as unknown as Partial<MissingApi>)[name];
-  if (value === undefined) {
-    throw new MissingApiError(`mod.ts does not export ${name}`);
-  }
-  return value as MissingApi[K];
-}
-
-/** A loop method that EventLoop does not have (yet). */
-function loopMethod<F extends (...args: never[]) => unknown>(
-  loop: AbstractEventLoop,
-  name: string,
-): F {
-  const method = (loop as unknown as Record<string, unknown>)[name];
-  if (typeof method !== "function") {
-    throw new MissingApiError(`EventLoop has no ${name}() method`);
-  }
-  return method.bind(loop) as F;
-}
-
 // ---------------------------------------------------------------- helpers
 
 /**
  * Python's RuntimeError is JavaScript's plain Error: an Error that is not
- * one of the specific built-in classes (so that a TypeError from a missing
- * method, say, does not pass for it).
+ * one of the specific built-in classes (so that a TypeError, say, does not
+ * pass for it).
  */
 function isRuntimeError(e: unknown): e is Error {
   return e instanceof Error &&
@@ -379,7 +332,7 @@ loopTest(
   },
 );
 
-// Out of scope: I/O, ported with streams (SKIPS_events.md).
+// Out of scope: the loop's I/O and signal API (README.md).
 Deno.test({
   name: "test_events.EventLoopTestsMixin.test_reader_callback",
   ignore: true,
@@ -588,7 +541,7 @@ Deno.test({
   fn() {},
 });
 
-// Out of scope: I/O, ported with streams (SKIPS_events.md).
+// Out of scope: the loop's I/O API (README.md).
 Deno.test({
   name: "test_events.EventLoopTestsMixin.test_read_pipe",
   ignore: true,
@@ -638,7 +591,7 @@ Deno.test({
   fn() {},
 });
 
-// Out of scope: I/O, ported with streams (SKIPS_events.md).
+// Out of scope: the loop's I/O API (README.md).
 Deno.test({
   name: "test_events.EventLoopTestsMixin.test_remove_fds_after_closing",
   ignore: true,
@@ -683,12 +636,7 @@ loopTest("test_events.EventLoopTestsMixin.test_close", async (loop) => {
   await assertRaisesRuntimeError(() => loop.callLater(1.0, func));
   await assertRaisesRuntimeError(() => loop.callAt(loop.time() + .0, func));
   await assertRaisesRuntimeError(() => loop.createTask(() => test()));
-  await assertRaisesRuntimeError(() =>
-    loopMethod<(sig: Deno.Signal, cb: () => unknown) => unknown>(
-      loop,
-      "addSignalHandler",
-    )("SIGTERM", func)
-  );
+  await assertRaisesRuntimeError(() => loop.addSignalHandler("SIGTERM", func));
 
   // run_in_executor test is tricky: the method is a coroutine, but
   // run_until_complete cannot be called on closed loop. Thus iterate once
@@ -696,7 +644,7 @@ loopTest("test_events.EventLoopTestsMixin.test_close", async (loop) => {
   await assertRaisesRuntimeError(() => loop.runInExecutor(null, func));
 });
 
-// Out of scope: subprocesses, ported with streams (SKIPS_events.md).
+// Out of scope: the loop's subprocess API (README.md).
 Deno.test({
   name: "test_events.SubprocessTestsMixin.test_subprocess_exec",
   ignore: true,
@@ -769,7 +717,7 @@ Deno.test({
   fn() {},
 });
 
-// Out of scope: I/O, ported with streams (SKIPS_events.md). Windows'
+// Out of scope: the loop's I/O API (README.md). Windows'
 // proactor loop has no add_reader()/add_writer(); these two exist only
 // there.
 Deno.test({
@@ -799,7 +747,7 @@ Deno.test("test_events.HandleTests.test_handle", () => {
 
     const args: unknown[] = [];
     const h = new Handle(callback, args, loop);
-    // h._callback and h._args are private (see SKIPS_events.md).
+    // h._callback and h._args are private (see README.md).
     assert.equal(h.cancelled(), false);
 
     h.cancel();
@@ -1025,7 +973,7 @@ Deno.test("test_events.TimerTests.test_timer", () => {
     const args = [1, 2, 3];
     const when = performance.now() / 1000; // time.monotonic()
     const h = new TimerHandle(when, callback, args, loop);
-    // h._callback and h._args are private (see SKIPS_events.md).
+    // h._callback and h._args are private (see README.md).
     assert.equal(h.cancelled(), false);
 
     // cancel
@@ -1117,7 +1065,9 @@ Deno.test({
 // ------------------------------------------------------------ PolicyTests
 
 // Skipped: the abstract base class AbstractEventLoopPolicy, whose every
-// method raises NotImplementedError (see AbstractEventLoopTests).
+// method raises NotImplementedError. Here it is a TypeScript abstract
+// class: its abstract methods have no bodies to call, and the compiler
+// refuses `new AbstractEventLoopPolicy()`.
 Deno.test({
   name: "test_events.PolicyTests.test_event_loop_policy",
   ignore: true,
@@ -1125,7 +1075,6 @@ Deno.test({
 });
 
 Deno.test("test_events.PolicyTests.test_get_event_loop", () => {
-  const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
   const policy = new DefaultEventLoopPolicy();
   // self.assertIsNone(policy._local._loop): private state (dropped; the
   // assertions below show the same through the public API).
@@ -1142,7 +1091,6 @@ Deno.test("test_events.PolicyTests.test_get_event_loop", () => {
 });
 
 Deno.test("test_events.PolicyTests.test_get_event_loop_calls_set_event_loop", () => {
-  const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
   const policy = new DefaultEventLoopPolicy();
 
   // mock.patch.object(policy, "set_event_loop", wraps=...): a spy that
@@ -1168,7 +1116,6 @@ Deno.test("test_events.PolicyTests.test_get_event_loop_calls_set_event_loop", ()
 });
 
 Deno.test("test_events.PolicyTests.test_get_event_loop_after_set_none", async () => {
-  const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
   const policy = new DefaultEventLoopPolicy();
   policy.setEventLoop(null);
   await assertRaisesRuntimeError(() => policy.getEventLoop());
@@ -1190,7 +1137,6 @@ workerTest("test_events.PolicyTests.test_get_event_loop_thread", async () => {
 });
 
 Deno.test("test_events.PolicyTests.test_new_event_loop", () => {
-  const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
   const policy = new DefaultEventLoopPolicy();
 
   const loop = policy.newEventLoop();
@@ -1202,7 +1148,6 @@ Deno.test("test_events.PolicyTests.test_new_event_loop", () => {
 });
 
 Deno.test("test_events.PolicyTests.test_set_event_loop", () => {
-  const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
   const policy = new DefaultEventLoopPolicy();
   const oldLoop = policy.newEventLoop();
   try {
@@ -1235,18 +1180,14 @@ function isEventLoopPolicy(policy: unknown): boolean {
 }
 
 Deno.test("test_events.PolicyTests.test_get_event_loop_policy", () => {
-  const getEventLoopPolicy = need("getEventLoopPolicy");
   const policy = getEventLoopPolicy();
   assert.ok(isEventLoopPolicy(policy));
   assert.equal(policy, getEventLoopPolicy());
 });
 
 Deno.test("test_events.PolicyTests.test_set_event_loop_policy", () => {
-  const getEventLoopPolicy = need("getEventLoopPolicy");
-  const setEventLoopPolicy = need("setEventLoopPolicy");
-  const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
   assert.throws(
-    () => setEventLoopPolicy({} as unknown as EventLoopPolicy),
+    () => setEventLoopPolicy({} as unknown as AbstractEventLoopPolicy),
     TypeError,
   );
 
@@ -1314,11 +1255,8 @@ getEventLoopTest(
   async () => {
     class TestError extends Error {}
 
-    const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
-    const getEventLoopPolicy = need("getEventLoopPolicy");
-    const setEventLoopPolicy = need("setEventLoopPolicy");
-    // asyncio._get_running_loop() (not exported: the running loop or null,
-    // read through the public getRunningLoop; SKIPS_events.md).
+    // asyncio._get_running_loop() (private, not exported: the running loop
+    // or null, read through the public getRunningLoop; README.md).
     const _getRunningLoop = () => {
       try {
         return asyncio.getRunningLoop();
@@ -1379,11 +1317,8 @@ getEventLoopTest(
 getEventLoopTest(
   "test_events.GetEventLoopTestsMixin.test_get_event_loop_returns_running_loop2",
   async () => {
-    const DefaultEventLoopPolicy = need("DefaultEventLoopPolicy");
-    const getEventLoopPolicy = need("getEventLoopPolicy");
-    const setEventLoopPolicy = need("setEventLoopPolicy");
-    // asyncio._get_running_loop() (not exported: the running loop or null,
-    // read through the public getRunningLoop; SKIPS_events.md).
+    // asyncio._get_running_loop() (private, not exported: the running loop
+    // or null, read through the public getRunningLoop; README.md).
     const _getRunningLoop = () => {
       try {
         return asyncio.getRunningLoop();
@@ -1447,7 +1382,7 @@ getEventLoopTest(
 
 // ----------------------------------------------- TestServer and friends
 
-// Out of scope: servers, ported with streams (SKIPS_events.md).
+// Out of scope: the loop's servers (README.md).
 Deno.test({
   name: "test_events.TestServer.test_get_loop",
   ignore: true,

@@ -6,7 +6,7 @@
 // BaseFutureInheritanceTests once per implementation (C Future, a subclass
 // of it, Python Future); there is one Future here, so each body runs once,
 // named after the base class (test_futures.BaseFutureTests.test_result).
-// Skipped tests are listed in SKIPS_futures.md.
+// Skipped tests are listed in README.md.
 //
 // CPython's setUp makes a TestLoop and leaves no current loop
 // (set_event_loop(None)); `futureTest` does the same with a loop on the
@@ -33,8 +33,11 @@ import {
   wrapFuture,
 } from "../../mod.ts";
 // CPython's private helpers asyncio.futures._copy_future_state and
-// _set_result_unless_cancelled, looked up by name (see `internal`).
-import * as futuresModule from "../../src/futures.ts";
+// _set_result_unless_cancelled: exports of src/futures.ts, not of mod.ts.
+import {
+  copyFutureState,
+  setResultUnlessCancelled,
+} from "../../src/futures.ts";
 import { captureConsole, liveWorkers } from "../_helpers.ts";
 
 /**
@@ -76,21 +79,6 @@ function skipped(name: string): void {
 /** test_utils.run_briefly(loop): runs the loop until a no-op task is done. */
 async function runBriefly(loop: AbstractEventLoop): Promise<void> {
   await loop.runUntilComplete(async function once() {});
-}
-
-/**
- * A function of CPython's asyncio.futures module that is private there
- * (`_copy_future_state`): here it would be an `@internal` export of
- * src/futures.ts, not mod.ts (`copyFutureState`). Fails the test if there is none.
- */
-function internal<F>(name: string, pythonName: string): F {
-  const fn = (futuresModule as Record<string, unknown>)[name];
-  assert.equal(
-    typeof fn,
-    "function",
-    `src/futures.ts has no ${name}() (CPython's asyncio.futures.${pythonName})`,
-  );
-  return fn as F;
 }
 
 const THIS_FILE_PATTERN = `(?:${escapeRegExp(import.meta.filename!)}|${
@@ -236,7 +224,7 @@ skipped("test_futures.BaseFutureTests.test_uninitialized");
 
 // `_cancel_message` is a private attribute: the getter is checked through
 // the CancelledError the future raises; the setter has nothing public to
-// port (SKIPS_futures.md).
+// port (README.md).
 futureTest(
   "test_futures.BaseFutureTests.test_future_cancel_message_getter",
   async (loop) => {
@@ -381,10 +369,6 @@ futureTest("test_futures.BaseFutureTests.test_future_repr", (loop) => {
 });
 
 futureTest("test_futures.BaseFutureTests.test_copy_state", (loop) => {
-  const copyFutureState = internal<
-    (source: Future<unknown>, dest: Future<unknown>) => void
-  >("copyFutureState", "_copy_future_state");
-
   const f = new Future({ loop });
   f.setResult(10);
 
@@ -703,9 +687,6 @@ futureTest(
 futureTest(
   "test_futures.BaseFutureTests.test_set_result_unless_cancelled",
   (loop) => {
-    const setResultUnlessCancelled = internal<
-      (fut: Future<unknown>, result: unknown) => void
-    >("setResultUnlessCancelled", "_set_result_unless_cancelled");
     const fut = new Future({ loop });
     fut.cancel();
     setResultUnlessCancelled(fut, 2);

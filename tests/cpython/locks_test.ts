@@ -5,7 +5,7 @@
 // Deno test per test method, in CPython's order, named
 // "test_locks.<Class>.<method>". Each checks what the original checks,
 // assertion for assertion; where the original reads private state or uses
-// a mock, the comment says what stands in for it (see SKIPS_locks.md).
+// a mock, the comment says what stands in for it (see README.md).
 //
 // IsolatedAsyncioTestCase runs each `async def test_*` as a task on a
 // fresh loop and, at the end, cancels the tasks left over and waits for
@@ -364,7 +364,7 @@ asyncTest("test_locks.LockTests.test_cancel_race", async () => {
   // Without the fix this failed at the last assert.
   fa.setResult(undefined);
   // lock._waiters[0].cancelled() reads a private list: B's cancellation
-  // is checked through its task instead (see SKIPS_locks.md).
+  // is checked through its task instead (see README.md).
   tb.cancel();
   assert.equal(tb.cancelling(), 1);
   await sleep(0);

@@ -4,7 +4,7 @@
 // test per CPython test method, in CPython's order, named after it. The
 // mixin tests (_QueueJoinTestMixin, _QueueShutdownTestMixin) run once per
 // concrete class, as in CPython. Skipped tests are listed in
-// SKIPS_queues.md.
+// README.md.
 //
 // CPython runs each async test as the main task of a fresh asyncio.Runner
 // (IsolatedAsyncioTestCase); here `asyncTest` does, on the virtual clock.

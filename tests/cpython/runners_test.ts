@@ -5,7 +5,7 @@
 // test per test method, in CPython's order, named
 // "test_runners.<Class>.<method>". Each checks what the original checks,
 // assertion for assertion; where the original uses a mock, the comment
-// says what stands in for it (see SKIPS_runners.md).
+// says what stands in for it (see README.md).
 //
 // BaseTest installs a policy whose loops are BaseEventLoops with a mocked
 // selector, and checks in tearDown that the loop asyncio.run() or the
@@ -15,14 +15,16 @@
 // that it was closed. The tests that interrupt the main thread run in a
 // child process (_runners_interrupt.ts).
 import assert from "node:assert/strict";
-import * as asyncio from "../../mod.ts";
 import {
   type AbstractEventLoop,
   CancelledError,
+  ContextVar,
+  copyContext,
   createTask,
   EventLoop,
   type ExceptionContext,
   getEventLoop,
+  getEventLoopPolicy,
   getRunningLoop,
   newEventLoop,
   run,
@@ -32,53 +34,6 @@ import {
 } from "../../mod.ts";
 
 const VT = { virtualTime: true };
-
-// ------------------------------------------------------------ missing API
-//
-// What a Python user would expect and mod.ts does not export (yet),
-// reached through `need()` so that the other tests still run.
-
-/** Python's AbstractEventLoopPolicy, the interface. */
-interface EventLoopPolicy {
-  getEventLoop(): AbstractEventLoop;
-  setEventLoop(loop: AbstractEventLoop | null): void;
-  newEventLoop(): AbstractEventLoop;
-}
-
-/** contextvars.ContextVar */
-interface ContextVar<T> {
-  get(): T;
-  set(value: T): unknown;
-}
-
-/** contextvars.Context */
-interface Context {
-  get<T>(variable: ContextVar<T>): T | undefined;
-}
-
-interface MissingApi {
-  /** asyncio.get_event_loop_policy() */
-  getEventLoopPolicy(): EventLoopPolicy;
-  /** contextvars.ContextVar(name, default=...) */
-  ContextVar: new <T>(name: string, options?: { default?: T }) => ContextVar<
-    T
-  >;
-  /** contextvars.copy_context() */
-  copyContext(): Context;
-}
-
-/** A missing export: a TypeError, never taken for a RuntimeError. */
-class MissingApiError extends TypeError {
-  override name = "MissingApiError";
-}
-
-function need<K extends keyof MissingApi>(name: K): MissingApi[K] {
-  const value = (asyncio as unknown as Partial<MissingApi>)[name];
-  if (value === undefined) {
-    throw new MissingApiError(`mod.ts does not export ${name}`);
-  }
-  return value as MissingApi[K];
-}
 
 // ---------------------------------------------------------------- helpers
 
@@ -446,7 +401,7 @@ baseTest("test_runners.RunTests.test_asyncio_run_set_event_loop", async () => {
     return 42;
   }
 
-  const policy = need("getEventLoopPolicy")();
+  const policy = getEventLoopPolicy();
   const setEventLoop = policy.setEventLoop;
   let called = false;
   policy.setEventLoop = () => { // mock.Mock()
@@ -606,8 +561,6 @@ baseTest(
 );
 
 baseTest("test_runners.RunnerTests.test_run_keeps_context", async (base) => {
-  const ContextVar = need("ContextVar");
-  const copyContext = need("copyContext");
   const cvar = new ContextVar<number>("cvar", { default: -1 });
 
   async function f(val: number) {
@@ -688,7 +641,7 @@ baseTest(
     // See https://github.com/python/cpython/issues/95736
     async function coro() {}
 
-    const policy = need("getEventLoopPolicy")();
+    const policy = getEventLoopPolicy();
     const setEventLoop = policy.setEventLoop;
     let callCount = 0;
     policy.setEventLoop = () => { // mock.Mock()

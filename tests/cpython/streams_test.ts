@@ -2,7 +2,7 @@
 // deno-lint-ignore-file require-await
 // A port of CPython 3.13's Lib/test/test_asyncio/test_streams.py (one Deno
 // test per test method, in CPython's order; skipped tests are listed in
-// SKIPS_streams.md).
+// README.md).
 //
 // Each test gets its own loop, as CPython's setUp does (a loop that is not
 // set as the current one: `setEventLoop(null)`), runs it from outside with
@@ -26,7 +26,6 @@ import assert from "node:assert/strict";
 import {
   type AbstractEventLoop,
   type ClientConnected,
-  type ClientTls,
   createSubprocessExec,
   currentTask,
   type ExceptionContext,
@@ -40,10 +39,8 @@ import {
   openUnixConnection,
   PIPE,
   type Server,
-  type ServerTls,
   setEventLoop,
   startServer,
-  type StartServerOptions,
   startUnixServer,
   StreamReader,
   StreamWriter,
@@ -137,47 +134,6 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 /** The port a server listens on (its first socket's getsockname()). */
 function portOf(server: Server): number {
   return (server.sockets[0].getsockname() as [string, number])[1];
-}
-
-// ------------------------------------------- APIs the port needs (missing)
-//
-// CPython 3.13 has these; the library does not (yet). They are written as
-// a Python user would expect them, behind typed views of the library's
-// functions so that the file type-checks; the tests that use them fail
-// today.
-
-type Separator = Uint8Array | string;
-
-/** StreamReader.readuntil(separator) with a tuple of separators (3.13). */
-function readuntilAny(
-  stream: StreamReader,
-  separator: Separator | readonly Separator[],
-): PromiseLike<Uint8Array> {
-  return (stream.readuntil as (
-    separator: Separator | readonly Separator[],
-  ) => PromiseLike<Uint8Array>).call(stream, separator);
-}
-
-/** open_unix_connection(path, ssl=..., server_hostname=...). */
-const openUnixConnectionTls = openUnixConnection as (
-  path: string,
-  options: { limit?: number; ssl?: ClientTls; serverHostname?: string },
-) => Promise<[StreamReader, StreamWriter]>;
-
-/** start_server(client_connected_cb, sock=sock): serve on a listener. */
-const startServerOnSock = startServer as (
-  clientConnected: ClientConnected,
-  host?: string | null,
-  port?: number,
-  options?: StartServerOptions & { sock?: Deno.Listener },
-) => Promise<Server>;
-
-/** StreamWriter.start_tls(sslcontext, server_hostname=...) (3.11+). */
-interface StartTls {
-  startTls(
-    ssl: ClientTls | ServerTls,
-    options?: { serverHostname?: string },
-  ): PromiseLike<void>;
 }
 
 /**
@@ -478,7 +434,7 @@ Deno.test("test_streams.StreamTests.test_open_unix_connection_no_loop_ssl", () =
       // CPython passes server_hostname='' with a context that checks no
       // name; trusting the test CA, the name checked is its "localhost".
       () =>
-        openUnixConnectionTls(httpd.address as string, {
+        openUnixConnection(httpd.address as string, {
           ssl: { caCerts: [ca] },
           serverHostname: "localhost",
         }),
@@ -850,12 +806,12 @@ Deno.test("test_streams.StreamTests.test_readuntil_separator", () =>
         e instanceof RangeError && /Separator should be/.test(e.message),
     );
     await assert.rejects(
-      loop.runUntilComplete(() => readuntilAny(stream, [bytes("")])),
+      loop.runUntilComplete(() => stream.readuntil([bytes("")])),
       (e: unknown) =>
         e instanceof RangeError && /Separator should be/.test(e.message),
     );
     await assert.rejects(
-      loop.runUntilComplete(() => readuntilAny(stream, [])),
+      loop.runUntilComplete(() => stream.readuntil([])),
       (e: unknown) =>
         e instanceof RangeError && /Separator should contain/.test(e.message),
     );
@@ -973,11 +929,11 @@ Deno.test("test_streams.StreamTests.test_readuntil_multi_separator", () =>
     // Simple case
     stream.feedData(bytes("line 1\nline 2\r"));
     let data = await loop.runUntilComplete(() =>
-      readuntilAny(stream, [bytes("\r"), bytes("\n")])
+      stream.readuntil([bytes("\r"), bytes("\n")])
     );
     assert.equal(text(data), "line 1\n");
     data = await loop.runUntilComplete(() =>
-      readuntilAny(stream, [bytes("\r"), bytes("\n")])
+      stream.readuntil([bytes("\r"), bytes("\n")])
     );
     assert.equal(text(data), "line 2\r");
     assert.equal(await buffered(loop, stream), "");
@@ -985,7 +941,7 @@ Deno.test("test_streams.StreamTests.test_readuntil_multi_separator", () =>
     // First end position matches, even if that's a longer match
     stream.feedData(bytes("ABCDEFG"));
     data = await loop.runUntilComplete(() =>
-      readuntilAny(stream, [bytes("DEF"), bytes("BCDE")])
+      stream.readuntil([bytes("DEF"), bytes("BCDE")])
     );
     assert.equal(text(data), "ABCDE");
     assert.equal(await buffered(loop, stream), "FG");
@@ -998,7 +954,7 @@ Deno.test("test_streams.StreamTests.test_readuntil_multi_separator_limit", () =>
 
     await assert.rejects(
       loop.runUntilComplete(() =>
-        readuntilAny(stream, [bytes("A"), bytes("ome dataA")])
+        stream.readuntil([bytes("A"), bytes("ome dataA")])
       ),
       (e: unknown) =>
         e instanceof LimitOverrunError && /is found/.test(e.message),
@@ -1016,7 +972,7 @@ Deno.test("test_streams.StreamTests.test_readuntil_multi_separator_negative_offs
     stream.feedData(bytes("data"));
 
     const readuntilTask = loop.createTask(() =>
-      readuntilAny(stream, [bytes("A"), bytes("long sep")])
+      stream.readuntil([bytes("A"), bytes("long sep")])
     );
     loop.callSoon((data) => stream.feedData(data), bytes("Z"));
     loop.callSoon((data) => stream.feedData(data), bytes("Aaaa"));
@@ -1191,7 +1147,7 @@ Deno.test("test_streams.StreamTests.test_start_server", () =>
         try {
           this.server = await loopbackOnly(() =>
             this.loop.runUntilComplete(() =>
-              startServerOnSock(this.handleClient, undefined, undefined, {
+              startServer(this.handleClient, undefined, undefined, {
                 sock,
               })
             )
@@ -1371,7 +1327,7 @@ Deno.test("test_streams.StreamTests.test_start_tls", () =>
         await clientWriter.drain();
         assert.equal(clientWriter.getExtraInfo("sslcontext"), null);
         // test_utils.simple_server_sslcontext()
-        await (clientWriter as unknown as StartTls).startTls({ cert, key });
+        await clientWriter.startTls({ cert, key });
         assert.notEqual(clientWriter.getExtraInfo("sslcontext"), null);
         const data2 = await clientReader.readline();
         clientWriter.write(data2);
@@ -1381,13 +1337,17 @@ Deno.test("test_streams.StreamTests.test_start_tls", () =>
       };
 
       async start(): Promise<[string, number]> {
-        // CPython serves on a socket it made (start_server(sock=sock));
-        // host and port 0 here, so that this test is about start_tls only
-        // (test_start_server covers sock=).
-        this.server = await this.loop.runUntilComplete(() =>
-          startServer(this.handleClient, LOCAL, 0)
-        );
-        return [LOCAL, portOf(this.server)];
+        const sock = Deno.listen({ hostname: LOCAL, port: 0 });
+        try {
+          this.server = await this.loop.runUntilComplete(() =>
+            startServer(this.handleClient, undefined, undefined, { sock })
+          );
+        } catch (error) {
+          closeQuietly(sock);
+          throw error;
+        }
+        const addr = sock.addr as Deno.NetAddr;
+        return [addr.hostname, addr.port];
       }
 
       async stop(): Promise<void> {
@@ -1408,7 +1368,7 @@ Deno.test("test_streams.StreamTests.test_start_tls", () =>
       const msgback1 = await reader.readline();
       assert.equal(writer.getExtraInfo("sslcontext"), null);
       // test_utils.simple_client_sslcontext()
-      await (writer as unknown as StartTls).startTls({ caCerts: [ca] });
+      await writer.startTls({ caCerts: [ca] });
       assert.notEqual(writer.getExtraInfo("sslcontext"), null);
       writer.write(bytes("hello world 2!\n"));
       await writer.drain();
@@ -1918,9 +1878,11 @@ Deno.test("test_streams.StreamTests.test_unhandled_exception", () =>
       throw new Error("test");
     };
     const messages = await basetestUnhandledExceptions(loop, handleEcho);
+    // CPython: "Unhandled exception in client_connected_cb"; the library
+    // names the TypeScript parameter (tests/cpython/README.md).
     assert.equal(
       messages[0].message,
-      "Unhandled exception in client_connected_cb",
+      "Unhandled exception in the clientConnected callback",
     );
   }, REAL));
 

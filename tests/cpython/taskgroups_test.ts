@@ -5,15 +5,13 @@
 // A port of CPython 3.13's Lib/test/test_asyncio/test_taskgroups.py: one
 // Deno test per test method, in CPython's order, named
 // "test_taskgroups.TestTaskGroup.<method>". Each checks what the original
-// checks, assertion for assertion (see SKIPS_taskgroups.md for what is
-// skipped or ported differently).
+// checks, assertion for assertion (see README.md for what is skipped or
+// ported differently).
 //
-// `async with taskgroups.TaskGroup() as g:` is ported to the function form
-// of issue 12, `await taskGroup(async (g) => { ... })`, which sees the
-// body's error as Python's __aexit__ does; `tg = TaskGroup(); async with
-// tg:` (the tests of entering a group object) is `new TaskGroup()` with
-// `await using`. taskGroup() comes from ./_scopes_api.ts, which says what
-// mod.ts does not export yet.
+// `async with taskgroups.TaskGroup() as g:` is ported to the function form,
+// `await taskGroup(async (g) => { ... })`, which sees the body's error as
+// Python's __aexit__ does; `tg = TaskGroup(); async with tg:` (the tests
+// of entering a group object) is `new TaskGroup()` with `await using`.
 //
 // Errors: the errors the tests raise themselves keep Python's class names
 // as local classes (ZeroDivisionError for `1 / 0`, RuntimeError, MyExc,
@@ -23,6 +21,8 @@
 import assert from "node:assert/strict";
 import {
   CancelledError,
+  ContextVar,
+  copyContext,
   createTask,
   currentTask,
   Event,
@@ -32,8 +32,8 @@ import {
   sleep,
   type Task,
   TaskGroup,
+  taskGroup,
 } from "../../mod.ts";
-import { ContextVar, copyContext, taskGroup } from "./_scopes_api.ts";
 import {
   asyncTest,
   awaitWithoutTask,
@@ -880,8 +880,8 @@ asyncTest(
 asyncTest(
   "test_taskgroups.TestTaskGroup.test_taskgroup_task_context",
   async () => {
-    // contextvars as a Python user would expect them in TypeScript (see
-    // _scopes_api.ts); `context=ctx` is the `context` option.
+    // contextvars: the library's ContextVar and copyContext();
+    // `context=ctx` is the `context` option.
     const cvar = new ContextVar<number>("cvar");
 
     async function coro(val: number) {
@@ -892,7 +892,7 @@ asyncTest(
     await taskGroup(async (g) => {
       const ctx = copyContext();
       assert.equal(ctx.get(cvar), undefined); // assertIsNone
-      const withContext = { context: ctx } as { name?: string };
+      const withContext = { context: ctx };
       const t1 = g.createTask(() => coro(1), withContext);
       await t1;
       assert.equal(1, ctx.get(cvar));
@@ -1043,9 +1043,9 @@ asyncTest("test_taskgroups.TestTaskGroup.test_taskgroup_finished", async () => {
 
 Deno.test({
   name: "test_taskgroups.TestTaskGroup.test_taskgroup_not_entered",
-  // Skipped: `new TaskGroup()` enters the group (README, "What a Python
-  // user must know", 3), so there is no TaskGroup that has not been
-  // entered to call createTask() on. See SKIPS_taskgroups.md.
+  // Skipped: `new TaskGroup()` enters the group in the current task, so
+  // there is no TaskGroup that has not been entered to call createTask()
+  // on (a documented deviation, README.md).
   ignore: true,
   fn() {},
 });

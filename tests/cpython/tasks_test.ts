@@ -7,7 +7,7 @@
 // assertion for assertion; where the original reads private state or uses
 // a mock, the comment says what stands in for it, and the tests that are
 // Python machinery are listed as ignored tests with the reason (see
-// SKIPS_tasks.md).
+// README.md).
 //
 // CPython runs BaseTaskTests for every pairing of its C and Python Task and
 // Future (and subclasses of them), SetMethodsTest for two of them, and
@@ -26,7 +26,7 @@
 //   dropped.
 // - `coro()` handed to a task is the coroutine function `() => coro()`;
 //   where the test depends on one coroutine *object* (the same object given
-//   twice), it is a `Coroutine` from the issue-12 `coroutine()` wrapper.
+//   twice), it is a `Coroutine` made by the library's `coroutine()`.
 // - An async function cannot return a Future or Task as a value in
 //   JavaScript (returning a thenable adopts it), so where CPython writes
 //   `async def f(): return asyncio.gather(...)`, the port keeps the future
@@ -35,8 +35,6 @@
 //   non-string argument its string); `__context__` / `raise ... from` is
 //   the error's `cause`.
 import assert from "node:assert/strict";
-import { AsyncLocalStorage } from "node:async_hooks";
-import * as asyncio from "../../mod.ts";
 import {
   type AbstractEventLoop,
   ALL_COMPLETED,
@@ -44,6 +42,11 @@ import {
   asCompleted,
   CancelledError,
   type ConcurrentFuture,
+  type Context,
+  ContextVar,
+  copyContext,
+  type Coroutine,
+  coroutine,
   type CoroutineFunction,
   createTask,
   currentTask,
@@ -55,6 +58,7 @@ import {
   gather,
   getEventLoop,
   InvalidStateError,
+  isCoroutine,
   newEventLoop,
   runCoroutineThreadsafe,
   setEventLoop,
@@ -70,82 +74,6 @@ import {
 
 const VT = { virtualTime: true };
 
-// ------------------------------------------------------------ pending API
-//
-// What this port needs and mod.ts does not export yet: the issue-12
-// `coroutine()` / `Coroutine`, and the loop's `setTaskFactory` /
-// `getTaskFactory`. They are reached through this block only; switch them
-// on here. A static import of a missing export would stop the whole file,
-// so until then the tests that use them fail with a MissingApiError naming
-// what is missing, and the others run.
-
-/** Python's coroutine object: a lazy awaitable (issue 12). */
-type Coroutine<T> = PromiseLike<T>;
-
-interface PendingApi {
-  /** The class of the lazy awaitables (`x instanceof Coroutine`). */
-  Coroutine: abstract new (...args: never[]) => Coroutine<unknown>;
-  /** Wraps an async function: calling it returns a Coroutine. */
-  coroutine<A extends unknown[], T>(
-    fn: (...args: A) => Promise<T>,
-  ): (...args: A) => Coroutine<T>;
-}
-
-/** A missing export or method: a TypeError, never taken for another error. */
-class MissingApiError extends TypeError {
-  override name = "MissingApiError";
-}
-
-function need<K extends keyof PendingApi>(name: K): PendingApi[K] {
-  const value = (asyncio as unknown as Partial<PendingApi>)[name];
-  if (value === undefined) {
-    throw new MissingApiError(`mod.ts does not export ${name}`);
-  }
-  return value as PendingApi[K];
-}
-
-/** `coroutine(asyncFn)(...args)`: Python's `asyncFn(*args)`. */
-function coroutine<A extends unknown[], T>(
-  fn: (...args: A) => Promise<T>,
-): (...args: A) => Coroutine<T> {
-  return need("coroutine")(fn);
-}
-
-/** Python's `asyncio.iscoroutine(x)`. */
-function isCoroutine(x: unknown): boolean {
-  return x instanceof need("Coroutine");
-}
-
-/** A Coroutine where today's types want a coroutine function. */
-function asCoroutineFunction<T>(coro: Coroutine<T>): CoroutineFunction<T> {
-  return coro as unknown as CoroutineFunction<T>;
-}
-
-/** Python's task factory: `factory(loop, coro)` returns the task. */
-type TaskFactory = (
-  loop: AbstractEventLoop,
-  coro: CoroutineFunction<unknown>,
-) => Future<unknown>;
-
-/** `loop.set_task_factory()` / `loop.get_task_factory()`. */
-interface TaskFactoryMethods {
-  setTaskFactory(factory: TaskFactory | null): void;
-  getTaskFactory(): TaskFactory | null;
-}
-
-function taskFactoryMethods(loop: AbstractEventLoop): TaskFactoryMethods {
-  const l = loop as unknown as Partial<TaskFactoryMethods>;
-  for (const name of ["setTaskFactory", "getTaskFactory"] as const) {
-    if (typeof l[name] !== "function") {
-      throw new MissingApiError(`the loop has no ${name}() method`);
-    }
-  }
-  return {
-    setTaskFactory: (f) => l.setTaskFactory!.call(loop, f),
-    getTaskFactory: () => l.getTaskFactory!.call(loop),
-  };
-}
-
 // ---------------------------------------------------------------- helpers
 
 type ErrorClass<E> = abstract new (...args: never[]) => E;
@@ -156,8 +84,7 @@ function describe(e: unknown): string {
 
 /**
  * Python's RuntimeError is JavaScript's plain Error: an Error that is not
- * one of the specific classes (a TypeError from a missing API, say, does
- * not pass for it).
+ * one of the specific classes (a TypeError, say, does not pass for it).
  */
 function isRuntimeError(e: unknown): e is Error {
   return e instanceof Error &&
@@ -293,7 +220,7 @@ const HANG_GUARD_MS = 5000;
 /** `loop.run_until_complete(x)`, guarded against a hang. */
 async function runUntilComplete<T>(
   loop: AbstractEventLoop,
-  x: Future<T> | CoroutineFunction<T>,
+  x: Future<T> | CoroutineFunction<T> | Coroutine<T>,
 ): Promise<T> {
   let hung = false;
   const guard = setTimeout(() => {
@@ -335,8 +262,13 @@ function newTask<T>(
   loop: AbstractEventLoop,
   coro: CoroutineFunction<T>,
   name: string | null = "TestTask",
+  context?: Context,
 ): Task<T> {
-  return new Task(coro, name === null ? { loop } : { loop, name });
+  return new Task(coro, {
+    loop,
+    ...(name === null ? {} : { name }),
+    ...(context === undefined ? {} : { context }),
+  });
 }
 
 /** BaseTaskTests.new_future: `Future(loop=loop)`. */
@@ -394,7 +326,7 @@ function closeImplicitLoop(): void {
   setEventLoop(null);
 }
 
-/** A test that is Python machinery: listed, not run (see SKIPS_tasks.md). */
+/** A test that is Python machinery: listed, not run (see README.md). */
 function skip(name: string): void {
   Deno.test({ name, ignore: true, fn() {} });
 }
@@ -404,23 +336,6 @@ async function coroutineFunction(): Promise<void> {}
 /** CPython's ZeroDivisionError, for `1 / 0`. */
 class ZeroDivisionError extends Error {
   override name = "ZeroDivisionError";
-}
-
-/**
- * contextvars.ContextVar on AsyncLocalStorage, JavaScript's context
- * variables: `get()` reads the store (or the default), `set(v)` is
- * `enterWith(v)`, which holds for the rest of the calling async flow.
- */
-class ContextVar<T> {
-  readonly #storage = new AsyncLocalStorage<{ value: T }>();
-  constructor(readonly name: string, readonly defaultValue?: T) {}
-  get(): T | undefined {
-    const box = this.#storage.getStore();
-    return box === undefined ? this.defaultValue : box.value;
-  }
-  set(value: T): void {
-    this.#storage.enterWith({ value });
-  }
 }
 
 // ----------------------------------------------------------- BaseTaskTests
@@ -1970,7 +1885,7 @@ loopTest(
 loopTest(
   "test_tasks.BaseTaskTests.test_as_completed_duplicate_coroutines",
   async ({ loop }) => {
-    // The same coroutine object twice: a Coroutine (issue 12).
+    // The same coroutine object twice: a Coroutine.
     const coro = coroutine(async (s: string) => s);
 
     async function tryIterator() {
@@ -2231,15 +2146,15 @@ loopTest(
     const coro = coroutine(func)();
     assert.ok(isCoroutine(coro));
 
-    const res = await runUntilComplete(loop, asCoroutineFunction(coro));
+    const res = await runUntilComplete(loop, coro);
     assert.equal(res, "test");
   },
 );
 
 // An async function that returns a Future: in JavaScript, returning a
 // thenable from an async function adopts it, so the task's result is the
-// future's result, never the future (README, "What a Python user must
-// know", 5). No library can change that.
+// future's result, never the future (the top-level README, "What a Python
+// user must know", 6). No library can change that.
 skip("test_tasks.BaseTaskTests.test_coroutine_non_gen_function_return_future");
 
 loopTest("test_tasks.BaseTaskTests.test_current_task", async ({ loop }) => {
@@ -2610,8 +2525,11 @@ loopTest(
   },
 );
 
-// The private `_source_traceback` of a task made in debug mode (Python
-// frames).
+// The private `_source_traceback` of a task made in debug mode: CPython
+// checks its next-to-last frame (the test's line, under new_task's frame)
+// by file, line and function name. The task's repr shows only the last
+// frame ("created at file:line", here inside the newTask helper) and no
+// function name.
 skip("test_tasks.BaseTaskTests.test_task_source_traceback");
 
 loopTest("test_tasks.BaseTaskTests.test_cancel_gather_1", async (tc) => {
@@ -2787,7 +2705,7 @@ loopTest(
 );
 
 loopTest("test_tasks.BaseTaskTests.test_context_1", async (tc) => {
-  const cvar = new ContextVar("cvar", "nope");
+  const cvar = new ContextVar("cvar", { default: "nope" });
 
   async function sub() {
     await sleep(0.01);
@@ -2814,7 +2732,7 @@ loopTest("test_tasks.BaseTaskTests.test_context_1", async (tc) => {
 });
 
 loopTest("test_tasks.BaseTaskTests.test_context_2", async (tc) => {
-  const cvar = new ContextVar("cvar", "nope");
+  const cvar = new ContextVar("cvar", { default: "nope" });
 
   async function main() {
     function futOnDone(_fut: unknown) {
@@ -2856,7 +2774,7 @@ loopTest("test_tasks.BaseTaskTests.test_context_2", async (tc) => {
 loopTest("test_tasks.BaseTaskTests.test_context_3", async (tc) => {
   // Run 100 Tasks in parallel, each modifying cvar.
 
-  const cvar = new ContextVar("cvar", -1);
+  const cvar = new ContextVar("cvar", { default: -1 });
 
   async function sub(num: number) {
     for (let i = 0; i < 10; i++) {
@@ -2887,14 +2805,105 @@ loopTest("test_tasks.BaseTaskTests.test_context_3", async (tc) => {
   assert.equal(cvar.get(), -1);
 });
 
-// `create_task(coro, context=ctx)` with a contextvars.Context copy that the
-// task's writes land in, read back with `ctx.get(cvar)` (and
-// `task.get_context()`): Python's mutable Context objects have no
-// JavaScript counterpart (an AsyncLocalStorage snapshot can be run in, not
-// read or written).
-skip("test_tasks.BaseTaskTests.test_context_4");
-skip("test_tasks.BaseTaskTests.test_context_5");
-skip("test_tasks.BaseTaskTests.test_context_6");
+loopTest("test_tasks.BaseTaskTests.test_context_4", async (tc) => {
+  const cvar = new ContextVar<number>("cvar");
+
+  async function coro(val: number) {
+    await sleep(0);
+    cvar.set(val);
+  }
+
+  async function main() {
+    const ret = [];
+    const ctx = copyContext();
+    ret.push(ctx.get(cvar));
+    const t1 = newTask(loop, () => coro(1), "TestTask", ctx);
+    await t1;
+    ret.push(ctx.get(cvar));
+    const t2 = newTask(loop, () => coro(2), "TestTask", ctx);
+    await t2;
+    ret.push(ctx.get(cvar));
+    return ret;
+  }
+
+  const loop = tc.newLoop();
+  let ret;
+  try {
+    const task = newTask(loop, main);
+    ret = await runUntilComplete(loop, task);
+  } finally {
+    loop.close();
+  }
+
+  // None is undefined: ctx.get(cvar) of an unset variable with no default.
+  assert.deepEqual([undefined, 1, 2], ret);
+});
+
+loopTest("test_tasks.BaseTaskTests.test_context_5", async (tc) => {
+  const cvar = new ContextVar<number>("cvar");
+
+  async function coro(val: number) {
+    await sleep(0);
+    cvar.set(val);
+  }
+
+  async function main() {
+    const ret = [];
+    const ctx = copyContext();
+    ret.push(ctx.get(cvar));
+    const t1 = createTask(() => coro(1), { context: ctx });
+    await t1;
+    ret.push(ctx.get(cvar));
+    const t2 = createTask(() => coro(2), { context: ctx });
+    await t2;
+    ret.push(ctx.get(cvar));
+    return ret;
+  }
+
+  const loop = tc.newLoop();
+  let ret;
+  try {
+    const task = newTask(loop, main);
+    ret = await runUntilComplete(loop, task);
+  } finally {
+    loop.close();
+  }
+
+  assert.deepEqual([undefined, 1, 2], ret);
+});
+
+loopTest("test_tasks.BaseTaskTests.test_context_6", async (tc) => {
+  const cvar = new ContextVar<number>("cvar");
+
+  async function coro(val: number) {
+    await sleep(0);
+    cvar.set(val);
+  }
+
+  async function main() {
+    const ret = [];
+    const ctx = copyContext();
+    ret.push(ctx.get(cvar));
+    const t1 = loop.createTask(() => coro(1), { context: ctx });
+    await t1;
+    ret.push(ctx.get(cvar));
+    const t2 = loop.createTask(() => coro(2), { context: ctx });
+    await t2;
+    ret.push(ctx.get(cvar));
+    return ret;
+  }
+
+  const loop = tc.newLoop();
+  let ret;
+  try {
+    const task = loop.createTask(main);
+    ret = await runUntilComplete(loop, task);
+  } finally {
+    loop.close();
+  }
+
+  assert.deepEqual([undefined, 1, 2], ret);
+});
 
 loopTest("test_tasks.BaseTaskTests.test_get_coro", async (tc) => {
   const loop = tc.newLoop();
@@ -2908,7 +2917,18 @@ loopTest("test_tasks.BaseTaskTests.test_get_coro", async (tc) => {
   }
 });
 
-skip("test_tasks.BaseTaskTests.test_get_context");
+loopTest("test_tasks.BaseTaskTests.test_get_context", async (tc) => {
+  const loop = tc.newLoop();
+  const coro = () => coroutineFunction();
+  const context = copyContext();
+  try {
+    const task = newTask(loop, coro, "TestTask", context);
+    await runUntilComplete(loop, task);
+    assert.equal(task.getContext(), context);
+  } finally {
+    loop.close();
+  }
+});
 
 // ------------------------------------------------------ add_subclass_tests
 
@@ -3096,7 +3116,7 @@ interface GatherVariant {
    */
   gather(
     oneLoop: AbstractEventLoop,
-    args: (Future<unknown> | CoroutineFunction<unknown>)[],
+    args: (Future<unknown> | CoroutineFunction<unknown> | Coroutine<unknown>)[],
     options?: { returnExceptions?: boolean },
   ): Promise<{ fut: Future<unknown[]> }>;
 }
@@ -3403,14 +3423,14 @@ for (const v of [futureGather, coroutineGather]) {
     gatherTest(
       "test_tasks.CoroutineGatherTests.test_duplicate_coroutines",
       async ({ oneLoop }) => {
-        // The same coroutine object three times: a Coroutine (issue 12).
+        // The same coroutine object three times: a Coroutine.
         const coro = coroutine(async (s: string) => s);
         const c = coro("abc");
         const { fut } = await coroutineGather.gather(oneLoop, [
-          asCoroutineFunction(c),
-          asCoroutineFunction(c),
-          asCoroutineFunction(coro("def")),
-          asCoroutineFunction(c),
+          c,
+          c,
+          coro("def"),
+          c,
         ]);
         await runLoop(oneLoop);
         assert.deepEqual(fut.result(), ["abc", "abc", "def", "abc"]);
@@ -3623,14 +3643,10 @@ threadsafeTest(
     // Python's NameError is JavaScript's ReferenceError.
     function taskFactory(
       _loop: AbstractEventLoop,
-      _coro: CoroutineFunction<unknown>,
-    ): Future<unknown> {
+      _coro: CoroutineFunction<unknown> | Coroutine<unknown>,
+    ): Task<unknown> {
       throw new ReferenceError("task factory");
     }
-
-    // (Looked up before `target` starts, so that a missing API leaves
-    // nothing running.)
-    const factories = taskFactoryMethods(loop);
 
     const run = wrapFuture(target(loop, { advanceCoro: true }), { loop });
 
@@ -3639,8 +3655,8 @@ threadsafeTest(
     loop.setExceptionHandler(callback);
 
     // Set corrupted task factory
-    const original = factories.getTaskFactory();
-    factories.setTaskFactory(taskFactory);
+    const original = loop.getTaskFactory();
+    loop.setTaskFactory(taskFactory);
     try {
       // Run event loop
       const exc = await raises(
@@ -3656,7 +3672,7 @@ threadsafeTest(
       ];
       assert.equal(context.exception, exc);
     } finally {
-      factories.setTaskFactory(original);
+      loop.setTaskFactory(original);
     }
   },
 );

@@ -5,21 +5,20 @@
 // A port of CPython 3.13's Lib/test/test_asyncio/test_timeouts.py: one
 // Deno test per test method, in CPython's order, named
 // "test_timeouts.TimeoutTests.<method>". Each checks what the original
-// checks, assertion for assertion (see SKIPS_timeouts.md for what is
-// skipped or left out).
+// checks, assertion for assertion (see README.md for what is skipped or
+// left out).
 //
-// `async with asyncio.timeout(d) as cm:` is ported to the function form of
-// issue 12, `await timeout(d, async (cm) => { ... })` (and timeout_at to
+// `async with asyncio.timeout(d) as cm:` is ported to the function form,
+// `await timeout(d, async (cm) => { ... })` (and timeout_at to
 // `timeoutAt(when, body)`), which sees the body's error as Python's
 // __aexit__ does; `async with cm:` on an existing Timeout is
-// `await using _ = cm`. The function forms come from ./_scopes_api.ts,
-// which says what mod.ts does not export yet.
+// `await using _ = cm`.
 //
 // Exception chaining: `e.__cause__` is `e.cause`. JavaScript has no
 // implicit `__context__`: where CPython's `__context__` is the
 // `__cause__` (`raise X from Y` while handling Y), the `cause` assertion
 // covers it; the other `__context__` assertions are left out (listed in
-// SKIPS_timeouts.md).
+// README.md).
 import assert from "node:assert/strict";
 import {
   blockingSleep,
@@ -29,10 +28,12 @@ import {
   ExceptionGroup,
   getRunningLoop,
   sleep,
+  taskGroup,
   type Timeout,
+  timeout,
+  timeoutAt,
   TimeoutError,
 } from "../../mod.ts";
-import { taskGroup, timeout, timeoutAt } from "./_scopes_api.ts";
 import {
   asyncTest,
   awaitWithoutTask,
@@ -538,9 +539,9 @@ asyncTest("test_timeouts.TimeoutTests.test_timeout_expiring", async () => {
 
 Deno.test({
   name: "test_timeouts.TimeoutTests.test_timeout_not_entered",
-  // Skipped: timeout() enters the Timeout it returns (README, "What a
-  // Python user must know", 3), so there is no Timeout that has not been
-  // entered to call reschedule() on. See SKIPS_timeouts.md.
+  // Skipped: timeout() enters the Timeout it returns in the current task,
+  // so there is no Timeout that has not been entered to call reschedule()
+  // on (a documented deviation, README.md).
   ignore: true,
   fn() {},
 });

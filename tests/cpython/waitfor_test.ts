@@ -5,11 +5,11 @@
 // A port of CPython 3.13's Lib/test/test_asyncio/test_waitfor.py: one
 // Deno test per test method, in CPython's order, named
 // "test_waitfor.<Class>.<method>". Each checks what the original checks,
-// assertion for assertion (see SKIPS_waitfor.md).
+// assertion for assertion (see README.md).
 //
 // `asyncio.wait_for(coro(), t)` is `waitFor(() => coro(), t)`: as in
 // CPython 3.12+, the coroutine runs in the caller's task under a timeout
-// scope (issue 12), and a Future or Task is awaited under it.
+// scope, and a Future or Task is awaited under it.
 // `time.monotonic()` is the loop's clock (virtual here), and
 // `support.LONG_TIMEOUT` is its value, 5 minutes.
 import assert from "node:assert/strict";
