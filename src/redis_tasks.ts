@@ -1408,8 +1408,8 @@ export class RedisTaskSource {
     let arg = "";
     let delayMs = 0;
     const failures = rec.failures + 1;
-    const id = rec.id ?? `${this.#tag}.${(this.#nextId++).toString(36)}`;
     if (kind === "r") {
+      const id = rec.id ?? `${this.#tag}.${(this.#nextId++).toString(36)}`;
       arg = `${id}:${failures}:${rec.body}`;
       delayMs = extra?.delayMs ?? Math.round(this.#backoff(failures) * 1000);
     } else if (kind === "d" && this.#deadLetter !== null) {

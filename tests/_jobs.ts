@@ -5,6 +5,7 @@
 // and by the main thread (the tests, and parentLoop() calls coming back),
 // so its module-level state is per thread: `reports` and `mainSide` below
 // are the main thread's when a Worker calls back through parentLoop().
+import process from "node:process";
 import {
   type AbstractEventLoop,
   Barrier,
@@ -130,6 +131,28 @@ export function closeSelf(): string {
   return "closed";
 }
 
+/** Ends its own Worker with Deno.exit(code). */
+export function exitWorker(code: number): string {
+  Deno.exit(code);
+}
+
+/** Ends its own Worker with Node's process.exit(code). */
+export function exitProcess(code: number): string {
+  process.exit(code);
+}
+
+/**
+ * Ends its own Worker without a farewell: the pool's Worker says why it
+ * ends (here, from the "unload" event Deno.exit() dispatches) with
+ * postMessage(), which this job breaks first.
+ */
+export function exitWithoutFarewell(): string {
+  (globalThis as unknown as { postMessage(): void }).postMessage = () => {
+    throw new Error("no farewell");
+  };
+  Deno.exit(0);
+}
+
 // ---------------------------------------------------------------- buffers
 
 /** A Float64Array [0, 1, ..., n-1], moved (not copied) back to the caller. */
@@ -184,6 +207,20 @@ export function startThenBlock(
   blockingSleep(seconds);
   Atomics.store(cells, 1, 1);
   return "finished";
+}
+
+/**
+ * Sets cell 0 of `flags` once it started, then waits (up to `seconds`)
+ * until the main thread sets cell 1: a job that ends when the test says.
+ */
+export function startThenWait(
+  flags: SharedArrayBuffer,
+  seconds: number,
+): string {
+  const cells = new Int32Array(flags);
+  Atomics.store(cells, 0, 1);
+  Atomics.wait(cells, 1, 0, seconds * 1000);
+  return "released";
 }
 
 /**

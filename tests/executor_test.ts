@@ -11,6 +11,7 @@
 // reference live in tests/_jobs.ts.
 import assert from "node:assert/strict";
 import {
+  blockingSleep,
   CancelledError,
   ConcurrentFuture,
   createTask,
@@ -962,6 +963,337 @@ workerTest(
     });
   },
 );
+
+// ----------------------------------------------------- Workers that vanish
+//
+// These tests fail rather than hang when the pool does not notice: they
+// wait with a deadline, and clean up without waiting.
+
+/** Rejects if `awaitable` has not settled after `seconds`. */
+async function within<T>(
+  awaitable: PromiseLike<T>,
+  seconds: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what}: not settled after ${seconds} s`)),
+      seconds * 1000,
+    );
+  });
+  try {
+    return await Promise.race([awaitable, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Blocks the main thread (no event loop turn, so no reply of a Worker is
+ * read meanwhile) until cell `index` of `view` is not 0.
+ */
+function blockUntilSet(view: Int32Array, index: number, seconds = 20): void {
+  const deadline = performance.now() + seconds * 1000;
+  while (Atomics.load(view, index) === 0) {
+    if (performance.now() > deadline) {
+      assert.fail(`cell ${index} was not set after ${seconds} s`);
+    }
+    Atomics.wait(view, index, 0, 5);
+  }
+}
+
+const exits: {
+  what: string;
+  submit: (pool: ThreadPoolExecutor) => ConcurrentFuture<unknown>;
+  message: RegExp;
+}[] = [
+  {
+    what: "Deno.exit(3)",
+    submit: (pool) => pool.submit(jobs.exitWorker, 3),
+    message:
+      /^the Worker running exitWorker\(\) exited with Deno\.exit\(3\); the pool goes on with a new Worker$/,
+  },
+  {
+    what: "process.exit(4) of node:process",
+    submit: (pool) => pool.submit(jobs.exitProcess, 4),
+    message: /^the Worker running exitProcess\(\) exited with Deno\.exit\(4\);/,
+  },
+  {
+    what: "Deno.exit() and no farewell",
+    submit: (pool) => pool.submit(jobs.exitWithoutFarewell),
+    message:
+      /^the Worker running exitWithoutFarewell\(\) ended without an error, self\.close\(\) or Deno\.exit\(\) \(its Web Lock was released\); /,
+  },
+];
+
+for (const exit of exits) {
+  workerTest(
+    `a Worker that ends with ${exit.what} fails only its own job; the jobs sent ahead to it run on a new Worker, and shutdown() returns`,
+    async () => {
+      const before = liveWorkers();
+      const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+      try {
+        const first = pool.submit(jobs.add, 1, 1);
+        const doomed = exit.submit(pool);
+        // Sent ahead to the same Worker (the window holds 32 jobs).
+        const behind = [1, 2, 3].map((i) => pool.submit(jobs.add, i, 10));
+        const error = await within(errorOf(doomed), 15, "the exiting job");
+        assert.ok(error instanceof WorkerCrashedError, String(error));
+        assert.match(error.message, exit.message);
+        assert.equal(await first, 2);
+        assert.deepEqual(
+          await within(Promise.all(behind), 15, "the jobs behind it"),
+          [11, 12, 13],
+        );
+        assert.equal(await pool.submit(jobs.add, 2, 2), 4);
+        await within(pool.shutdown({ wait: true }), 15, "shutdown()");
+        assert.equal(liveWorkers(), before);
+      } finally {
+        await pool.shutdown({ wait: false, cancelFutures: true });
+      }
+    },
+  );
+}
+
+workerTest(
+  "cancelling a running job keeps the results its Worker sent before it (even unread) and re-runs the jobs sent ahead, once each, in order",
+  async () => {
+    const flags = cells(2);
+    const log = cells(16);
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    try {
+      const finished = [1, 2, 3, 4, 5].map((i) =>
+        pool.submit(jobs.add, i, 100)
+      );
+      const target = pool.submit(jobs.startThenBlock, flags.buffer, 20);
+      const ahead = [0, 1, 2, 3, 4].map((i) =>
+        pool.submit(jobs.recordOrder, log.buffer, i)
+      );
+      // The five first jobs ran and replied, but the main thread does not
+      // yield until the target runs: their replies are not read yet.
+      blockUntilSet(flags.view, 0);
+      assert.equal(target.running(), true);
+      assert.equal(target.cancel(), true);
+      const later = [5, 6].map((i) =>
+        pool.submit(jobs.recordOrder, log.buffer, i)
+      );
+      assert.deepEqual(
+        await within(Promise.all(finished), 15, "the finished jobs"),
+        [101, 102, 103, 104, 105],
+      );
+      assert.deepEqual(
+        await within(Promise.all([...ahead, ...later]), 15, "the others"),
+        [0, 1, 2, 3, 4, 5, 6],
+      );
+      assert.deepEqual(
+        [...log.view.slice(0, 8)],
+        [7, 0, 1, 2, 3, 4, 5, 6],
+        "each ran once, in submit order",
+      );
+      await assert.rejects(Promise.resolve(target), CancelledError);
+      assert.equal(Atomics.load(flags.view, 1), 0, "the target never finished");
+    } finally {
+      await pool.shutdown({ wait: false, cancelFutures: true });
+    }
+  },
+);
+
+workerTest(
+  "cancel() of a job that finished, its result not read yet, returns false and keeps the Worker",
+  async () => {
+    const { buffer, view } = cells(1);
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    assert.equal(await pool.submit(jobs.add, 0, 0), 0); // the Worker is up
+    const started = workersStarted();
+    const fut = pool.submit(jobs.recordRun, buffer, 0);
+    blockUntilSet(view, 0);
+    blockingSleep(0.05); // the job has returned by now; its reply is unread
+    assert.equal(fut.running(), false);
+    assert.equal(fut.cancel(), false);
+    assert.equal(await fut, 0);
+    assert.equal(workersStarted(), started, "no Worker was replaced");
+    assert.equal(pool.statistics().workers, 1);
+  },
+);
+
+workerTest(
+  "a job sent ahead never starts on a Worker that is being terminated for a cancel",
+  async () => {
+    const flags = cells(2);
+    const nextFlags = cells(2);
+    const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    try {
+      const target = pool.submit(jobs.startThenWait, flags.buffer, 20);
+      const next = pool.submit(jobs.startThenBlock, nextFlags.buffer, 0.2);
+      await waitUntil(() => Atomics.load(flags.view, 0) === 1, "the target");
+      // Done-callbacks run inside cancel(), before the Worker is
+      // terminated: let the target end there, and give its Worker time
+      // to start the next job if it may.
+      target.addDoneCallback(() => {
+        Atomics.store(flags.view, 1, 1);
+        Atomics.notify(flags.view, 1);
+        const until = performance.now() + 300;
+        while (
+          Atomics.load(nextFlags.view, 0) === 0 && performance.now() < until
+        ) Atomics.wait(nextFlags.view, 0, 0, 5);
+      });
+      assert.equal(target.cancel(), true);
+      assert.equal(
+        await within(next, 15, "the job sent ahead"),
+        "finished",
+        "it ran on the new Worker",
+      );
+    } finally {
+      await pool.shutdown({ wait: false, cancelFutures: true });
+    }
+  },
+);
+
+workerTest(
+  "cancelling running jobs in a mixed run never fails another job",
+  async () => {
+    const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+    try {
+      let cancelled = 0;
+      for (let round = 0; round < 20; round++) {
+        const flags = cells(2);
+        const innocent: ConcurrentFuture<number>[] = [];
+        for (let i = 0; i < 20; i++) innocent.push(pool.submit(jobs.add, i, 0));
+        const target = pool.submit(jobs.startThenWait, flags.buffer, 20);
+        for (let i = 20; i < 40; i++) {
+          innocent.push(pool.submit(jobs.add, i, 0));
+        }
+        blockUntilSet(flags.view, 0);
+        // The target ends just as it is cancelled: its Worker may be
+        // finishing it, replying, or moving on to the next job.
+        Atomics.store(flags.view, 1, 1);
+        Atomics.notify(flags.view, 1);
+        const wasCancelled = target.cancel();
+        const results = await within(
+          Promise.allSettled(innocent),
+          15,
+          `round ${round}`,
+        );
+        for (const [i, r] of results.entries()) {
+          assert.deepEqual(
+            r,
+            { status: "fulfilled", value: i },
+            `round ${round}`,
+          );
+        }
+        if (wasCancelled) {
+          cancelled++;
+          await assert.rejects(Promise.resolve(target), CancelledError);
+        } else assert.equal(await target, "released");
+      }
+      assert.ok(cancelled > 0, "some targets were cancelled while running");
+    } finally {
+      await pool.shutdown({ wait: false, cancelFutures: true });
+    }
+  },
+);
+
+// ------------------------------------------------- Workers that cannot start
+
+/**
+ * Runs tests/_executor_child.ts in a child `deno run` with `flags` and
+ * `args`; kills it after 30 s. Its stdout lines, its stderr, how it ended.
+ */
+async function runChild(
+  flags: string[],
+  args: string[],
+): Promise<{ lines: string[]; stderr: string; code: number; killed: boolean }> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      "--no-check",
+      ...flags,
+      new URL("./_executor_child.ts", import.meta.url).pathname,
+      ...args,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  let output: Deno.CommandOutput;
+  try {
+    output = await child.output();
+  } finally {
+    clearTimeout(killer);
+  }
+  return {
+    lines: new TextDecoder().decode(output.stdout).trim().split("\n"),
+    stderr: new TextDecoder().decode(output.stderr),
+    code: output.code,
+    killed: output.signal !== null,
+  };
+}
+
+Deno.test(
+  "toThread() in a program without --allow-read fails with an error naming --allow-read, and the pool stops starting Workers",
+  async () => {
+    const { lines, stderr, code, killed } = await runChild([], []);
+    assert.equal(killed, false, `killed after 30 s; stderr: ${stderr}`);
+    assert.equal(lines.length, 3, lines.join("\n") + stderr);
+    // The first call fails once the pool gave up; the second at once.
+    assert.match(
+      lines[0],
+      /^WorkerCrashedError: could not start a Worker to run add\(\): Requires read access to ".*\/src\/workers\/pool_entry\.ts", run again with the --allow-read flag \(3 Workers in a row failed to start; the pool gave up\)$/,
+    );
+    assert.match(
+      lines[1],
+      /^WorkerCrashedError: cannot run add\(\): Requires read access to .*--allow-read flag/,
+    );
+    assert.equal(lines[2], "Workers: 3 started, 0 alive");
+    assert.equal(code, 0, stderr);
+  },
+);
+
+Deno.test(
+  "a pool whose Worker module cannot be loaded fails its jobs with WorkerCrashedError and stops starting Workers",
+  async () => {
+    // A copy of src/ without the Workers' entry module.
+    const dir = await Deno.makeTempDir({ prefix: "aio_no_entry_" });
+    try {
+      await copyTree(new URL("../src/", import.meta.url), `${dir}/src`);
+      await Deno.remove(`${dir}/src/workers/pool_entry.ts`);
+      const { lines, stderr, code, killed } = await runChild(
+        ["--allow-read"],
+        [new URL(`file://${dir}/src/workers/pool.ts`).href],
+      );
+      assert.equal(killed, false, `killed after 30 s; stderr: ${stderr}`);
+      assert.equal(lines.length, 6, lines.join("\n") + stderr);
+      for (const line of lines.slice(0, 4)) {
+        assert.match(
+          line,
+          /^WorkerCrashedError: could not start a Worker to run add\(\): Module not found "file:\/\/.*\/src\/workers\/pool_entry\.ts"\. \(3 Workers in a row failed to start; the pool gave up\)$/,
+        );
+      }
+      assert.match(
+        lines[4],
+        /^WorkerCrashedError: cannot run add\(\): Module not found/,
+      );
+      assert.match(lines[5], /^Workers: [34] started, 0 alive$/);
+      assert.equal(code, 0, stderr);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+async function copyTree(from: URL, to: string): Promise<void> {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const entry of Deno.readDir(from)) {
+    if (entry.isDirectory) {
+      await copyTree(new URL(`${entry.name}/`, from), `${to}/${entry.name}`);
+    } else if (entry.isFile) {
+      await Deno.copyFile(new URL(entry.name, from), `${to}/${entry.name}`);
+    }
+  }
+}
 
 // ------------------------------------------------ toThread and runInExecutor
 

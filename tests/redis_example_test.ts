@@ -6,7 +6,7 @@
 // so the order of the completions and the times are checked here.
 import assert from "node:assert/strict";
 import { haveRedisServer } from "../examples/_redis.ts";
-import { NO_REDIS_SERVER } from "./_redis.ts";
+import { NO_REDIS_SERVER, redisMissing } from "./_redis.ts";
 
 const examplesDir = new URL("../examples/", import.meta.url);
 const noRedis = !await haveRedisServer();
@@ -42,6 +42,7 @@ function secondsOf(line: string): number {
 }
 
 Deno.test({
+  ignore: redisMissing,
   name: "redis_dynamic_tasks: 1, 3, the late 2, then 5 complete, in ~5 s",
   async fn() {
     if (noRedis) assert.fail(NO_REDIS_SERVER);
@@ -81,6 +82,7 @@ Deno.test({
 });
 
 Deno.test({
+  ignore: redisMissing,
   name:
     "redis_dynamic_tasks --forever takes tasks pushed from outside and stops cleanly on Ctrl-C",
   async fn() {

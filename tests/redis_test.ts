@@ -17,13 +17,18 @@ import { ConcurrentFuture, WorkerLoop, workerModule } from "../mod.ts";
 import { RedisTaskSource } from "../redis.ts";
 import type * as Jobs from "./_redis_jobs.ts";
 import { waitUntil, workerTest } from "./_helpers.ts";
-import { type RedisClient, redisClient, RedisServer } from "./_redis.ts";
+import {
+  ConsumerProcess,
+  type RedisClient,
+  redisClient,
+  redisMissing,
+  RedisServer,
+} from "./_redis.ts";
 
 const jobs = workerModule<typeof Jobs>(
   new URL("./_redis_jobs.ts", import.meta.url),
 );
 const consumerScript = new URL("./_redis_consumer.ts", import.meta.url);
-const projectDir = new URL("../", import.meta.url);
 
 const pause = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const now = () => performance.now() / 1000;
@@ -73,110 +78,25 @@ async function waitForList(
 
 // ------------------------------------------------------- consumer processes
 
-/** A `deno run tests/_redis_consumer.ts` child process. */
-class Consumer {
-  readonly name: string;
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  #stdout = "";
-  #stderr = "";
-  readonly #reading: Promise<unknown>;
-  #exited = false;
-  readonly #status: Promise<Deno.CommandStatus>;
-
-  private constructor(name: string, child: Deno.ChildProcess) {
-    this.name = name;
-    this.#child = child;
-    this.#stdin = child.stdin.getWriter();
-    const read = async (
-      stream: ReadableStream<Uint8Array>,
-      add: (s: string) => void,
-    ) => {
-      for await (const s of stream.pipeThrough(new TextDecoderStream())) {
-        add(s);
-      }
-    };
-    this.#reading = Promise.all([
-      read(child.stdout, (s) => this.#stdout += s),
-      read(child.stderr, (s) => this.#stderr += s),
-    ]);
-    this.#status = child.status.then((status) => {
-      this.#exited = true;
-      return status;
-    });
-  }
-
-  /** Starts a consumer; resolves once it takes messages. */
-  static async start(
+/**
+ * A `deno run tests/_redis_consumer.ts URL QUEUE NAME HEARTBEAT DEAD_AFTER`
+ * child process.
+ */
+const Consumer = {
+  start: (
     url: string,
     queue: string,
     name: string,
     { heartbeat = 1, deadAfter = 5 } = {},
-  ): Promise<Consumer> {
-    const child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-env",
-        "--allow-read",
-        "--allow-sys",
-        consumerScript.pathname,
-        url,
-        queue,
-        name,
-        String(heartbeat),
-        String(deadAfter),
-      ],
-      cwd: projectDir.pathname,
-      env: { NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const consumer = new Consumer(name, child);
-    try {
-      await waitUntil(
-        () => consumer.#stdout.includes("ready") || consumer.#exited,
-        `consumer ${name} to start`,
-        30,
-      );
-      if (!consumer.#stdout.includes("ready")) {
-        assert.fail(`consumer ${name} exited early:\n${consumer.#stderr}`);
-      }
-    } catch (error) {
-      await consumer.kill();
-      throw error;
-    }
-    return consumer;
-  }
-
-  /** Closes its stdin (it stops cleanly) and waits; fails if it failed. */
-  async stop(): Promise<void> {
-    await this.#stdin.close().catch(() => {});
-    const { code } = await this.#status;
-    await this.#reading;
-    assert.equal(code, 0, `consumer ${this.name} failed:\n${this.#stderr}`);
-  }
-
-  /** SIGKILL, and waits for it. */
-  async kill(): Promise<void> {
-    if (!this.#exited) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // already gone
-      }
-    }
-    await this.#stdin.close().catch(() => {});
-    await this.#status;
-    await this.#reading;
-  }
-
-  /** `await using`: SIGKILL if it is still running. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.kill();
-  }
-}
+  ): Promise<ConsumerProcess> =>
+    ConsumerProcess.start(consumerScript, [
+      url,
+      queue,
+      name,
+      String(heartbeat),
+      String(deadAfter),
+    ], name),
+};
 
 // ------------------------------------------------------ the seed scenario
 
@@ -236,12 +156,14 @@ workerTest(
         `the 0.05 pushed meanwhile done ${extra.toFixed(3)} s after its push`,
     );
   },
+  { ignore: redisMissing },
 );
 
 // -------------------------------------------------- two consumer processes
 
 Deno.test(
   "two consumer processes share one queue: 200 messages, each processed exactly once, both take some",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -297,6 +219,7 @@ Deno.test(
 
 Deno.test(
   "a consumer killed (SIGKILL) in the middle of a task loses nothing: another one recovers its message",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -409,6 +332,7 @@ workerTest(
     );
     console.log(`after the restart: messages done in ${took.toFixed(3)} s`);
   },
+  { ignore: redisMissing },
 );
 
 // ----------------------------------------------------------------- extras
@@ -588,6 +512,7 @@ workerTest(
     );
     console.log(`close() with blockTimeout 0.3 took ${took.toFixed(3)} s`);
   },
+  { ignore: redisMissing },
 );
 
 workerTest(
@@ -633,6 +558,7 @@ workerTest(
       await newLoop.stop();
     }
   },
+  { ignore: redisMissing },
 );
 
 workerTest(
@@ -657,10 +583,12 @@ workerTest(
     assert.equal(await redis.command(["LLEN", source.processingList]), 0);
     assert.equal(await redis.command(["LLEN", "queue"]), 0);
   },
+  { ignore: redisMissing },
 );
 
 Deno.test(
   "recover() puts a dead consumer's messages back oldest-first, leaves live consumers alone",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -727,6 +655,7 @@ Deno.test(
 
 Deno.test(
   "requeue() puts this consumer's message back at the head of the queue",
+  { ignore: redisMissing },
   async () => {
     await using server = await RedisServer.start();
     await using redis = await redisClient(server.url);
@@ -799,6 +728,7 @@ workerTest(
     await waitUntil(() => done.length === 1, "the recovered message");
     assert.equal(done[0].body, "0.01");
   },
+  { ignore: redisMissing },
 );
 
 // ------------------------------------------- the loop or Redis going away
@@ -843,6 +773,7 @@ workerTest(
       await newLoop.stop();
     }
   },
+  { ignore: redisMissing },
 );
 
 // feed() without a start() first starts the source itself; a failing

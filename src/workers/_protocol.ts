@@ -9,22 +9,47 @@ import type { FunctionSpec } from "./functions.ts";
 
 // A job sent to a Worker sits in a slot of a shared Int32Array. Whoever
 // moves it out of QUEUED first decides its fate: the Worker (RUNNING) or
-// the main thread (CANCELLED, or STOLEN by an idle Worker).
+// the main thread (CANCELLED, or STOLEN by an idle Worker or from a Worker
+// being terminated). A job the Worker finished is DONE (set before its
+// reply is posted): its reply is on the way even if the Worker is gone.
 export const FREE = 0;
 export const QUEUED = 1;
 export const RUNNING = 2;
 export const CANCELLED = 3;
 export const STOLEN = 4;
+export const DONE = 5;
+
+/** Jobs sent ahead to one Worker: the number of job slots. */
+export const WINDOW = 32;
+/**
+ * The word after the slots: set by a Worker that is ending on its own
+ * (error, self.close(), Deno.exit()) before it posts the message that
+ * says why, so that the pool waits for that message.
+ */
+export const ENDING = WINDOW;
 
 /** Job messages to a pool Worker: [slot, spec, args] triples. */
 export type JobBatch = unknown[];
 
-/** Replies from a pool Worker. */
+/** Replies from a pool Worker (on the MessagePort it was given). */
 export const JOB_DONE = 0;
 export const JOB_FAILED = 1;
 export const JOB_SKIPPED = 2;
 export const WORKER_CLOSING = 3;
 export const WORKER_CRASHED = 4;
+export const WORKER_EXITING = 5;
+export const WORKER_READY = 6;
+
+/** The part of the Web Locks API (Deno 2.9+) the pool uses. */
+export interface LockManagerLike {
+  request(name: string, callback: () => unknown): Promise<unknown>;
+}
+
+/** `navigator.locks`, where the runtime has it (Deno 2.9 and later). */
+export function lockManager(): LockManagerLike | undefined {
+  return (globalThis.navigator as { locks?: LockManagerLike } | undefined)
+    ?.locks;
+}
 
 /** An error as it crosses threads: enough to rebuild it on the other side. */
 export interface SerializedError {

@@ -2,7 +2,8 @@
  * `ThreadPoolExecutor`: a pool of Deno Workers with `concurrent.futures`
  * semantics, plus what threads cannot do in Python: a running job can be
  * cancelled (its Worker is terminated and replaced), and a Worker that
- * dies fails only its own job.
+ * dies (an uncaught error, `self.close()`, `Deno.exit()`) fails only its
+ * own job.
  *
  * @module
  */
@@ -21,22 +22,41 @@ import {
 import {
   CANCELLED,
   deserializeError,
+  DONE,
+  ENDING,
   FREE,
   JOB_DONE,
   JOB_FAILED,
   JOB_SKIPPED,
+  lockManager,
   QUEUED,
   RUNNING,
   type SerializedError,
+  serializeError,
   STOLEN,
+  WINDOW,
   WORKER_CLOSING,
   WORKER_CRASHED,
+  WORKER_EXITING,
+  WORKER_READY,
 } from "./_protocol.ts";
 
-// Jobs sent ahead to one Worker: enough to hide the message round trip
-// (tens of microseconds) behind tiny jobs. Idle Workers steal the ones
-// that have not started, so a long job holds up no one.
-const WINDOW = 32;
+// WINDOW (in _protocol.ts): jobs sent ahead to one Worker, enough to hide
+// the message round trip (tens of microseconds) behind tiny jobs. Idle
+// Workers steal the ones that have not started, so a long job holds up no
+// one.
+
+// A Worker that fails before it is ready (its module cannot be loaded:
+// no --allow-read, a missing file) fails the same way next time: after
+// this many in a row the pool stops starting Workers (Python's
+// BrokenThreadPool) instead of respawning them forever.
+const START_ATTEMPTS = 3;
+
+// Each Worker holds a Web Lock of its own for its lifetime; the names must
+// not meet those of another copy of this module (another thread, another
+// version) in the process.
+const lockPrefix = `@aio/asyncio pool Worker ${crypto.randomUUID()} `;
+let lockCounter = 0;
 
 const workerUrl = new URL("./pool_entry.ts", import.meta.url);
 
@@ -108,6 +128,8 @@ class Job<T> extends ConcurrentFuture<T> {
   // The Worker it was sent to and its slot there (null: still queued).
   worker: PoolWorker | null = null;
   slot = -1;
+  // When it was sent: a Worker runs its jobs, and replies, in this order.
+  sent = 0;
   constructor(
     readonly pool: ThreadPoolExecutor,
     readonly seq: number,
@@ -140,8 +162,16 @@ interface PoolWorker {
   readonly jobs: (Job<unknown> | undefined)[];
   readonly free: number[];
   readonly known: Set<number>;
+  readonly lock: string;
   inFlight: number;
+  /** It said it is ready: its module loaded. */
+  started: boolean;
   dead: boolean;
+  /**
+   * Once dead: replies still on their way (DONE slots). It is terminated
+   * when they have arrived, as terminate() drops the messages in transit.
+   */
+  awaiting: number;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -157,7 +187,11 @@ interface PoolWorker {
  *
  * Cancelling a job that has not started drops it; cancelling a running
  * job terminates its Worker (a new one takes the next jobs). A Worker
- * that dies fails only its own job, with `WorkerCrashedError`.
+ * that dies (an uncaught error, `self.close()`, `Deno.exit()`) fails only
+ * its own job, with `WorkerCrashedError`; the jobs sent ahead to it run on
+ * another Worker. If Workers cannot start (no `--allow-read`, a missing
+ * module), the pool gives up after three in a row: the jobs waiting, and
+ * later `submit()` calls, fail with a `WorkerCrashedError` that says why.
  *
  * @example
  * ```ts
@@ -179,9 +213,14 @@ export class ThreadPoolExecutor {
   readonly #queue = new Deque<Job<unknown>>();
   #started = 0;
   #seq = 0;
+  #sent = 0;
   #outstanding = 0;
   #shutdown = false;
   #finished: PromiseWithResolvers<void> | null = null;
+  // Workers in a row that failed to start, and why the last one did.
+  #startFailures = 0;
+  // Set after START_ATTEMPTS failures: the pool takes no more jobs.
+  #broken: string | null = null;
 
   /** Creates a pool; no Worker starts before the first job. */
   constructor(options: ThreadPoolExecutorOptions = {}) {
@@ -233,6 +272,11 @@ export class ThreadPoolExecutor {
     checkSendable(args, "submit()");
     if (this.#shutdown) {
       throw new Error("cannot schedule new futures after shutdown");
+    }
+    if (this.#broken !== null) {
+      throw new WorkerCrashedError(
+        `cannot run ${describeSpec(spec)}: ${this.#broken}`,
+      );
     }
     const job = new Job<Awaited<R>>(
       this,
@@ -321,7 +365,17 @@ export class ThreadPoolExecutor {
       this.#jobCancelled(job);
       return true;
     }
-    if (!stopRunning) return false;
+    // DONE (finished, its reply on the way), a running job that map()
+    // leaves alone, or one whose Worker is gone: nothing to cancel.
+    if (state !== RUNNING || !stopRunning || w.dead) return false;
+    // Take back the jobs sent ahead first, so that the Worker starts none
+    // of them while it is being terminated; then look again: the job may
+    // have finished meanwhile.
+    this.#requeue(this.#steal(w));
+    if (Atomics.load(w.slots, slot) !== RUNNING) {
+      this.#pump();
+      return false;
+    }
     this.#jobCancelled(job);
     this.#retire(w, "was terminated because its job was cancelled");
     return true;
@@ -351,6 +405,10 @@ export class ThreadPoolExecutor {
 
   #pump(): void {
     const queue = this.#queue;
+    if (this.#broken !== null) {
+      this.#failQueued();
+      return;
+    }
     let batches: Map<PoolWorker, unknown[]> | undefined;
     while (queue.length > 0) {
       const job = queue.peek()!;
@@ -372,6 +430,7 @@ export class ThreadPoolExecutor {
       w.inFlight++;
       job.worker = w;
       job.slot = slot;
+      job.sent = this.#sent++;
       Atomics.store(w.slots, slot, QUEUED);
       if (w.idleTimer !== undefined) {
         clearTimeout(w.idleTimer);
@@ -384,6 +443,22 @@ export class ThreadPoolExecutor {
     }
     if (batches !== undefined) {
       for (const [w, batch] of batches) this.#send(w, batch);
+    }
+  }
+
+  /** No Worker can start: the jobs waiting for one fail. */
+  #failQueued(): void {
+    for (let job = this.#queue.shift(); job; job = this.#queue.shift()) {
+      if (job.done()) continue;
+      job.finish(
+        true,
+        new WorkerCrashedError(
+          `could not start a Worker to run ${
+            describeSpec(job.spec)
+          }: ${this.#broken}`,
+        ),
+      );
+      this.#jobDone();
     }
   }
 
@@ -444,46 +519,56 @@ export class ThreadPoolExecutor {
       type: "module",
       name: `${this.#prefix}_${this.#started++}`,
     });
-    const shared = new SharedArrayBuffer(WINDOW * 4);
-    worker.postMessage(shared);
+    const shared = new SharedArrayBuffer((WINDOW + 1) * 4);
+    const lock = lockPrefix + lockCounter++;
+    worker.postMessage([shared, lock]);
     const w: PoolWorker = {
       worker,
       slots: new Int32Array(shared),
       jobs: new Array(WINDOW).fill(undefined),
       free: Array.from({ length: WINDOW }, (_, i) => WINDOW - 1 - i),
       known: new Set(),
+      lock,
       inFlight: 0,
+      started: false,
       dead: false,
+      awaiting: 0,
       idleTimer: undefined,
     };
     worker.onmessage = (event) => this.#reply(w, event.data);
+    worker.onmessageerror = () => this.#unreadable(w);
     worker.onerror = (event) => {
       event.preventDefault();
-      this.#retire(w, `crashed: ${event.message}`);
-    };
-    worker.onmessageerror = () => {
-      this.#retire(w, "sent a result that could not be read");
+      if (w.started) this.#retire(w, `crashed: ${event.message}`);
+      else this.#startFailed(w, event.message);
     };
     this.#workers.push(w);
     return w;
   }
 
-  #reply(w: PoolWorker, message: unknown[]): void {
+  /** `w` failed before it was ready: its jobs wait for the next one. */
+  #startFailed(w: PoolWorker, why: string): void {
     if (w.dead) return;
+    if (++this.#startFailures >= START_ATTEMPTS && this.#broken === null) {
+      this.#broken =
+        `${why} (${START_ATTEMPTS} Workers in a row failed to start; the pool gave up)`;
+    }
+    this.#retire(w, "");
+  }
+
+  #reply(w: PoolWorker, message: unknown[]): void {
     const kind = message[0] as number;
-    if (kind === WORKER_CLOSING) {
-      this.#retire(w, "called self.close()");
+    if (w.dead) {
+      // A reply that was on its way when the Worker ended.
+      if (kind === JOB_DONE || kind === JOB_FAILED) this.#lateReply(w, message);
       return;
     }
-    if (kind === WORKER_CRASHED) {
-      const error = deserializeError(message[2] as SerializedError);
-      this.#retire(
-        w,
-        `crashed: uncaught ${
-          error instanceof Error ? `${error.name}: ${error.message}` : error
-        }`,
-        error,
-      );
+    if (!w.started) {
+      w.started = true;
+      this.#startFailures = 0;
+    }
+    if (kind >= WORKER_CLOSING) {
+      this.#workerMessage(w, kind, message);
       return;
     }
     const slot = message[1] as number;
@@ -504,6 +589,55 @@ export class ThreadPoolExecutor {
     this.#pump();
   }
 
+  /** What a Worker says about itself: it is ready, or it is ending. */
+  #workerMessage(w: PoolWorker, kind: number, message: unknown[]): void {
+    if (kind === WORKER_READY) {
+      this.#watch(w);
+    } else if (kind === WORKER_CLOSING) {
+      this.#retire(w, "called self.close()");
+    } else if (kind === WORKER_EXITING) {
+      this.#retire(w, `exited with Deno.exit(${message[2]})`);
+    } else if (kind === WORKER_CRASHED) {
+      const error = deserializeError(message[2] as SerializedError);
+      this.#retire(
+        w,
+        `crashed: uncaught ${
+          error instanceof Error ? `${error.name}: ${error.message}` : error
+        }`,
+        error,
+      );
+    }
+  }
+
+  /**
+   * Learns when `w` is gone, however it ends. A Worker that ends on its
+   * own says why first (its error, self.close(), and Deno.exit() through
+   * the "unload" event it dispatches), since Deno tells the parent
+   * nothing: no error, close or messageerror event on the Worker (nor a
+   * close event on a MessagePort it held), and postMessage() to it is
+   * dropped. In case it cannot say it (or a Deno release ends Workers in a
+   * way we do not foresee), each Worker also holds a Web Lock for its
+   * lifetime, which the runtime releases however the Worker ends; the
+   * pool asks for the same lock and is granted it then (measured in Deno
+   * 2.9.6 for Deno.exit(), self.close(), an uncaught error and
+   * terminate(): 0.6 ms after terminate() at the median). The price: the
+   * lock is taken at each Worker's start (about 1.5 ms, the Worker's
+   * first use of navigator.locks) and the main thread's first use costs
+   * about 4 ms once. A heartbeat was the other candidate: it costs on the
+   * happy path and cannot tell a dead Worker from a job that blocks.
+   */
+  #watch(w: PoolWorker): void {
+    lockManager()?.request(w.lock, () => {
+      // Ending on its own, it set ENDING before saying why: wait for that.
+      if (!w.dead && Atomics.load(w.slots, ENDING) === 0) {
+        this.#retire(
+          w,
+          "ended without an error, self.close() or Deno.exit() (its Web Lock was released)",
+        );
+      }
+    });
+  }
+
   #freeSlot(w: PoolWorker, slot: number): void {
     Atomics.store(w.slots, slot, FREE);
     w.free.push(slot);
@@ -515,20 +649,7 @@ export class ThreadPoolExecutor {
     if (this.#queue.length === 0) {
       for (const other of this.#workers) {
         if (other === w || other.inFlight < 2) continue;
-        const stolen: Job<unknown>[] = [];
-        for (let slot = 0; slot < WINDOW; slot++) {
-          const job = other.jobs[slot];
-          if (
-            job !== undefined &&
-            Atomics.compareExchange(other.slots, slot, QUEUED, STOLEN) ===
-              QUEUED
-          ) {
-            other.jobs[slot] = undefined;
-            job.worker = null;
-            stolen.push(job);
-          }
-        }
-        this.#requeue(stolen);
+        this.#requeue(this.#steal(other));
       }
       if (this.#queue.length > 0) return;
     }
@@ -540,43 +661,132 @@ export class ThreadPoolExecutor {
     }
   }
 
-  /** Puts jobs that never started back at the front, in submit order. */
-  #requeue(jobs: Job<unknown>[]): void {
-    jobs.sort((a, b) => b.seq - a.seq);
-    for (const job of jobs) this.#queue.unshift(job);
+  /**
+   * Takes back the jobs sent to `w` that it has not started: the Worker
+   * skips them (and frees their slots) if it ever gets to them.
+   */
+  #steal(w: PoolWorker): Job<unknown>[] {
+    const stolen: Job<unknown>[] = [];
+    for (let slot = 0; slot < WINDOW; slot++) {
+      const job = w.jobs[slot];
+      if (
+        job !== undefined &&
+        Atomics.compareExchange(w.slots, slot, QUEUED, STOLEN) === QUEUED
+      ) {
+        w.jobs[slot] = undefined;
+        job.worker = null;
+        stolen.push(job);
+      }
+    }
+    return stolen;
   }
 
   /**
-   * Terminates `w`. Its running job (if any) fails with `why`; the jobs
-   * sent to it that had not started go back to the queue.
+   * Puts jobs that never started back in the queue, in submit order, ahead
+   * of the jobs submitted after them.
+   */
+  #requeue(jobs: Job<unknown>[]): void {
+    if (jobs.length === 0) return;
+    const queue = this.#queue;
+    jobs.sort((a, b) => a.seq - b.seq);
+    // The queue is in submit order; the jobs at its head that are older
+    // than these (put back earlier) stay ahead of them.
+    const last = jobs[jobs.length - 1].seq;
+    const older: Job<unknown>[] = [];
+    while (queue.length > 0 && queue.peek()!.seq < last) {
+      older.push(queue.shift()!);
+    }
+    if (older.length > 0) {
+      jobs = [...jobs, ...older].sort((a, b) => a.seq - b.seq);
+    }
+    for (let i = jobs.length - 1; i >= 0; i--) queue.unshift(jobs[i]);
+  }
+
+  /**
+   * Takes `w` out of the pool and terminates it. The job it was running
+   * (if any) fails with `why`; the jobs sent to it that had not started
+   * go back to the queue; the jobs it finished keep their outcome: Deno
+   * drops the messages a terminated Worker left in transit, so `w` is
+   * terminated once their replies have arrived (a running job that was
+   * cancelled runs on until then; no other job starts there).
    */
   #retire(w: PoolWorker, why: string, cause?: unknown): void {
     if (w.dead) return;
     w.dead = true;
     if (w.idleTimer !== undefined) clearTimeout(w.idleTimer);
-    w.worker.terminate();
+    // Take back the jobs it has not started, so that it starts none.
+    const requeue = this.#steal(w);
     this.#workers.splice(this.#workers.indexOf(w), 1);
-    const requeue: Job<unknown>[] = [];
     for (let slot = 0; slot < WINDOW; slot++) {
       const job = w.jobs[slot];
-      if (job === undefined || job.done()) continue;
-      job.worker = null;
-      if (Atomics.load(w.slots, slot) === RUNNING) {
-        job.finish(
-          true,
-          new WorkerCrashedError(
-            `the Worker running ${
-              describeSpec(job.spec)
-            } ${why}; the pool goes on with a new Worker`,
-            cause === undefined ? undefined : { cause },
-          ),
-        );
-        this.#jobDone();
-      } else {
-        requeue.push(job);
+      if (job === undefined || job.done()) {
+        w.jobs[slot] = undefined;
+        continue;
       }
+      if (Atomics.load(w.slots, slot) === DONE) {
+        w.awaiting++;
+        continue;
+      }
+      // RUNNING: the one job it was running.
+      w.jobs[slot] = undefined;
+      job.worker = null;
+      job.finish(
+        true,
+        new WorkerCrashedError(
+          `the Worker running ${
+            describeSpec(job.spec)
+          } ${why}; the pool goes on with a new Worker`,
+          cause === undefined ? undefined : { cause },
+        ),
+      );
+      this.#jobDone();
     }
+    if (w.awaiting === 0) w.worker.terminate();
     this.#requeue(requeue);
     if (!this.#shutdown || this.#outstanding > 0) this.#pump();
+  }
+
+  /**
+   * A message from `w` could not be read here. Replies come in the order
+   * the jobs were sent, so it was the reply of the first job sent that is
+   * DONE and has no reply yet; if there is none, it was the Worker saying
+   * why it ends.
+   */
+  #unreadable(w: PoolWorker): void {
+    let first: Job<unknown> | undefined;
+    for (const job of w.jobs) {
+      if (
+        job !== undefined && !job.done() &&
+        Atomics.load(w.slots, job.slot) === DONE &&
+        (first === undefined || job.sent < first.sent)
+      ) first = job;
+    }
+    if (first === undefined) {
+      this.#retire(w, "crashed (its last message could not be read)");
+      return;
+    }
+    const error = new TypeError(
+      `the result of ${describeSpec(first.spec)} could not be read`,
+    );
+    this.#reply(w, [JOB_FAILED, first.slot, serializeError(error)]);
+  }
+
+  /** The reply of a job `w` finished before it was terminated. */
+  #lateReply(w: PoolWorker, message: unknown[]): void {
+    const slot = message[1] as number;
+    const job = w.jobs[slot];
+    if (job === undefined) return;
+    w.jobs[slot] = undefined;
+    if (!job.done()) {
+      job.worker = null;
+      job.finish(
+        message[0] === JOB_FAILED,
+        message[0] === JOB_DONE
+          ? message[2]
+          : deserializeError(message[2] as SerializedError),
+      );
+      this.#jobDone();
+    }
+    if (--w.awaiting === 0) w.worker.terminate();
   }
 }

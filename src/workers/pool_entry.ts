@@ -11,10 +11,13 @@ import {
   transferablesOf,
 } from "./functions.ts";
 import {
+  DONE,
+  ENDING,
   explainJobError,
   JOB_DONE,
   JOB_FAILED,
   JOB_SKIPPED,
+  lockManager,
   QUEUED,
   resolvedFunction,
   resolveFunction,
@@ -22,6 +25,8 @@ import {
   serializeError,
   WORKER_CLOSING,
   WORKER_CRASHED,
+  WORKER_EXITING,
+  WORKER_READY,
 } from "./_protocol.ts";
 
 interface WorkerScope {
@@ -41,35 +46,76 @@ const specs = new Map<number, Known>();
 const queue: unknown[] = [];
 let head = 0;
 let busy = false;
+let ending = false;
+
+/**
+ * This Worker ends on its own: say why, once, after every reply. ENDING
+ * is set once the message is posted (if posting fails, the pool learns of
+ * the end from the Web Lock, see pool.ts).
+ */
+function end(message: unknown[]): void {
+  if (ending || slots === undefined) return;
+  ending = true;
+  scope.postMessage(message);
+  Atomics.store(slots, ENDING, 1);
+}
 
 // A job that calls self.close() ends this Worker: tell the pool first.
 const close = scope.close.bind(scope);
 scope.close = () => {
-  scope.postMessage([WORKER_CLOSING, -1]);
+  end([WORKER_CLOSING, -1]);
   close();
 };
+
+// Deno.exit() (and node:process's exit()) in a Worker ends only the
+// Worker, silently for the pool; it dispatches "unload" first.
+addEventListener("unload", () => {
+  end([WORKER_EXITING, -1, Deno.exitCode]);
+});
 
 // An error nobody catches kills this Worker: report it to the pool (which
 // fails the running job with it) instead of letting Deno print it.
 function crash(event: Event, error: unknown): void {
+  if (slots === undefined) return; // not started: the pool sees the error
   event.preventDefault();
-  scope.postMessage([WORKER_CRASHED, -1, serializeError(error)]);
+  end([WORKER_CRASHED, -1, serializeError(error)]);
   close();
 }
 addEventListener("error", (event) => crash(event, event.error));
 addEventListener("unhandledrejection", (event) => crash(event, event.reason));
 
 scope.onmessage = (event: MessageEvent) => {
-  const data = event.data;
-  if (data instanceof SharedArrayBuffer) {
-    slots = new Int32Array(data);
+  const data = event.data as unknown[];
+  if (slots === undefined) {
+    start(data);
     return;
   }
-  for (let i = 0; i < (data as unknown[]).length; i++) {
-    queue.push((data as unknown[])[i]);
-  }
+  for (let i = 0; i < data.length; i++) queue.push(data[i]);
   if (!busy) drain();
 };
+
+/**
+ * The pool's first message: the slots and the name of a lock this Worker
+ * holds for its lifetime (the runtime releases it however the Worker
+ * ends: that is how the pool learns of an end nobody announced, see
+ * pool.ts). No job starts before the lock is held, or a job could end the
+ * Worker before the pool has anything to watch.
+ */
+function start([shared, lock]: unknown[]): void {
+  slots = new Int32Array(shared as SharedArrayBuffer);
+  const locks = lockManager();
+  if (locks === undefined) {
+    scope.postMessage([WORKER_READY, -1]);
+    return;
+  }
+  busy = true;
+  locks.request(lock as string, () => {
+    scope.postMessage([WORKER_READY, -1]);
+    // Not in this callback: if it threw, the lock would be released.
+    queueMicrotask(drain);
+    return new Promise<never>(() => {});
+  });
+}
 
 function drain(): void {
   busy = true;
@@ -145,6 +191,10 @@ function succeed(slot: number, spec: FunctionSpec, value: unknown): void {
     fail(slot, spec, error);
     return;
   }
+  // DONE before the reply: once the pool reads DONE, the reply is on its
+  // way (a slot marked after posting could be marked after the pool has
+  // read the reply and reused the slot).
+  Atomics.store(slots!, slot, DONE);
   try {
     scope.postMessage([JOB_DONE, slot, value], transferablesOf([value]));
   } catch (error) {
@@ -163,6 +213,7 @@ function succeed(slot: number, spec: FunctionSpec, value: unknown): void {
 }
 
 function fail(slot: number, spec: FunctionSpec, error: unknown): void {
+  Atomics.store(slots!, slot, DONE);
   scope.postMessage([
     JOB_FAILED,
     slot,
