@@ -89,3 +89,15 @@ export function boom(message: string): never {
 export function repeat(text: string, n: number): string {
   return text.repeat(n);
 }
+
+/**
+ * Waits `seconds`, prints "ran <i>" on the consumer's stdout (the fault
+ * tests count these lines: a job that ran twice prints twice), returns i.
+ */
+export async function logged(i: number, seconds: number): Promise<number> {
+  // A host timer: the same job runs on a consumer's loop and, with
+  // threads, in a pool Worker, where no event loop runs.
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  console.log(`ran ${i}`);
+  return i;
+}
