@@ -180,3 +180,83 @@ Deno.test(
     }
   },
 );
+
+Deno.test(
+  "the serve-executor command: --help exits 0, a bad option 2, no Redis 1 with the address; on SIGTERM it puts its running job back for another consumer",
+  { ignore: redisMissing },
+  async () => {
+    const runCommand = async (...args: string[]) => {
+      const { code, stdout, stderr } = await new Deno.Command(
+        Deno.execPath(),
+        {
+          args: [
+            "run",
+            "--allow-net",
+            "--allow-env",
+            "--allow-read",
+            "--allow-sys",
+            command.pathname,
+            ...args,
+          ],
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        },
+      ).output();
+      const text = new TextDecoder();
+      return { code, out: text.decode(stdout), err: text.decode(stderr) };
+    };
+    const help = await runCommand("--help");
+    assert.equal(help.code, 0);
+    assert.match(help.out, /--queue NAME/);
+    const bad = await runCommand("--concurency", "4");
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /unknown option --concurency/);
+    const away = await runCommand("--url", "redis://127.0.0.1:1");
+    assert.equal(away.code, 1);
+    assert.match(away.err, /cannot serve "jobs" at 127\.0\.0\.1:1/);
+
+    await using server = await RedisServer.start();
+    const args = (name: string) => [
+      "--url",
+      server.url,
+      "--queue",
+      "term",
+      "--name",
+      name,
+      "--block-timeout",
+      "0.2",
+    ];
+    await using a = await ConsumerProcess.start(command, args("A"), "A", {
+      ready: "serving",
+    });
+    await run(async () => {
+      await using executor = new RedisExecutor({
+        url: server.url,
+        queue: "term",
+      });
+      const result = executor.submit(jobs.logged, 7, 1);
+      await using redis = new RespConnection(server.url);
+      await until(
+        async () =>
+          Number(await redis.command(["LLEN", "term:processing:A"])) === 1,
+        () => "A to take the job",
+        20,
+      );
+      await a.terminate(); // exits 0
+      // (logged() waits on a host timer, which a cancel cannot cut short:
+      // A may print "ran 7" on its way out; the job is put back all the same.)
+      assert.equal(
+        await redis.command(["LLEN", "term"]),
+        1,
+        "back on the queue",
+      );
+      await using b = await ConsumerProcess.start(command, args("B"), "B", {
+        ready: "serving",
+      });
+      assert.equal(await result, 7);
+      await until(() => b.lines.includes("ran 7"), () => "B to run it", 5);
+      await b.terminate();
+    });
+  },
+);
