@@ -271,7 +271,8 @@ export interface RedisTaskSourceStatistics {
 
 // ------------------------------------------------------------ Lua scripts
 
-class Script {
+/** A Lua script, sent by its SHA-1 once that is known (see evalScript). */
+export class Script {
   sha: string | null = null;
   constructor(readonly source: string) {
     const bytes = new TextEncoder().encode(source);
@@ -282,9 +283,30 @@ class Script {
   }
 }
 
+/**
+ * Sends a script: EVALSHA once its hash is known (EVAL until then, and
+ * after a restart emptied Redis's script cache). The command is sent
+ * before this returns, so that commands keep their order.
+ */
+export function evalScript(
+  conn: RedisConnection,
+  script: Script,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  const tail = [String(keys.length), ...keys, ...args];
+  if (script.sha === null) {
+    return conn.command(["EVAL", script.source, ...tail]);
+  }
+  return conn.command(["EVALSHA", script.sha, ...tail]).catch((error) => {
+    if (!String(error).includes("NOSCRIPT")) throw error;
+    return conn.command(["EVAL", script.source, ...tail]);
+  });
+}
+
 // Redis time in milliseconds (scripts run with effects replication, so
 // TIME is allowed before writes).
-const NOW =
+export const NOW =
   "local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) ";
 
 /**
@@ -325,13 +347,17 @@ const TAKE = new Script(
 /**
  * Applies a batch of settlements once (ARGV[1] this source's tag, ARGV[2]
  * the batch's number; a batch already applied is skipped). ARGV[3] is the
- * number k of first-run messages done, whose bodies follow (the common
- * case, kept short); then four arguments per other message: kind, body or
- * id, envelope or JSON, delay (ms). Lower-case kinds are first-run
- * messages (in the processing list, by body), upper-case retried ones (in
- * the retrying hash, by id): A done, r/R retry after the delay, d/D dead
- * (JSON, or '' to drop), q/Q back on the queue. Nothing happens to a
- * message this consumer no longer holds (another consumer recovered it).
+ * number k of first-run messages done, ARGV[4] the number e of replies;
+ * then three arguments per reply (a stream, its time to live in ms, the
+ * entry: XADD'ed in the same step as the settlement, so that a job's
+ * result and its acknowledgement are never apart); then the bodies of the
+ * k messages (the common case, kept short); then four arguments per other
+ * message: kind, body or id, envelope or JSON, delay (ms). Lower-case
+ * kinds are first-run messages (in the processing list, by body),
+ * upper-case retried ones (in the retrying hash, by id): A done, r/R
+ * retry after the delay, d/D dead (JSON, or '' to drop), q/Q back on the
+ * queue. Nothing happens to a message this consumer no longer holds
+ * (another consumer recovered it).
  * KEYS: processing, retrying, queue, delayed, dead, settled.
  */
 const SETTLE = new Script(
@@ -340,10 +366,15 @@ const SETTLE = new Script(
     "  local sep = string.find(mark, ':', 1, true) " +
     "  if string.sub(mark, 1, sep - 1) == ARGV[1] and tonumber(string.sub(mark, sep + 1)) >= tonumber(ARGV[2]) then return 0 end " +
     "end " +
-    "local k = tonumber(ARGV[3]) " +
-    "for i = 4, 3 + k do redis.call('LREM', KEYS[1], -1, ARGV[i]) end " +
+    "local k, e = tonumber(ARGV[3]), tonumber(ARGV[4]) " +
+    "for i = 5, 4 + 3 * e, 3 do " +
+    "  redis.call('XADD', ARGV[i], '*', 'v', ARGV[i + 2]) " +
+    "  redis.call('PEXPIRE', ARGV[i], ARGV[i + 1]) " +
+    "end " +
+    "local first = 5 + 3 * e " +
+    "for i = first, first + k - 1 do redis.call('LREM', KEYS[1], -1, ARGV[i]) end " +
     NOW +
-    "for i = 4 + k, #ARGV, 4 do " +
+    "for i = first + k, #ARGV, 4 do " +
     "  local kind, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2] " +
     "  local removed " +
     "  if kind == 'a' or kind == 'r' or kind == 'd' or kind == 'q' then " +
@@ -606,7 +637,35 @@ interface Settlement {
   readonly kind: Kind;
   readonly arg: string;
   readonly delayMs: number;
+  readonly reply: readonly [string, number, string] | null;
   readonly resolve: () => void;
+}
+
+/**
+ * What a settlement may carry besides its kind (for the Redis executor's
+ * consumers, through {@link kSettle}): the delay of a retry, and a reply
+ * XADD'ed to a stream in the same script, `[stream, ttlMs, entry]`.
+ */
+export interface SettleExtra {
+  readonly delayMs?: number;
+  readonly reply?: readonly [string, number, string] | null;
+}
+
+/**
+ * A message yielded by `messages()` also settles through
+ * `message[kSettle](kind, error, extra)`: "a" done, "r" retry, "d" dead,
+ * "q" back on the queue, with a reply and a delay of the caller's choice
+ * (the Redis executor decides retries per job).
+ */
+export const kSettle: unique symbol = Symbol("settle with a reply");
+
+/** The message type {@link kSettle} is found on. */
+export interface SettleableMessage extends RedisMessage {
+  [kSettle](
+    kind: "a" | "r" | "d" | "q",
+    error?: unknown,
+    extra?: SettleExtra,
+  ): Promise<void>;
 }
 
 /** Wakes whoever waits for something to change. */
@@ -834,7 +893,7 @@ export class RedisTaskSource {
   async #start(): Promise<void> {
     await this.#beat();
     this.#stats.recovered += Number(
-      await this.#eval(this.#redis, RELEASE, [
+      await evalScript(this.#redis, RELEASE, [
         this.processingList,
         this.retryingHash,
         this.queue,
@@ -855,7 +914,7 @@ export class RedisTaskSource {
    */
   async recover(): Promise<number> {
     const moved = Number(
-      await this.#eval(this.#redis, RECOVER, [
+      await evalScript(this.#redis, RECOVER, [
         this.#consumersKey,
         this.queue,
         this.delayedSet,
@@ -967,7 +1026,7 @@ export class RedisTaskSource {
     }
     // Not one this instance took (a previous run's, say).
     await this.#retry(() =>
-      this.#eval(this.#redis, REQUEUE_BODY, [this.processingList, this.queue], [
+      evalScript(this.#redis, REQUEUE_BODY, [this.processingList, this.queue], [
         body,
       ])
     );
@@ -1072,27 +1131,6 @@ export class RedisTaskSource {
     });
   }
 
-  /**
-   * Sends a script: EVALSHA once its hash is known (EVAL until then, and
-   * after a restart emptied Redis's script cache). The command is sent
-   * before this returns, so that commands keep their order.
-   */
-  #eval(
-    conn: RedisConnection,
-    script: Script,
-    keys: string[],
-    args: string[],
-  ): Promise<unknown> {
-    const tail = [String(keys.length), ...keys, ...args];
-    if (script.sha === null) {
-      return conn.command(["EVAL", script.source, ...tail]);
-    }
-    return conn.command(["EVALSHA", script.sha, ...tail]).catch((error) => {
-      if (!String(error).includes("NOSCRIPT")) throw error;
-      return conn.command(["EVAL", script.source, ...tail]);
-    });
-  }
-
   async #startRetrying(): Promise<void> {
     let backoff = 0.05;
     while (!this.#started && !this.#closed) {
@@ -1157,7 +1195,7 @@ export class RedisTaskSource {
     let reply: unknown;
     this.#stats.fetches++;
     try {
-      reply = await this.#eval(this.#redis, TAKE, [
+      reply = await evalScript(this.#redis, TAKE, [
         this.queue,
         this.processingList,
         this.retryingHash,
@@ -1268,7 +1306,7 @@ export class RedisTaskSource {
     this.#dirty = false;
     let reply: unknown;
     try {
-      reply = await this.#eval(this.#redis, HOLDINGS, [
+      reply = await evalScript(this.#redis, HOLDINGS, [
         this.processingList,
         this.retryingHash,
       ], []);
@@ -1305,8 +1343,9 @@ export class RedisTaskSource {
     return found;
   }
 
-  #messageOf(rec: Held): RedisMessage {
+  #messageOf(rec: Held): SettleableMessage {
     return {
+      [kSettle]: (kind, error, extra) => this.#settle(rec, kind, error, extra),
       body: rec.body,
       id: rec.id,
       attempt: rec.failures + 1,
@@ -1359,7 +1398,12 @@ export class RedisTaskSource {
    * Settles a message (once; a second call gets the first's promise): in
    * the next batch of settlements, applied by one script.
    */
-  #settle(rec: Held, kind: Kind, error?: unknown): Promise<void> {
+  #settle(
+    rec: Held,
+    kind: Kind,
+    error?: unknown,
+    extra?: SettleExtra,
+  ): Promise<void> {
     if (rec.settling !== null) return rec.settling;
     let arg = "";
     let delayMs = 0;
@@ -1367,7 +1411,7 @@ export class RedisTaskSource {
     if (kind === "r") {
       const id = rec.id ?? `${this.#tag}.${(this.#nextId++).toString(36)}`;
       arg = `${id}:${failures}:${rec.body}`;
-      delayMs = Math.round(this.#backoff(failures) * 1000);
+      delayMs = extra?.delayMs ?? Math.round(this.#backoff(failures) * 1000);
     } else if (kind === "d" && this.#deadLetter !== null) {
       arg = JSON.stringify({
         body: rec.body,
@@ -1382,7 +1426,14 @@ export class RedisTaskSource {
     }
     const { promise, resolve } = Promise.withResolvers<void>();
     rec.settling = promise;
-    this.#pending.push({ rec, kind, arg, delayMs, resolve });
+    this.#pending.push({
+      rec,
+      kind,
+      arg,
+      delayMs,
+      reply: extra?.reply ?? null,
+      resolve,
+    });
     this.#scheduleSend();
     return promise;
   }
@@ -1404,7 +1455,14 @@ export class RedisTaskSource {
     this.#inFlight = batch;
     // The batch's messages count as free for a TAKE sent behind it.
     this.#changed.notify();
-    const args = [this.#tag, String(++this.#batch), ""];
+    const args = [this.#tag, String(++this.#batch), "", ""];
+    let replies = 0;
+    for (const s of batch) {
+      if (s.reply === null) continue;
+      args.push(s.reply[0], String(s.reply[1]), s.reply[2]);
+      replies++;
+    }
+    args[3] = String(replies);
     let acks = 0;
     for (const s of batch) {
       if (s.kind === "a" && s.rec.id === null) {
@@ -1433,7 +1491,7 @@ export class RedisTaskSource {
     ];
     // A settlement must not be lost: retry while Redis is away (the batch
     // number makes a batch whose reply was lost count once).
-    await this.#retry(() => this.#eval(this.#redis, SETTLE, keys, args));
+    await this.#retry(() => evalScript(this.#redis, SETTLE, keys, args));
     let soonest = Infinity;
     for (const s of batch) {
       this.#untrack(s.rec);

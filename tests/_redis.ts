@@ -457,12 +457,19 @@ export class ConsumerProcess {
     return this.#stderr;
   }
 
-  /** Starts `script` with `args`; resolves once it prints "ready". */
+  /**
+   * Starts `script` with `args`; resolves once it prints "ready" (or a
+   * line that starts with `options.ready`).
+   */
   static async start(
     script: URL,
     args: string[],
     name: string,
+    options: { ready?: string } = {},
   ): Promise<ConsumerProcess> {
+    const ready = options.ready ?? "ready";
+    const isReady = (line: string) =>
+      options.ready === undefined ? line === ready : line.startsWith(ready);
     const child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
@@ -481,11 +488,11 @@ export class ConsumerProcess {
     }).spawn();
     const consumer = new ConsumerProcess(name, child);
     const deadline = performance.now() + 30_000;
-    while (!consumer.lines.includes("ready") && !consumer.#exited) {
+    while (!consumer.lines.some(isReady) && !consumer.#exited) {
       if (performance.now() > deadline) break;
       await pause(10);
     }
-    if (!consumer.lines.includes("ready")) {
+    if (!consumer.lines.some(isReady)) {
       await consumer.kill();
       throw new Error(
         `consumer ${name} did not start:\n${consumer.#stderr}`,
@@ -496,6 +503,25 @@ export class ConsumerProcess {
 
   /** Closes its stdin (it stops cleanly) and waits; fails if it failed. */
   async stop(): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+    const { code } = await this.#status;
+    await this.#reading;
+    if (code !== 0) {
+      throw new Error(
+        `consumer ${this.name} failed (${code}):\n${this.#stderr}`,
+      );
+    }
+  }
+
+  /** SIGTERM, and waits; fails if it did not exit 0. */
+  async terminate(): Promise<void> {
+    if (!this.#exited) {
+      try {
+        this.#child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
     await this.#stdin.close().catch(() => {});
     const { code } = await this.#status;
     await this.#reading;

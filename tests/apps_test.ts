@@ -6,6 +6,7 @@
 // leave ten times the time a page needs).
 import assert from "node:assert/strict";
 import { pageKind, PAGES } from "../examples/crawler/site.ts";
+import { redisMissing } from "./_redis.ts";
 
 const examples = new URL("../examples/", import.meta.url);
 
@@ -305,3 +306,24 @@ Deno.test("the pipeline counts every chunk exactly once in Workers and exits 0 w
   );
   assert.ok(stdout.endsWith("Workers still running: 0\n"), stdout);
 });
+
+// ------------------------------------------------------------------ fanout
+
+Deno.test(
+  "the fan-out gets all 1,000 results back over Redis though a consumer process is killed midway",
+  { ignore: redisMissing },
+  async () => {
+    const { code, stdout, stderr } = await runExample("fanout/fanout.ts", [
+      "--allow-net",
+      "--allow-read",
+      "--allow-env",
+      "--allow-sys",
+      "--allow-run",
+      "--allow-write",
+    ]);
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /consumer A killed \(SIGKILL\) at 500\/1000\n/);
+    assert.match(stdout, /1000\/1000 results/);
+    assert.match(stdout, /\n1000 results back, 0 wrong, in [\d.]+ s\n$/);
+  },
+);

@@ -183,3 +183,38 @@ function runCallback(
     console.error(`exception calling callback for ${future}`, error);
   }
 }
+
+/**
+ * The argument lists of an executor's `map(fn, ...iterables)`: the
+ * iterables taken in step, until the shortest ends.
+ */
+export function zipArgs(iterables: readonly Iterable<unknown>[]): unknown[][] {
+  const iterators = iterables.map((it) => it[Symbol.iterator]());
+  const lists: unknown[][] = [];
+  if (iterators.length === 0) return lists;
+  for (;;) {
+    const args: unknown[] = [];
+    for (const it of iterators) {
+      const step = it.next();
+      if (step.done) return lists;
+      args.push(step.value);
+    }
+    lists.push(args);
+  }
+}
+
+/**
+ * An executor's `map()` results: the futures' results in order. Leaving
+ * the loop early (or a failure) hands each future to `abandon` (which
+ * cancels what has not started).
+ */
+export async function* resultsInOrder<R>(
+  futures: readonly ConcurrentFuture<R>[],
+  abandon: (future: ConcurrentFuture<R>) => void,
+): AsyncGenerator<R, void, undefined> {
+  try {
+    for (const fut of futures) yield await fut;
+  } finally {
+    for (const fut of futures) abandon(fut);
+  }
+}

@@ -11,7 +11,7 @@ import { Deque } from "../_deque.ts";
 import { tracer } from "../_trace_hooks.ts";
 import { checkDuration, checkInteger } from "../_validate.ts";
 import { WorkerCrashedError } from "../errors.ts";
-import { ConcurrentFuture } from "./concurrent.ts";
+import { ConcurrentFuture, resultsInOrder, zipArgs } from "./concurrent.ts";
 import {
   checkSendable,
   describeSpec,
@@ -178,17 +178,6 @@ interface PoolWorker {
   idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
-async function* mapResults<R>(
-  pool: ThreadPoolExecutor,
-  futures: ConcurrentFuture<R>[],
-): AsyncGenerator<R, void, undefined> {
-  try {
-    for (const fut of futures) yield await fut;
-  } finally {
-    for (const fut of futures) pool[kCancel](fut as Job<unknown>, false);
-  }
-}
-
 /**
  * A pool of Deno Workers that runs functions off the main thread: Python's
  * `concurrent.futures.ThreadPoolExecutor`. Workers start lazily up to
@@ -315,21 +304,13 @@ export class ThreadPoolExecutor {
     fn: WorkerCallable<A, R>,
     ...iterables: { [K in keyof A]: Iterable<A[K]> }
   ): AsyncGenerator<Awaited<R>, void, undefined> {
-    const iterators = iterables.map((it) => it[Symbol.iterator]());
-    const futures: ConcurrentFuture<Awaited<R>>[] = [];
-    if (iterators.length > 0) {
-      for (;;) {
-        const args: unknown[] = [];
-        for (const it of iterators) {
-          const step = it.next();
-          if (step.done) break;
-          args.push(step.value);
-        }
-        if (args.length < iterators.length) break;
-        futures.push(this.submit(fn, ...(args as A)));
-      }
-    }
-    return mapResults(this, futures);
+    const futures = zipArgs(iterables).map((args) =>
+      this.submit(fn, ...(args as A))
+    );
+    return resultsInOrder(
+      futures,
+      (fut) => this[kCancel](fut as Job<unknown>, false),
+    );
   }
 
   /**
