@@ -39,7 +39,7 @@ interface SuiteDef {
 
 const SUITES: Record<Suite, SuiteDef> = {
   core: {
-    runners: ["bench/core/bench.ts", "bench/core/bench.ts"],
+    runners: ["bench/core/bench.ts", "bench/run.ts"],
     names: ("gather call_soon call_later queue_pingpong lock_contention " +
       "event_memory objects_per_task").split(" "),
     args: (o) => o.scale === undefined ? [] : [["--scale", `${o.scale}`]],
@@ -58,7 +58,7 @@ const SUITES: Record<Suite, SuiteDef> = {
       }),
   },
   streams: {
-    runners: ["bench/streams/bench.ts", "bench/streams/bench.ts"],
+    runners: ["bench/streams/bench.ts", "bench/streams_bench.ts"],
     names: "echo bulk_s2c bulk_c2s echo_memory".split(" "),
     args: (o) => [
       ["--impl", "ours"],
@@ -77,7 +77,7 @@ const SUITES: Record<Suite, SuiteDef> = {
       ),
   },
   executor: {
-    runners: ["bench/executor/bench.ts", "bench/executor/bench.ts"],
+    runners: ["bench/executor/bench.ts", "bench/executor_bench.ts"],
     names: "throughput cpu startup memory".split(" "),
     args: (o) => [
       ["--cpu-rounds", `${o.rounds}`],
