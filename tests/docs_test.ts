@@ -52,6 +52,15 @@ function headingAnchors(text: string): Set<string> {
   return anchors;
 }
 
+async function exists(url: URL): Promise<boolean> {
+  try {
+    await Deno.stat(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function published(path: string, include: string[]): boolean {
   return include.some((entry) =>
     entry.endsWith("/") ? path.startsWith(entry) : path === entry
@@ -65,7 +74,18 @@ Deno.test("links of the README and the docs reach published files and headings",
   const include: string[] = config.publish.include.map((p: string) =>
     p.replace(/^\.\//, "")
   );
-  const pages = ["README.md", "examples/README.md", "bench/README.md"];
+  const pages = [
+    "README.md",
+    "examples/README.md",
+    "bench/README.md",
+    "bench/HISTORY.md",
+  ];
+  for await (const entry of Deno.readDir(new URL("bench/", root))) {
+    const readme = `bench/${entry.name}/README.md`;
+    if (entry.isDirectory && await exists(new URL(readme, root))) {
+      pages.push(readme);
+    }
+  }
   for await (const entry of Deno.readDir(new URL("docs/", root))) {
     if (entry.name.endsWith(".md")) pages.push(`docs/${entry.name}`);
   }
