@@ -160,14 +160,15 @@ export function workerTest(
  * with or without a running loop) until it holds; fails after `seconds`.
  */
 export async function waitUntil(
-  condition: () => boolean,
-  what: string,
+  condition: () => boolean | Promise<boolean>,
+  what: string | (() => string),
   seconds = 20,
 ): Promise<void> {
   const deadline = performance.now() + seconds * 1000;
-  while (!condition()) {
+  while (!await condition()) {
     if (performance.now() > deadline) {
-      assert.fail(`timed out after ${seconds} s waiting for ${what}`);
+      const waitedFor = typeof what === "function" ? what() : what;
+      assert.fail(`timed out after ${seconds} s waiting for ${waitedFor}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

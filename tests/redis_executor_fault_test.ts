@@ -5,6 +5,7 @@
 // results. Every job's result must come back, nothing may be left in
 // Redis, and the jobs that ran twice (at-least-once) are counted.
 import assert from "node:assert/strict";
+import { waitUntil } from "./_helpers.ts";
 import { run, workerModule } from "../mod.ts";
 import { RedisExecutor } from "../redis.ts";
 import { RespConnection } from "../src/_resp.ts";
@@ -17,20 +18,6 @@ const jobs = workerModule<typeof Jobs>(
 const command = new URL("../serve_executor.ts", import.meta.url);
 const pause = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const now = () => performance.now() / 1000;
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: () => string,
-  seconds: number,
-): Promise<void> {
-  const deadline = now() + seconds;
-  while (!await condition()) {
-    if (now() > deadline) {
-      assert.fail(`timed out after ${seconds} s waiting for ${what()}`);
-    }
-    await pause(0.01);
-  }
-}
 
 Deno.test(
   "fault suite: 600 jobs, two consumer processes SIGKILLed (one with threads) and Redis killed and restarted (append-only): every result comes back, nothing is left in Redis, duplicates counted",
@@ -107,19 +94,19 @@ Deno.test(
         const at = (what: string) =>
           events.push(`${what} at ${(now() - t0).toFixed(2)} s, ${done} back`);
 
-        await until(() => done >= 100, () => "100 results", 60);
+        await waitUntil(() => done >= 100, () => "100 results", 60);
         await a.kill();
         at("A killed");
         const a2 = start("A2");
 
-        await until(() => done >= 250, () => "250 results", 60);
+        await waitUntil(() => done >= 250, () => "250 results", 60);
         await server.kill();
         at("Redis killed");
         await pause(0.3);
         await server.restart();
         at("Redis restarted");
 
-        await until(() => done >= 400, () => "400 results", 60);
+        await waitUntil(() => done >= 400, () => "400 results", 60);
         await b.kill();
         at("B killed");
         await a2;
@@ -131,7 +118,7 @@ Deno.test(
       });
       // Nothing left: no job in any list, set or hash of the queue.
       let left: string[] = [];
-      await until(
+      await waitUntil(
         async () => {
           left = [];
           for (const key of await ask(["KEYS", "faults*"]) as string[]) {
@@ -245,7 +232,7 @@ Deno.test(
       });
       const result = executor.submit(jobs.logged, 7, 1);
       await using redis = new RespConnection(server.url);
-      await until(
+      await waitUntil(
         async () =>
           Number(await redis.command(["LLEN", "term:processing:A"])) === 1,
         () => "A to take the job",
@@ -263,7 +250,7 @@ Deno.test(
         ready: "serving",
       });
       assert.equal(await result, 7);
-      await until(() => b.lines.includes("ran 7"), () => "B to run it", 5);
+      await waitUntil(() => b.lines.includes("ran 7"), () => "B to run it", 5);
       await b.terminate();
     });
   },

@@ -22,7 +22,7 @@ import {
 import { RespConnection } from "../src/_resp.ts";
 import { jobBody } from "../src/_redis_wire.ts";
 import type * as Jobs from "./_executor_jobs.ts";
-import { workerTest } from "./_helpers.ts";
+import { waitUntil, workerTest } from "./_helpers.ts";
 import { redisMissing, RedisProxy, RedisServer } from "./_redis.ts";
 
 const jobs = workerModule<typeof Jobs>(
@@ -30,21 +30,6 @@ const jobs = workerModule<typeof Jobs>(
 );
 
 const pause = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
-
-/** Polls `condition` every 5 ms; fails with `what` after `seconds`. */
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  seconds = 20,
-): Promise<void> {
-  const deadline = performance.now() + seconds * 1000;
-  while (!await condition()) {
-    if (performance.now() > deadline) {
-      assert.fail(`timed out after ${seconds} s waiting for ${what}`);
-    }
-    await pause(0.005);
-  }
-}
 
 /** A consumer for tests: quick heartbeats, short blocking. */
 function serve(
@@ -294,13 +279,13 @@ Deno.test("cancelling a queued job takes it out of the queue: it never runs", {
   await run(async () => {
     await using executor = new RedisExecutor({ url: server.url, queue: "q" });
     const fut = executor.submit(jobs.tracked, server.url, "log", "queued", 0);
-    await until(
+    await waitUntil(
       async () => Number(await redis.command(["LLEN", "q"])) === 1,
       "the job in the queue",
     );
     assert.equal(fut.cancel(), true);
     assert.ok(fut.cancelled());
-    await until(
+    await waitUntil(
       async () => Number(await redis.command(["LLEN", "q"])) === 0,
       "the job out of the queue",
     );
@@ -323,16 +308,19 @@ Deno.test(
       const fut = executor.submit(jobs.tracked, server.url, "log", "long", 30);
       const log = () =>
         redis.command(["LRANGE", "log", "0", "-1"]) as Promise<string[]>;
-      await until(async () => (await log()).includes("started long"), "start");
+      await waitUntil(
+        async () => (await log()).includes("started long"),
+        "start",
+      );
       assert.equal(consumer.statistics().running, 1);
       fut.cancel();
-      await until(
+      await waitUntil(
         async () => (await log()).includes("cancelled long"),
         "the task cancelled on the consumer",
         5,
       );
-      await until(() => consumer.statistics().cancelled === 1, "counted");
-      await until(
+      await waitUntil(() => consumer.statistics().cancelled === 1, "counted");
+      await waitUntil(
         () => consumer.statistics().source.held === 0,
         "the job acknowledged",
       );
@@ -355,11 +343,18 @@ workerTest(
       await using executor = new RedisExecutor({ url: server.url, queue: "q" });
       assert.equal(await executor.submit(jobs.fib, 15), 610);
       const spinning = executor.submit(jobs.spin, 60, "never");
-      await until(() => consumer.statistics().running === 1, "the spin job");
+      await waitUntil(
+        () => consumer.statistics().running === 1,
+        "the spin job",
+      );
       await pause(0.1); // in the Worker, blocking it
       const t0 = performance.now();
       spinning.cancel();
-      await until(() => consumer.statistics().cancelled === 1, "cancelled", 5);
+      await waitUntil(
+        () => consumer.statistics().cancelled === 1,
+        "cancelled",
+        5,
+      );
       assert.equal(await executor.submit(jobs.fib, 20), 6765);
       assert.ok(performance.now() - t0 < 5000);
     });
@@ -376,7 +371,7 @@ Deno.test(
       await using executor = new RedisExecutor({ url: server.url, queue: "q" });
       const first = await serve(server, { concurrency: 2, consumer: "first" });
       const futures = [0, 1, 2, 3].map((i) => executor.submit(jobs.nap, 1, i));
-      await until(() => first.statistics().running === 2, "two running");
+      await waitUntil(() => first.statistics().running === 2, "two running");
       await first.close();
       assert.equal(first.statistics().requeued, 2);
       assert.equal(first.statistics().completed, 0);
@@ -553,7 +548,7 @@ Deno.test("results of a producer that is gone expire after its resultTtl", {
       resultTtlMs: 1500,
     }, "J[1,2]");
     await redis.command(["LPUSH", "q", body]);
-    await until(
+    await waitUntil(
       async () => Number(await redis.command(["XLEN", "q:reply:gone"])) === 1,
       "the result stored",
     );
@@ -592,7 +587,7 @@ Deno.test(
       await using executor = new RedisExecutor({ url: server.url, queue: "q" });
       // Queued with no consumer, then Redis crashes.
       const before = executor.submit(jobs.add, 1, 1);
-      await until(() => executor.statistics().pending === 1, "submitted");
+      await waitUntil(() => executor.statistics().pending === 1, "submitted");
       await pause(0.1);
       await server.kill();
       const during = executor.submit(jobs.add, 2, 2);

@@ -7,6 +7,7 @@
 // (at-least-once: a consumer killed after a task ran but before its
 // acknowledgement, a reply lost in the restart) are counted and reported.
 import assert from "node:assert/strict";
+import { waitUntil } from "./_helpers.ts";
 import {
   ConsumerProcess,
   redisClient,
@@ -17,21 +18,6 @@ import {
 const script = new URL("./_redis_fault_consumer.ts", import.meta.url);
 const pause = (s: number) => new Promise((r) => setTimeout(r, s * 1000));
 const now = () => performance.now() / 1000;
-
-/** Polls `condition` every 10 ms; fails with `what()` after `seconds`. */
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: () => string,
-  seconds: number,
-): Promise<void> {
-  const deadline = now() + seconds;
-  while (!await condition()) {
-    if (now() > deadline) {
-      assert.fail(`timed out after ${seconds} s waiting for ${what()}`);
-    }
-    await pause(0.01);
-  }
-}
 
 Deno.test(
   "fault suite: 3 consumer processes, 5,000 messages, two consumers SIGKILLed and Redis killed and restarted (append-only): every message runs, none is stranded, duplicates counted",
@@ -85,25 +71,25 @@ Deno.test(
           `${what} at ${(now() - started).toFixed(2)} s, ${ran().size} ran`,
         );
 
-      await until(() => ran().size >= 1000, () => "1,000 messages", 60);
+      await waitUntil(() => ran().size >= 1000, () => "1,000 messages", 60);
       await a.kill();
       at("A killed");
       const a2 = start("A2");
 
-      await until(() => ran().size >= 2000, () => "2,000 messages", 60);
+      await waitUntil(() => ran().size >= 2000, () => "2,000 messages", 60);
       await server.kill();
       at("Redis killed");
       await pause(0.2); // down for a while: commands fail meanwhile
       await server.restart();
       at("Redis restarted");
 
-      await until(() => ran().size >= 3000, () => "3,000 messages", 60);
+      await waitUntil(() => ran().size >= 3000, () => "3,000 messages", 60);
       await b.kill();
       at("B killed");
       await a2;
       await start("B2");
 
-      await until(
+      await waitUntil(
         () => ran().size === n,
         () => `all ${n} messages (${ran().size} ran)`,
         90,
@@ -130,7 +116,7 @@ Deno.test(
         return { count, where };
       };
       let last = { count: -1, where: [] as string[] };
-      await until(
+      await waitUntil(
         async () => (last = await left()).count === 0,
         () => `no message left behind; left: ${last.where.join(", ")}`,
         30,
