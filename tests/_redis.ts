@@ -9,23 +9,22 @@
 // deno-lint-ignore no-import-prefix
 import { createClient } from "npm:redis@5.10.0";
 import type { RedisConnection } from "../redis.ts";
+import { haveRedisServer } from "../examples/_redis.ts";
 
 /** Why a test cannot run without the `redis-server` command. */
 export const NO_REDIS_SERVER =
   "the Redis tests need the redis-server command (Redis 6.2 or later, for " +
   "BLMOVE) on PATH: install it (Debian/Ubuntu: apt-get install redis-server)";
 
-function findRedisServer(): boolean {
-  try {
-    return new Deno.Command("redis-server", {
-      args: ["--version"],
-      stdout: "null",
-      stderr: "null",
-    }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
+// Only a test process (which may run commands) asks; the consumer processes
+// that import this file for its clients run without --allow-run and start
+// no server.
+const mayStartServers =
+  Deno.permissions.querySync({ name: "run" }).state === "granted";
+
+/** Whether the `redis-server` command is on PATH. */
+export const redisServerFound: boolean = mayStartServers &&
+  await haveRedisServer();
 
 /**
  * True when `redis-server` is not on PATH: the tests that start one are then
@@ -34,7 +33,7 @@ function findRedisServer(): boolean {
  * fail with {@link NO_REDIS_SERVER}.
  */
 export const redisMissing: boolean = (() => {
-  if (findRedisServer()) return false;
+  if (redisServerFound || !mayStartServers) return false;
   if (Deno.env.get("ASYNCIO_REQUIRE_REDIS") === "1") return false;
   console.warn(`Redis tests skipped: ${NO_REDIS_SERVER}`);
   return true;

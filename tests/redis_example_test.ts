@@ -5,11 +5,9 @@
 // It is not a port with a recorded CPython output (see examples_test.ts),
 // so the order of the completions and the times are checked here.
 import assert from "node:assert/strict";
-import { haveRedisServer } from "../examples/_redis.ts";
-import { NO_REDIS_SERVER, redisMissing } from "./_redis.ts";
+import { NO_REDIS_SERVER, redisMissing, redisServerFound } from "./_redis.ts";
 
 const examplesDir = new URL("../examples/", import.meta.url);
-const noRedis = !await haveRedisServer();
 
 function command(args: string[] = []): Deno.Command {
   return new Deno.Command(Deno.execPath(), {
@@ -45,7 +43,7 @@ Deno.test({
   ignore: redisMissing,
   name: "redis_dynamic_tasks: 1, 3, the late 2, then 5 complete, in ~5 s",
   async fn() {
-    if (noRedis) assert.fail(NO_REDIS_SERVER);
+    if (!redisServerFound) assert.fail(NO_REDIS_SERVER);
     const started = performance.now();
     const { code, stdout, stderr } = await command().output();
     const elapsed = (performance.now() - started) / 1000;
@@ -86,7 +84,7 @@ Deno.test({
   name:
     "redis_dynamic_tasks --forever takes tasks pushed from outside and stops cleanly on Ctrl-C",
   async fn() {
-    if (noRedis) assert.fail(NO_REDIS_SERVER);
+    if (!redisServerFound) assert.fail(NO_REDIS_SERVER);
     const child = command(["--forever"]).spawn();
     const lines: string[] = [];
     const reader = child.stdout.pipeThrough(new TextDecoderStream())
